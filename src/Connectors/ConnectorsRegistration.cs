@@ -1,0 +1,28 @@
+using Crm.Connectors.Apis;
+using Crm.Connectors.Outbound;
+using Crm.Connectors.Twilio;
+using Crm.Contracts;
+using MassTransit;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Crm.Connectors;
+
+public static class ConnectorsRegistration
+{
+    public static IServiceCollection AddTwilioConnector(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<TwilioOptions>().Bind(configuration.GetSection(TwilioOptions.Section));
+        services.AddHttpClient<TwilioMessagesClient>();
+        return services;
+    }
+
+    public static IBusRegistrationConfigurator AddConnectorConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<SendWhatsAppMessageConsumer>().Endpoint(endpoint => endpoint.Name = CommandQueues.WhatsAppOutbound);
+        return bus;
+    }
+
+    public static IEndpointRouteBuilder MapConnectors(this IEndpointRouteBuilder app) => app.MapTwilioWebhooks();
+}

@@ -1,0 +1,56 @@
+using Crm.Inbox.Agents;
+using Crm.Inbox.Apis;
+using Crm.Inbox.Storage;
+using Crm.Inbox.Storage.Mongo;
+using Crm.Inbox.Storage.Sqlite;
+using Crm.Inbox.Timelines;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MongoDB.Driver;
+
+namespace Crm.Inbox;
+
+public static class InboxRegistration
+{
+    public static IServiceCollection AddSqliteInboxStore(this IServiceCollection services, string connectionString)
+        => services.AddSingleton<IInboxStore>(new SqliteInboxStore(connectionString)).AddHostedService<InboxStoreInitializer>();
+
+    public static IServiceCollection AddMongoInboxStore(this IServiceCollection services, string connectionString)
+    {
+        var url = MongoUrl.Create(connectionString);
+        var database = new MongoClient(url).GetDatabase(url.DatabaseName ?? "crm");
+        return services.AddSingleton<IInboxStore>(new MongoInboxStore(database)).AddHostedService<InboxStoreInitializer>();
+    }
+
+    /// <summary>Services the inbox's consumers and agent API need, in whichever process hosts them.</summary>
+    public static IServiceCollection AddInbox(this IServiceCollection services)
+    {
+        services.AddSingleton<AgentNotifier>();
+        services.AddSignalR();
+        return services;
+    }
+
+    public static IBusRegistrationConfigurator AddInboxConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<InboundMessageReceivedConsumer>();
+        bus.AddConsumer<DeliveryStatusConsumer>();
+        return bus;
+    }
+
+    public static IEndpointRouteBuilder MapInbox(this IEndpointRouteBuilder app)
+    {
+        app.MapConversationsApi();
+        app.MapHub<InboxHub>(InboxHub.Path);
+        return app;
+    }
+
+    /// <summary>Creates tables and indexes before the bus starts consuming.</summary>
+    private sealed class InboxStoreInitializer(IInboxStore store) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => store.InitializeAsync(cancellationToken);
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,388 @@
+using Crm.Contracts;
+using Crm.Inbox.Timelines;
+using MongoDB.Bson;
+using MongoDB.Bson.Serialization.Attributes;
+using MongoDB.Driver;
+
+namespace Crm.Inbox.Storage.Mongo;
+
+/// <summary>
+/// The distributed store. Where SQLite serializes writers with transactions, this relies on unique
+/// (partial) indexes: a racing insert fails with a duplicate key and the loser reads the winner's
+/// document. Times are stored as UTC ticks to keep ordering exact.
+/// </summary>
+public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
+{
+    private readonly IMongoCollection<CustomerDocument> customers = database.GetCollection<CustomerDocument>("customers");
+    private readonly IMongoCollection<ConversationDocument> conversations = database.GetCollection<ConversationDocument>("conversations");
+    private readonly IMongoCollection<MessageDocument> messages = database.GetCollection<MessageDocument>("messages");
+
+    private static FilterDefinitionBuilder<CustomerDocument> CustomerFilter => Builders<CustomerDocument>.Filter;
+    private static FilterDefinitionBuilder<ConversationDocument> ConversationFilter => Builders<ConversationDocument>.Filter;
+    private static FilterDefinitionBuilder<MessageDocument> MessageFilter => Builders<MessageDocument>.Filter;
+
+    public async Task InitializeAsync(CancellationToken ct = default)
+    {
+        await customers.Indexes.CreateOneAsync(new CreateIndexModel<CustomerDocument>(
+            Builders<CustomerDocument>.IndexKeys.Ascending("identities.channel").Ascending("identities.value"),
+            new CreateIndexOptions { Name = "ux_customers_identity", Unique = true }), cancellationToken: ct);
+
+        await conversations.Indexes.CreateManyAsync(
+        [
+            new CreateIndexModel<ConversationDocument>(
+                Builders<ConversationDocument>.IndexKeys.Ascending(c => c.CustomerId).Ascending(c => c.Channel),
+                new CreateIndexOptions<ConversationDocument>
+                {
+                    Name = "ux_conversations_one_open",
+                    Unique = true,
+                    PartialFilterExpression = ConversationFilter.Eq(c => c.Status, ConversationStatuses.Open),
+                }),
+            new CreateIndexModel<ConversationDocument>(
+                Builders<ConversationDocument>.IndexKeys.Descending(c => c.LastMessageAtTicks).Ascending(c => c.Id),
+                new CreateIndexOptions { Name = "ix_conversations_activity" }),
+        ], ct);
+
+        await messages.Indexes.CreateManyAsync(
+        [
+            // Only provider ids are unique: outbound messages have none until the provider accepts them.
+            new CreateIndexModel<MessageDocument>(
+                Builders<MessageDocument>.IndexKeys.Ascending(m => m.Channel).Ascending(m => m.ChannelMessageId),
+                new CreateIndexOptions<MessageDocument>
+                {
+                    Name = "ux_messages_channel_message_id",
+                    Unique = true,
+                    PartialFilterExpression = HasChannelMessageId,
+                }),
+            new CreateIndexModel<MessageDocument>(
+                Builders<MessageDocument>.IndexKeys.Ascending(m => m.ConversationId).Ascending(m => m.CreatedAtTicks).Ascending(m => m.Id),
+                new CreateIndexOptions { Name = "ix_messages_timeline" }),
+        ], ct);
+    }
+
+    public async Task<Customer> ResolveCustomerAsync(ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var owner = CustomerFilter.ElemMatch(c => c.Identities, i => i.Channel == identity.Channel && i.Value == identity.Value);
+        while (true)
+        {
+            var existing = string.IsNullOrEmpty(displayName)
+                ? await customers.Find(owner).FirstOrDefaultAsync(ct)
+                // Customers change their profile name; the newest one is what agents expect to see.
+                : await customers.FindOneAndUpdateAsync(owner,
+                    Builders<CustomerDocument>.Update.Set(c => c.DisplayName, displayName),
+                    new FindOneAndUpdateOptions<CustomerDocument> { ReturnDocument = ReturnDocument.After }, ct);
+            if (existing is not null) return ToCustomer(existing);
+
+            var created = new CustomerDocument
+            {
+                Id = Guid.NewGuid(),
+                DisplayName = displayName,
+                Identities = [new IdentityDocument { Channel = identity.Channel, Value = identity.Value }],
+                CreatedAtTicks = now.UtcTicks,
+            };
+            try
+            {
+                await customers.InsertOneAsync(created, cancellationToken: ct);
+                return ToCustomer(created);
+            }
+            catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
+            {
+                // A concurrent first contact from the same identity won; the next pass reads its customer.
+            }
+        }
+    }
+
+    public async Task<Customer?> GetCustomerAsync(Guid id, CancellationToken ct = default)
+    {
+        var found = await customers.Find(CustomerFilter.Eq(c => c.Id, id)).FirstOrDefaultAsync(ct);
+        return found is null ? null : ToCustomer(found);
+    }
+
+    public async Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, DateTimeOffset now, CancellationToken ct = default)
+    {
+        // Matches the unique index's partial filter exactly, so the lookup can use it.
+        var open = ConversationFilter.Eq(c => c.CustomerId, customer.Id)
+                   & ConversationFilter.Eq(c => c.Channel, identity.Channel)
+                   & ConversationFilter.Eq(c => c.Status, ConversationStatuses.Open);
+        while (true)
+        {
+            var existing = await conversations.Find(open).FirstOrDefaultAsync(ct);
+            if (existing is not null) return ToConversation(existing);
+
+            var conversation = new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
+                ConversationStatuses.Open, null, now, now, null);
+            try
+            {
+                await conversations.InsertOneAsync(ToDocument(conversation), cancellationToken: ct);
+                return conversation;
+            }
+            catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
+            {
+                // Another message opened it first; the next pass returns that one.
+            }
+        }
+    }
+
+    public async Task<Conversation?> GetConversationAsync(Guid id, CancellationToken ct = default)
+    {
+        var found = await conversations.Find(ConversationFilter.Eq(c => c.Id, id)).FirstOrDefaultAsync(ct);
+        return found is null ? null : ToConversation(found);
+    }
+
+    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(int skip, int take, CancellationToken ct = default)
+    {
+        var find = conversations.Find(ConversationFilter.Empty)
+            .Sort(Builders<ConversationDocument>.Sort.Descending(c => c.LastMessageAtTicks).Ascending(c => c.Id));
+        return (await PageAsync(find, skip, take, ct)).Select(ToConversation).ToList();
+    }
+
+    public async Task<bool> AppendMessageAsync(TimelineMessage message, CancellationToken ct = default)
+    {
+        try
+        {
+            await messages.InsertOneAsync(ToDocument(message), cancellationToken: ct);
+        }
+        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
+        {
+            // Same message id, or same provider id on the channel: a redelivery.
+            return false;
+        }
+
+        // A late-arriving older message must not replace the preview of a newer one.
+        var at = message.CreatedAt.UtcTicks;
+        await conversations.UpdateOneAsync(
+            ConversationFilter.Eq(c => c.Id, message.ConversationId) & ConversationFilter.Lte(c => c.LastMessageAtTicks, at),
+            Builders<ConversationDocument>.Update.Set(c => c.LastMessageAtTicks, at).Set(c => c.LastMessagePreview, message.Preview),
+            cancellationToken: ct);
+        return true;
+    }
+
+    public async Task<TimelineMessage?> GetMessageAsync(Guid id, CancellationToken ct = default)
+    {
+        var found = await messages.Find(MessageFilter.Eq(m => m.Id, id)).FirstOrDefaultAsync(ct);
+        return found is null ? null : ToMessage(found);
+    }
+
+    public async Task<TimelineMessage?> FindMessageByChannelIdAsync(string channel, string channelMessageId, CancellationToken ct = default)
+    {
+        // The $type clause is redundant for matching but lets the planner pick the partial unique index,
+        // which it only does when the query visibly implies the index's filter.
+        var found = await messages.Find(MessageFilter.Eq(m => m.Channel, channel)
+                                        & MessageFilter.Eq(m => m.ChannelMessageId, channelMessageId)
+                                        & HasChannelMessageId)
+            .FirstOrDefaultAsync(ct);
+        return found is null ? null : ToMessage(found);
+    }
+
+    public async Task<IReadOnlyList<TimelineMessage>> ListMessagesAsync(Guid conversationId, Guid? before, int take, CancellationToken ct = default)
+    {
+        var filter = MessageFilter.Eq(m => m.ConversationId, conversationId);
+        if (before is { } beforeId)
+        {
+            var anchor = await messages.Find(MessageFilter.Eq(m => m.Id, beforeId) & filter).FirstOrDefaultAsync(ct);
+            if (anchor is null) return [];
+            // Ties on the tick are broken by _id, compared the same way here as in the sort below.
+            filter &= MessageFilter.Lt(m => m.CreatedAtTicks, anchor.CreatedAtTicks)
+                      | (MessageFilter.Eq(m => m.CreatedAtTicks, anchor.CreatedAtTicks) & MessageFilter.Lt(m => m.Id, anchor.Id));
+        }
+
+        var find = messages.Find(filter)
+            .Sort(Builders<MessageDocument>.Sort.Descending(m => m.CreatedAtTicks).Descending(m => m.Id));
+        var newestFirst = await PageAsync(find, 0, take, ct);
+        return newestFirst.Select(ToMessage).Reverse().ToList();
+    }
+
+    public async Task<TimelineMessage?> ApplyStatusAsync(Guid messageId, string status, string? errorCode, string? channelMessageId, DateTimeOffset at, CancellationToken ct = default)
+    {
+        // Matched rather than modified counts, as SQLite counts the rows its WHERE selected.
+        long changed = 0;
+        if (channelMessageId is not null)
+        {
+            var recorded = await messages.UpdateOneAsync(
+                MessageFilter.Eq(m => m.Id, messageId) & MessageFilter.Eq(m => m.ChannelMessageId, null),
+                Builders<MessageDocument>.Update.Set(m => m.ChannelMessageId, channelMessageId),
+                cancellationToken: ct);
+            changed += recorded.MatchedCount;
+        }
+
+        var rank = MessageStatuses.Rank(status);
+        var update = Builders<MessageDocument>.Update
+            .Set(m => m.Status, status)
+            .Set(m => m.StatusRank, rank)
+            .Set(m => m.StatusUpdatedAtTicks, at.UtcTicks);
+        // A status without an error code (e.g. a later callback) keeps the one already recorded.
+        if (errorCode is not null) update = update.Set(m => m.ErrorCode, errorCode);
+        var moved = await messages.UpdateOneAsync(
+            MessageFilter.Eq(m => m.Id, messageId) & MessageFilter.Lt(m => m.StatusRank, rank),
+            update, cancellationToken: ct);
+        changed += moved.MatchedCount;
+
+        return changed == 0 ? null : await GetMessageAsync(messageId, ct);
+    }
+
+    private static FilterDefinition<MessageDocument> HasChannelMessageId => MessageFilter.Type(m => m.ChannelMessageId, BsonType.String);
+
+    /// <summary>
+    /// Skip and take with SQLite's LIMIT/OFFSET meaning: Mongo reads a limit of 0 as "no limit" and a
+    /// negative one as "one batch", and rejects a negative skip.
+    /// </summary>
+    private static async Task<List<T>> PageAsync<T>(IFindFluent<T, T> find, int skip, int take, CancellationToken ct)
+    {
+        if (take == 0) return [];
+        if (skip > 0) find = find.Skip(skip);
+        if (take > 0) find = find.Limit(take);
+        return await find.ToListAsync(ct);
+    }
+
+    private static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);
+
+    private static Customer ToCustomer(CustomerDocument d) => new(
+        d.Id, d.DisplayName,
+        d.Identities.Select(i => new ChannelIdentity(i.Channel, i.Value))
+            .OrderBy(i => i.Channel, StringComparer.Ordinal).ThenBy(i => i.Value, StringComparer.Ordinal).ToList(),
+        FromTicks(d.CreatedAtTicks));
+
+    private static ConversationDocument ToDocument(Conversation c) => new()
+    {
+        Id = c.Id,
+        CustomerId = c.CustomerId,
+        Channel = c.Channel,
+        CustomerIdentity = c.CustomerIdentity,
+        CustomerName = c.CustomerName,
+        Status = c.Status,
+        AssignedAgent = c.AssignedAgent,
+        CreatedAtTicks = c.CreatedAt.UtcTicks,
+        LastMessageAtTicks = c.LastMessageAt.UtcTicks,
+        LastMessagePreview = c.LastMessagePreview,
+    };
+
+    private static Conversation ToConversation(ConversationDocument d) => new(
+        d.Id, d.CustomerId, d.Channel, d.CustomerIdentity, d.CustomerName, d.Status, d.AssignedAgent,
+        FromTicks(d.CreatedAtTicks), FromTicks(d.LastMessageAtTicks), d.LastMessagePreview);
+
+    private static MessageDocument ToDocument(TimelineMessage m) => new()
+    {
+        Id = m.Id,
+        ConversationId = m.ConversationId,
+        CustomerId = m.CustomerId,
+        Channel = m.Channel,
+        Direction = m.Direction,
+        ChannelMessageId = m.ChannelMessageId,
+        Text = m.Text,
+        Media = m.Media.Select(a => new MediaDocument { Url = a.Url, ContentType = a.ContentType }).ToList(),
+        Location = m.Location is { } l
+            ? new LocationDocument { Latitude = l.Latitude, Longitude = l.Longitude, Label = l.Label, Address = l.Address }
+            : null,
+        Button = m.Button is { } b ? new ButtonDocument { Text = b.Text, Payload = b.Payload } : null,
+        RawFields = m.RawFields.Select(f => new RawFieldDocument { Key = f.Key, Value = f.Value }).ToList(),
+        Status = m.Status,
+        StatusRank = MessageStatuses.Rank(m.Status),
+        ErrorCode = m.ErrorCode,
+        Agent = m.Agent,
+        CreatedAtTicks = m.CreatedAt.UtcTicks,
+        StatusUpdatedAtTicks = m.StatusUpdatedAt.UtcTicks,
+    };
+
+    private static TimelineMessage ToMessage(MessageDocument d) => new(
+        d.Id, d.ConversationId, d.CustomerId, d.Channel, d.Direction, d.ChannelMessageId, d.Text,
+        d.Media.Select(a => new MediaAttachment(a.Url, a.ContentType)).ToList(),
+        d.Location is { } l ? new SharedLocation(l.Latitude, l.Longitude, l.Label, l.Address) : null,
+        d.Button is { } b ? new ButtonReply(b.Text, b.Payload) : null,
+        d.RawFields.ToDictionary(f => f.Key, f => f.Value),
+        d.Status, d.ErrorCode, d.Agent, FromTicks(d.CreatedAtTicks), FromTicks(d.StatusUpdatedAtTicks));
+
+    private sealed class CustomerDocument
+    {
+        [BsonId, BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid Id { get; set; }
+
+        [BsonElement("displayName")] public string? DisplayName { get; set; }
+
+        // One array of {channel, value} so a single multikey unique index owns every identity.
+        [BsonElement("identities")] public List<IdentityDocument> Identities { get; set; } = [];
+
+        [BsonElement("createdAtTicks")] public long CreatedAtTicks { get; set; }
+    }
+
+    private sealed class IdentityDocument
+    {
+        [BsonElement("channel")] public string Channel { get; set; } = "";
+        [BsonElement("value")] public string Value { get; set; } = "";
+    }
+
+    private sealed class ConversationDocument
+    {
+        [BsonId, BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid Id { get; set; }
+
+        [BsonElement("customerId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid CustomerId { get; set; }
+
+        [BsonElement("channel")] public string Channel { get; set; } = "";
+        [BsonElement("customerIdentity")] public string CustomerIdentity { get; set; } = "";
+        [BsonElement("customerName")] public string? CustomerName { get; set; }
+        [BsonElement("status")] public string Status { get; set; } = "";
+        [BsonElement("assignedAgent")] public string? AssignedAgent { get; set; }
+        [BsonElement("createdAtTicks")] public long CreatedAtTicks { get; set; }
+        [BsonElement("lastMessageAtTicks")] public long LastMessageAtTicks { get; set; }
+        [BsonElement("lastMessagePreview")] public string? LastMessagePreview { get; set; }
+    }
+
+    private sealed class MessageDocument
+    {
+        [BsonId, BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid Id { get; set; }
+
+        [BsonElement("conversationId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid ConversationId { get; set; }
+
+        [BsonElement("customerId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid CustomerId { get; set; }
+
+        [BsonElement("channel")] public string Channel { get; set; } = "";
+        [BsonElement("direction")] public string Direction { get; set; } = "";
+        [BsonElement("channelMessageId")] public string? ChannelMessageId { get; set; }
+        [BsonElement("text")] public string? Text { get; set; }
+        [BsonElement("media")] public List<MediaDocument> Media { get; set; } = [];
+        [BsonElement("location")] public LocationDocument? Location { get; set; }
+        [BsonElement("button")] public ButtonDocument? Button { get; set; }
+
+        // Pairs, not a sub-document: provider field names may contain '.' or start with '$'.
+        [BsonElement("rawFields")] public List<RawFieldDocument> RawFields { get; set; } = [];
+
+        [BsonElement("status")] public string Status { get; set; } = "";
+
+        // Stored so "only move forward" is a single conditional update.
+        [BsonElement("statusRank")] public int StatusRank { get; set; }
+
+        [BsonElement("errorCode")] public string? ErrorCode { get; set; }
+        [BsonElement("agent")] public string? Agent { get; set; }
+        [BsonElement("createdAtTicks")] public long CreatedAtTicks { get; set; }
+        [BsonElement("statusUpdatedAtTicks")] public long StatusUpdatedAtTicks { get; set; }
+    }
+
+    private sealed class MediaDocument
+    {
+        [BsonElement("url")] public string Url { get; set; } = "";
+        [BsonElement("contentType")] public string? ContentType { get; set; }
+    }
+
+    private sealed class LocationDocument
+    {
+        [BsonElement("latitude")] public double Latitude { get; set; }
+        [BsonElement("longitude")] public double Longitude { get; set; }
+        [BsonElement("label")] public string? Label { get; set; }
+        [BsonElement("address")] public string? Address { get; set; }
+    }
+
+    private sealed class ButtonDocument
+    {
+        [BsonElement("text")] public string Text { get; set; } = "";
+        [BsonElement("payload")] public string? Payload { get; set; }
+    }
+
+    private sealed class RawFieldDocument
+    {
+        [BsonElement("k")] public string Key { get; set; } = "";
+        [BsonElement("v")] public string Value { get; set; } = "";
+    }
+}

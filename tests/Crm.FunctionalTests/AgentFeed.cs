@@ -1,0 +1,56 @@
+using Crm.Inbox.Timelines;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Crm.FunctionalTests;
+
+/// <summary>Collects hub pushes so tests can wait for the one they expect.</summary>
+public sealed class AgentFeed : IAsyncDisposable
+{
+    private static readonly TimeSpan PatienceLimit = TimeSpan.FromSeconds(20);
+    private readonly HubConnection connection;
+    private readonly List<(string Kind, object Payload)> received = [];
+    private readonly SemaphoreSlim arrived = new(0);
+
+    public AgentFeed(HubConnection connection)
+    {
+        this.connection = connection;
+        connection.On<TimelineMessage>("MessageAdded", m => Record("MessageAdded", m));
+        connection.On<TimelineMessage>("MessageStatusChanged", m => Record("MessageStatusChanged", m));
+        connection.On<Conversation>("ConversationUpdated", c => Record("ConversationUpdated", c));
+    }
+
+    public Task<TimelineMessage> MessageAddedAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageAdded", match);
+
+    public Task<TimelineMessage> MessageStatusAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageStatusChanged", match);
+
+    public Task<Conversation> ConversationUpdatedAsync(Func<Conversation, bool> match) => WaitForAsync("ConversationUpdated", match);
+
+    public IReadOnlyList<object> All(string kind)
+    {
+        lock (received) return received.Where(r => r.Kind == kind).Select(r => r.Payload).ToList();
+    }
+
+    private void Record(string kind, object payload)
+    {
+        lock (received) received.Add((kind, payload));
+        arrived.Release();
+    }
+
+    private async Task<T> WaitForAsync<T>(string kind, Func<T, bool> match)
+    {
+        // A guard against hanging, not a speed requirement.
+        using var patience = new CancellationTokenSource(PatienceLimit);
+        while (true)
+        {
+            lock (received)
+            {
+                foreach (var (k, payload) in received)
+                    if (k == kind && payload is T typed && match(typed)) return typed;
+            }
+            try { await arrived.WaitAsync(patience.Token); }
+            catch (OperationCanceledException) { throw new TimeoutException($"No {kind} push matched within {PatienceLimit.TotalSeconds} s."); }
+        }
+    }
+
+    public ValueTask DisposeAsync() => connection.DisposeAsync();
+}

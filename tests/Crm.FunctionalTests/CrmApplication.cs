@@ -1,0 +1,101 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Crm.Connectors.Twilio;
+using Crm.Gateway.Apis;
+using Crm.Inbox.Agents;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+using WireMock.Server;
+
+namespace Crm.FunctionalTests;
+
+/// <summary>
+/// The real Gateway pipeline in memory, with Twilio played by WireMock. Every instance gets its own
+/// SQLite file unless it is handed one to share (to stand in for several processes of one deployment).
+/// </summary>
+public sealed class CrmApplication : WebApplicationFactory<Program>
+{
+    public const string AccountSid = "AC00000000000000000000000000000001";
+    public const string AuthToken = "test-auth-token";
+    public const string BusinessNumber = "+14155238886";
+    public const string PublicBaseUrl = "https://crm.example.com";
+
+    private readonly Dictionary<string, string?> settings;
+    private readonly string? ownedDirectory;
+
+    public CrmApplication(WireMockServer twilio, IDictionary<string, string?>? overrides = null, string? sqliteFile = null)
+    {
+        if (sqliteFile is null)
+        {
+            ownedDirectory = Directory.CreateTempSubdirectory("crm-functional-").FullName;
+            sqliteFile = Path.Combine(ownedDirectory, "crm.db");
+        }
+        settings = new Dictionary<string, string?>
+        {
+            ["Crm:Mode"] = "Embedded",
+            ["ConnectionStrings:Sqlite"] = $"Data Source={sqliteFile}",
+            ["Crm:Twilio:AccountSid"] = AccountSid,
+            ["Crm:Twilio:AuthToken"] = AuthToken,
+            ["Crm:Twilio:WhatsAppFrom"] = "whatsapp:" + BusinessNumber,
+            ["Crm:Twilio:ApiBaseUrl"] = twilio.Url,
+            ["Crm:Twilio:PublicBaseUrl"] = PublicBaseUrl,
+            ["Crm:Twilio:RetryBaseDelay"] = "00:00:00.050",
+            ["Crm:Auth:DevSignIn"] = "true",
+            ["Crm:Auth:SigningKey"] = "functional-tests-signing-key-0123456789abcdef",
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+    }
+
+    /// <summary>Posts a form to a Twilio webhook, signed as Twilio signs it for our public URL.</summary>
+    public Task<HttpResponseMessage> PostFromTwilioAsync(string pathAndQuery, IReadOnlyList<KeyValuePair<string, string>> form, string? signature = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Add("X-Twilio-Signature", signature ?? TwilioSignature.Compute(AuthToken, PublicBaseUrl + pathAndQuery, form));
+        return CreateClient().SendAsync(request);
+    }
+
+    public async Task<HttpClient> SignInAsync(string agent)
+    {
+        var client = CreateClient();
+        var response = await client.PostAsJsonAsync("/api/auth/dev-token", new { agent });
+        response.EnsureSuccessStatusCode();
+        var token = (await response.Content.ReadFromJsonAsync<AuthApi.AgentToken>())!.Token;
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>An agent's live connection, recording everything the server pushes.</summary>
+    public async Task<AgentFeed> ConnectAgentAsync(HttpClient signedIn)
+    {
+        var token = signedIn.DefaultRequestHeaders.Authorization?.Parameter;
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(Server.BaseAddress, InboxHub.Path.TrimStart('/')), options =>
+            {
+                options.Transports = HttpTransportType.LongPolling;
+                options.HttpMessageHandlerFactory = _ => Server.CreateHandler();
+                options.AccessTokenProvider = () => Task.FromResult(token);
+            })
+            .Build();
+        var feed = new AgentFeed(connection);
+        await connection.StartAsync();
+        return feed;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && ownedDirectory is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(ownedDirectory, recursive: true); } catch (IOException) { }
+        }
+    }
+}

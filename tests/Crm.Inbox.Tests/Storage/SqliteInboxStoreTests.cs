@@ -1,0 +1,28 @@
+using Crm.Inbox.Storage;
+using Crm.Inbox.Storage.Sqlite;
+
+namespace Crm.Inbox.Tests.Storage;
+
+public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("crm-sqlite-").FullName;
+
+    protected override async Task<IInboxStore> CreateStoreAsync()
+    {
+        var store = new SqliteInboxStore($"Data Source={Path.Combine(directory, "inbox.db")};Pooling=False");
+        await store.InitializeAsync();
+        return store;
+    }
+
+    [Fact]
+    public async Task Initializing_twice_keeps_the_data()
+    {
+        var store = await CreateStoreAsync();
+        var customer = await store.ResolveCustomerAsync(new("whatsapp", "+14155550100"), "Alice", DateTimeOffset.UtcNow);
+        await store.InitializeAsync();
+
+        Assert.NotNull(await store.GetCustomerAsync(customer.Id));
+    }
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+}
