@@ -53,6 +53,18 @@ public sealed class AgentApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reply_that_is_not_json_is_a_bad_request()
+    {
+        var conversation = await ConversationWithCustomerAsync("SMbadjson");
+
+        var response = await agent.PostAsync($"/api/conversations/{conversation}/messages",
+            new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(twilio.SendRequests());
+    }
+
+    [Fact]
     public async Task A_reply_to_an_unknown_conversation_is_not_found()
     {
         var response = await agent.PostAsJsonAsync($"/api/conversations/{Guid.NewGuid()}/messages", new { text = "hello?" });

@@ -39,6 +39,7 @@ public abstract class ConversationFlow : IDisposable
         var conversation = Assert.Single(conversations!, c => c.Id == pushed.ConversationId);
         Assert.Equal("+14155550100", conversation.CustomerIdentity);
         Assert.Equal("Alice", conversation.CustomerName);
+        Assert.Equal("Hi, is my order on its way?", conversation.LastMessagePreview);
         var timeline = await agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation.Id}/messages");
         Assert.Equal([customerSid], timeline!.Items.Select(m => m.ChannelMessageId));
 

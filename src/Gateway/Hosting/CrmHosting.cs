@@ -18,6 +18,8 @@ public static class CrmHosting
         services.AddSingleton(topology);
         services.AddSingleton(TimeProvider.System);
         services.AddProblemDetails();
+        // Malformed requests are the caller's mistake: a 400, in Development too (where the default throws).
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
         services.AddHealthChecks();
         builder.AddAgentAuthentication(topology);
 

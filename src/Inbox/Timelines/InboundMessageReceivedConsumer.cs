@@ -9,7 +9,7 @@ namespace Crm.Inbox.Timelines;
 /// Merges a customer's message into their timeline. Providers retry webhooks and the bus delivers at
 /// least once, so a channel message id that is already stored is acknowledged and otherwise ignored.
 /// </summary>
-public sealed class InboundMessageReceivedConsumer(IInboxStore store, AgentNotifier agents, TimeProvider clock)
+public sealed class InboundMessageReceivedConsumer(IInboxStore store, AgentNotifier agents)
     : IConsumer<InboundMessageReceived>
 {
     public async Task Consume(ConsumeContext<InboundMessageReceived> context)
@@ -19,8 +19,10 @@ public sealed class InboundMessageReceivedConsumer(IInboxStore store, AgentNotif
         if (await store.FindMessageByChannelIdAsync(inbound.Channel, inbound.ChannelMessageId, ct) is not null) return;
 
         var identity = new ChannelIdentity(inbound.Channel, inbound.CustomerIdentity);
-        var customer = await store.ResolveCustomerAsync(identity, inbound.CustomerName, clock.GetUtcNow(), ct);
-        var conversation = await store.OpenConversationAsync(customer, identity, clock.GetUtcNow(), ct);
+        // Stamped with the time the message arrived, not now: a conversation opened after the message's
+        // timestamp would look newer than its own first message and keep no preview of it.
+        var customer = await store.ResolveCustomerAsync(identity, inbound.CustomerName, inbound.ReceivedAt, ct);
+        var conversation = await store.OpenConversationAsync(customer, identity, inbound.ReceivedAt, ct);
 
         var message = new TimelineMessage(
             Id: NewId.NextGuid(),
