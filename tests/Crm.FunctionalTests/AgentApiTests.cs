@@ -4,28 +4,15 @@ using Crm.Contracts;
 using Crm.Inbox.Apis;
 using Crm.Inbox.Timelines;
 using Microsoft.AspNetCore.SignalR.Client;
-using WireMock.Server;
 
 namespace Crm.FunctionalTests;
 
-public sealed class AgentApiTests : IAsyncLifetime
+public sealed class AgentApiTests : SignedInAgentTests
 {
-    private readonly WireMockServer twilio = WireMockServer.Start();
-    private CrmApplication app = null!;
-    private HttpClient agent = null!;
-    private AgentFeed feed = null!;
-
-    public async Task InitializeAsync()
-    {
-        app = new CrmApplication(twilio);
-        agent = await app.SignInAsync("ann");
-        feed = await app.ConnectAgentAsync(agent);
-    }
-
     [Fact]
     public async Task The_api_requires_a_token()
     {
-        var anonymous = app.CreateClient();
+        var anonymous = App.CreateClient();
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/conversations")).StatusCode);
         anonymous.DefaultRequestHeaders.Authorization = new("Bearer", "not-a-token");
@@ -35,9 +22,9 @@ public sealed class AgentApiTests : IAsyncLifetime
     [Fact]
     public async Task The_hub_refuses_a_connection_without_a_token()
     {
-        var anonymous = app.CreateClient();
+        var anonymous = App.CreateClient();
 
-        await Assert.ThrowsAnyAsync<Exception>(() => app.ConnectAgentAsync(anonymous));
+        await Assert.ThrowsAnyAsync<Exception>(() => App.ConnectAgentAsync(anonymous));
     }
 
     [Fact]
@@ -45,11 +32,11 @@ public sealed class AgentApiTests : IAsyncLifetime
     {
         var conversation = await ConversationWithCustomerAsync("SMempty");
 
-        var response = await agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "   " });
+        var response = await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "   " });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("text is required", await response.Content.ReadAsStringAsync());
-        Assert.Empty(twilio.SendRequests());
+        Assert.Empty(Twilio.SendRequests());
     }
 
     [Fact]
@@ -57,17 +44,17 @@ public sealed class AgentApiTests : IAsyncLifetime
     {
         var conversation = await ConversationWithCustomerAsync("SMbadjson");
 
-        var response = await agent.PostAsync($"/api/conversations/{conversation}/messages",
+        var response = await Agent.PostAsync($"/api/conversations/{conversation}/messages",
             new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Empty(twilio.SendRequests());
+        Assert.Empty(Twilio.SendRequests());
     }
 
     [Fact]
     public async Task A_reply_to_an_unknown_conversation_is_not_found()
     {
-        var response = await agent.PostAsJsonAsync($"/api/conversations/{Guid.NewGuid()}/messages", new { text = "hello?" });
+        var response = await Agent.PostAsJsonAsync($"/api/conversations/{Guid.NewGuid()}/messages", new { text = "hello?" });
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
@@ -75,57 +62,57 @@ public sealed class AgentApiTests : IAsyncLifetime
     [Fact]
     public async Task Twilio_errors_are_retried_without_sending_twice()
     {
-        twilio.Given(TwilioFakes.SendRequest).InScenario("flaky").WillSetStateTo("rate-limited")
+        Twilio.Given(TwilioFakes.SendRequest).InScenario("flaky").WillSetStateTo("rate-limited")
             .RespondWith(TwilioFakes.Refused(500, 20500, "Internal Server Error"));
-        twilio.Given(TwilioFakes.SendRequest).InScenario("flaky").WhenStateIs("rate-limited").WillSetStateTo("up")
+        Twilio.Given(TwilioFakes.SendRequest).InScenario("flaky").WhenStateIs("rate-limited").WillSetStateTo("up")
             .RespondWith(TwilioFakes.Refused(429, 20429, "Too Many Requests"));
-        twilio.Given(TwilioFakes.SendRequest).InScenario("flaky").WhenStateIs("up")
+        Twilio.Given(TwilioFakes.SendRequest).InScenario("flaky").WhenStateIs("up")
             .RespondWith(TwilioFakes.Accepted("SMafterretry000000000000000000000001"));
         var conversation = await ConversationWithCustomerAsync("SMflaky");
 
-        var reply = await (await agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "sorry for the wait" }))
+        var reply = await (await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "sorry for the wait" }))
             .Content.ReadFromJsonAsync<TimelineMessage>();
 
-        var queued = await feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Queued);
+        var queued = await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Queued);
         Assert.Equal("SMafterretry000000000000000000000001", queued.ChannelMessageId);
-        Assert.Equal(3, twilio.SendRequests().Count);
+        Assert.Equal(3, Twilio.SendRequests().Count);
     }
 
     [Fact]
     public async Task A_refused_reply_is_marked_failed_with_twilios_error_code()
     {
-        twilio.Given(TwilioFakes.SendRequest).RespondWith(TwilioFakes.Refused(400, 63016, "Outside the allowed window"));
+        Twilio.Given(TwilioFakes.SendRequest).RespondWith(TwilioFakes.Refused(400, 63016, "Outside the allowed window"));
         var conversation = await ConversationWithCustomerAsync("SMrefused");
 
-        var reply = await (await agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "are you there?" }))
+        var reply = await (await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "are you there?" }))
             .Content.ReadFromJsonAsync<TimelineMessage>();
 
-        var failed = await feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Failed);
+        var failed = await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Failed);
         Assert.Equal("63016", failed.ErrorCode);
-        Assert.Single(twilio.SendRequests());
+        Assert.Single(Twilio.SendRequests());
     }
 
     [Fact]
     public async Task A_late_status_callback_does_not_move_a_message_backwards()
     {
-        twilio.AcceptsMessages("SMorder0000000000000000000000000001");
+        Twilio.AcceptsMessages("SMorder0000000000000000000000000001");
         var conversation = await ConversationWithCustomerAsync("SMorder-in");
-        var reply = await (await agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "tracking link" }))
+        var reply = await (await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "tracking link" }))
             .Content.ReadFromJsonAsync<TimelineMessage>();
-        await feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Queued);
+        await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Queued);
 
         // Twilio names the message by its sid only (no messageId in the URL) in this callback.
-        await app.PostFromTwilioAsync("/webhooks/twilio/status", TwilioFakes.StatusCallback("SMorder0000000000000000000000000001", "read"));
-        await feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Read);
-        await app.PostFromTwilioAsync("/webhooks/twilio/status", TwilioFakes.StatusCallback("SMorder0000000000000000000000000001", "sent"));
-        await app.PostFromTwilioAsync("/webhooks/twilio/status", TwilioFakes.StatusCallback("SMorder0000000000000000000000000001", "undelivered", "30003"));
-        await feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Undelivered);
+        await App.PostFromTwilioAsync("/webhooks/twilio/status", TwilioFakes.StatusCallback("SMorder0000000000000000000000000001", "read"));
+        await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Read);
+        await App.PostFromTwilioAsync("/webhooks/twilio/status", TwilioFakes.StatusCallback("SMorder0000000000000000000000000001", "sent"));
+        await App.PostFromTwilioAsync("/webhooks/twilio/status", TwilioFakes.StatusCallback("SMorder0000000000000000000000000001", "undelivered", "30003"));
+        await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Undelivered);
 
-        var timeline = await agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages");
+        var timeline = await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages");
         var stored = timeline!.Items.Single(m => m.Id == reply!.Id);
         Assert.Equal(MessageStatuses.Undelivered, stored.Status);
         Assert.Equal("30003", stored.ErrorCode);
-        Assert.DoesNotContain(feed.All("MessageStatusChanged").Cast<TimelineMessage>(), m => m.Id == reply!.Id && m.Status == MessageStatuses.Sent);
+        Assert.DoesNotContain(Feed.All("MessageStatusChanged").Cast<TimelineMessage>(), m => m.Id == reply!.Id && m.Status == MessageStatuses.Sent);
     }
 
     [Fact]
@@ -133,30 +120,17 @@ public sealed class AgentApiTests : IAsyncLifetime
     {
         for (var i = 0; i < 5; i++)
         {
-            await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText($"SMpage{i}", "+14155550123", $"message {i}"));
-            await feed.MessageAddedAsync(m => m.ChannelMessageId == $"SMpage{i}");
+            await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText($"SMpage{i}", "+14155550123", $"message {i}"));
+            await Feed.MessageAddedAsync(m => m.ChannelMessageId == $"SMpage{i}");
         }
-        var conversation = (await agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!.Single().Id;
+        var conversation = (await Agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!.Single().Id;
 
-        var newest = await agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages?limit=3");
-        var older = await agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages?limit=3&before={newest!.OlderCursor}");
+        var newest = await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages?limit=3");
+        var older = await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages?limit=3&before={newest!.OlderCursor}");
 
         Assert.Equal(["message 2", "message 3", "message 4"], newest.Items.Select(m => m.Text));
         Assert.Equal(["message 0", "message 1"], older!.Items.Select(m => m.Text));
         Assert.Null(older.OlderCursor);
-        Assert.Equal(HttpStatusCode.BadRequest, (await agent.GetAsync($"/api/conversations/{conversation}/messages?limit=0")).StatusCode);
-    }
-
-    private async Task<Guid> ConversationWithCustomerAsync(string sid)
-    {
-        await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText(sid, "+14155550100", "hello"));
-        return (await feed.MessageAddedAsync(m => m.ChannelMessageId == sid)).ConversationId;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await feed.DisposeAsync();
-        await app.DisposeAsync();
-        twilio.Stop();
+        Assert.Equal(HttpStatusCode.BadRequest, (await Agent.GetAsync($"/api/conversations/{conversation}/messages?limit=0")).StatusCode);
     }
 }

@@ -3,34 +3,21 @@ using System.Net.Http.Json;
 using Crm.Connectors.Twilio;
 using Crm.Inbox.Apis;
 using Crm.Inbox.Timelines;
-using WireMock.Server;
 
 namespace Crm.FunctionalTests;
 
-public sealed class TwilioWebhookTests : IAsyncLifetime
+public sealed class TwilioWebhookTests : SignedInAgentTests
 {
-    private readonly WireMockServer twilio = WireMockServer.Start();
-    private CrmApplication app = null!;
-    private HttpClient agent = null!;
-    private AgentFeed feed = null!;
-
-    public async Task InitializeAsync()
-    {
-        app = new CrmApplication(twilio);
-        agent = await app.SignInAsync("ann");
-        feed = await app.ConnectAgentAsync(agent);
-    }
-
     [Fact]
     public async Task A_forged_signature_is_refused_and_nothing_is_stored()
     {
         var form = TwilioFakes.WhatsAppText("SMforged", "+14155550100", "let me in");
         var forged = TwilioSignature.Compute("not-the-auth-token", CrmApplication.PublicBaseUrl + "/webhooks/twilio/whatsapp", form);
 
-        var response = await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form, forged);
+        var response = await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form, forged);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Empty((await agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!);
+        Assert.Empty((await Agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!);
     }
 
     [Fact]
@@ -40,7 +27,7 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
         var signature = TwilioSignature.Compute(CrmApplication.AuthToken, CrmApplication.PublicBaseUrl + "/webhooks/twilio/whatsapp", signed);
         var tampered = TwilioFakes.WhatsAppText("SMtamper", "+14155550100", "pay 1000");
 
-        var response = await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", tampered, signature);
+        var response = await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", tampered, signature);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
@@ -48,11 +35,11 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
     [Fact]
     public async Task An_unsigned_webhook_is_refused()
     {
-        var response = await app.CreateClient().PostAsync("/webhooks/twilio/whatsapp",
+        var response = await App.CreateClient().PostAsync("/webhooks/twilio/whatsapp",
             new FormUrlEncodedContent(TwilioFakes.WhatsAppText("SMunsigned", "+14155550100", "hello")));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Empty((await agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!);
+        Assert.Empty((await Agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!);
     }
 
     [Fact]
@@ -61,10 +48,10 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
         var form = TwilioFakes.WhatsAppText("SMport", "+14155550100", "via port 443");
         var signature = TwilioSignature.Compute(CrmApplication.AuthToken, "https://crm.example.com:443/webhooks/twilio/whatsapp", form);
 
-        var response = await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form, signature);
+        var response = await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form, signature);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMport");
+        await Feed.MessageAddedAsync(m => m.ChannelMessageId == "SMport");
     }
 
     [Fact]
@@ -72,16 +59,16 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
     {
         var form = TwilioFakes.WhatsAppText("SMretried", "+14155550100", "only once please");
 
-        Assert.Equal(HttpStatusCode.OK, (await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form)).StatusCode);
-        var added = await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMretried");
+        Assert.Equal(HttpStatusCode.OK, (await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form)).StatusCode);
+        var added = await Feed.MessageAddedAsync(m => m.ChannelMessageId == "SMretried");
         // A later message proves both deliveries of the retry have been consumed before we count.
-        await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMafter", "+14155550100", "next"));
-        await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMafter");
+        await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMafter", "+14155550100", "next"));
+        await Feed.MessageAddedAsync(m => m.ChannelMessageId == "SMafter");
 
-        var timeline = await agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{added.ConversationId}/messages");
+        var timeline = await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{added.ConversationId}/messages");
         Assert.Equal(["SMretried", "SMafter"], timeline!.Items.Select(m => m.ChannelMessageId));
-        Assert.Single(feed.All("MessageAdded").Cast<TimelineMessage>(), m => m.ChannelMessageId == "SMretried");
+        Assert.Single(Feed.All("MessageAdded").Cast<TimelineMessage>(), m => m.ChannelMessageId == "SMretried");
     }
 
     [Fact]
@@ -98,10 +85,10 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
             new("ForwardedFrom", "somewhere-new"),
         ]);
 
-        Assert.Equal(HttpStatusCode.OK, (await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form)).StatusCode);
 
-        var added = await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMrich");
-        var stored = (await agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{added.ConversationId}/messages"))!.Items.Single();
+        var added = await Feed.MessageAddedAsync(m => m.ChannelMessageId == "SMrich");
+        var stored = (await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{added.ConversationId}/messages"))!.Items.Single();
         Assert.Equal("image/jpeg", Assert.Single(stored.Media).ContentType);
         Assert.Equal(52.3731, stored.Location?.Latitude);
         Assert.Equal("somewhere-new", stored.RawFields["ForwardedFrom"]);
@@ -113,17 +100,10 @@ public sealed class TwilioWebhookTests : IAsyncLifetime
         var form = TwilioFakes.WhatsAppText("SMnofrom", "+14155550100", "who am I");
         form.RemoveAll(f => f.Key == "From");
 
-        var response = await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form);
+        var response = await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("From", await response.Content.ReadAsStringAsync());
-        Assert.Empty((await agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await feed.DisposeAsync();
-        await app.DisposeAsync();
-        twilio.Stop();
+        Assert.Empty((await Agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!);
     }
 }

@@ -1,0 +1,33 @@
+using WireMock.Server;
+
+namespace Crm.FunctionalTests;
+
+/// <summary>A fresh embedded Crm per test, with agent "ann" signed in and connected to the hub.</summary>
+public abstract class SignedInAgentTests : IAsyncLifetime
+{
+    protected readonly WireMockServer Twilio = WireMockServer.Start();
+    protected CrmApplication App = null!;
+    protected HttpClient Agent = null!;
+    protected AgentFeed Feed = null!;
+
+    public async Task InitializeAsync()
+    {
+        App = new CrmApplication(Twilio);
+        Agent = await App.SignInAsync("ann");
+        Feed = await App.ConnectAgentAsync(Agent);
+    }
+
+    /// <summary>A customer writes in; returns the conversation once the agent has seen the message.</summary>
+    protected async Task<Guid> ConversationWithCustomerAsync(string sid)
+    {
+        await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText(sid, "+14155550100", "hello"));
+        return (await Feed.MessageAddedAsync(m => m.ChannelMessageId == sid)).ConversationId;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Feed.DisposeAsync();
+        await App.DisposeAsync();
+        Twilio.Stop();
+    }
+}
