@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Crm.Connectors.Twilio;
+using Crm.Contracts;
 using Crm.Inbox.Apis;
 using Crm.Inbox.Timelines;
 
@@ -30,6 +31,24 @@ public sealed class TwilioWebhookTests : SignedInAgentTests
         var response = await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", tampered, signature);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_forged_status_callback_changes_nothing()
+    {
+        Twilio.AcceptsMessages("SMforgedstatus00000000000000000000001");
+        var conversation = await ConversationWithCustomerAsync("SMforgedstatus-in");
+        var reply = await (await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "on its way" }))
+            .Content.ReadFromJsonAsync<TimelineMessage>();
+        await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Queued);
+        var path = $"/webhooks/twilio/status?messageId={reply!.Id}";
+        var form = TwilioFakes.StatusCallback("SMforgedstatus00000000000000000000001", "failed", "30008");
+
+        var response = await App.PostFromTwilioAsync(path, form, TwilioSignature.Compute("guessed", CrmApplication.PublicBaseUrl + path, form));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var timeline = await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages");
+        Assert.Equal(MessageStatuses.Queued, timeline!.Items.Single(m => m.Id == reply.Id).Status);
     }
 
     [Fact]
