@@ -6,6 +6,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Crm.Connectors;
 
@@ -14,7 +15,8 @@ public static class ConnectorsRegistration
     public static IServiceCollection AddTwilioConnector(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<TwilioOptions>().Bind(configuration.GetSection(TwilioOptions.Section));
-        services.AddHttpClient<TwilioMessagesClient>();
+        services.AddHttpClient<TwilioMessagesClient>((provider, http) =>
+            http.Timeout = provider.GetRequiredService<IOptions<TwilioOptions>>().Value.RequestTimeout);
         return services;
     }
 

@@ -75,7 +75,7 @@ public sealed class AgentApiTests : SignedInAgentTests
 
         var queued = await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Queued);
         Assert.Equal("SMafterretry000000000000000000000001", queued.ChannelMessageId);
-        Assert.Equal(3, Twilio.SendRequests().Count);
+        Assert.Equal(3, (await Twilio.WaitForSendRequestsAsync(3)).Count);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class AgentApiTests : SignedInAgentTests
 
         var failed = await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Failed);
         Assert.Equal("63016", failed.ErrorCode);
-        Assert.Single(Twilio.SendRequests());
+        Assert.Single(await Twilio.WaitForSendRequestsAsync(1));
     }
 
     [Fact]

@@ -35,11 +35,20 @@ public sealed class SendWhatsAppMessageConsumer(
             result = await twilio.SendAsync(settings.WhatsAppFrom, WhatsAppNumbers.ToWhatsAppAddress(command.To), command.Text,
                 StatusCallbackFor(settings, command.MessageId), context.CancellationToken);
         }
-        catch (HttpRequestException)
+        catch (HttpRequestException error) when (NeverReachedTwilio(error))
         {
-            // No answer at all: let the bus retry.
+            // Nothing was sent: let the bus retry.
             await ledger.ReleaseAsync(command.MessageId);
             throw;
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException && !context.CancellationToken.IsCancellationRequested)
+        {
+            // Twilio may have taken the request without us hearing its answer. Retrying could message
+            // the customer twice, so the claim stays and the agent is told to check.
+            logger.LogWarning(error, "Unknown outcome sending message {MessageId}", command.MessageId);
+            await context.Publish(new OutboundMessageFailed(command.MessageId, command.Channel, "unknown-outcome",
+                "Twilio did not answer; the message may or may not have been sent.", clock.GetUtcNow()));
+            return;
         }
 
         if (result.Accepted)
@@ -55,6 +64,9 @@ public sealed class SendWhatsAppMessageConsumer(
         await context.Publish(new OutboundMessageFailed(command.MessageId, command.Channel, result.ErrorCode,
             result.ErrorMessage ?? "Twilio refused the message.", clock.GetUtcNow()));
     }
+
+    private static bool NeverReachedTwilio(HttpRequestException error) => error.HttpRequestError
+        is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError;
 
     /// <summary>
     /// The callback names our message id, so a status that arrives before the send's answer is

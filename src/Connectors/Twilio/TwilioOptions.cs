@@ -29,6 +29,9 @@ public sealed class TwilioOptions
     /// <summary>Attempts per send, counting the first; only 429 and 5xx answers are retried.</summary>
     public int MaxSendAttempts { get; set; } = 4;
 
+    /// <summary>How long to wait for Twilio's answer to one send; after that its outcome is unknown.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>First retry delay, doubled on each further attempt unless Twilio sends Retry-After.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -41,8 +41,8 @@ public interface IInboxStore
     Task<IReadOnlyList<TimelineMessage>> ListMessagesAsync(Guid conversationId, Guid? before, int take, CancellationToken ct = default);
 
     /// <summary>
-    /// Moves a message to <paramref name="status"/> unless it already has a later one
-    /// (<see cref="Crm.Contracts.MessageStatuses.CanReplace"/>), and records the provider's id when given.
+    /// Moves a message to <paramref name="status"/> unless it already has one of the same or higher
+    /// <see cref="Crm.Contracts.MessageStatuses.Rank"/>, and records the provider's id when it has none yet.
     /// Returns the updated message, or null when nothing changed.
     /// </summary>
     Task<TimelineMessage?> ApplyStatusAsync(Guid messageId, string status, string? errorCode, string? channelMessageId, DateTimeOffset at, CancellationToken ct = default);

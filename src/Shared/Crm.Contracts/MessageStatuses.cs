@@ -16,7 +16,7 @@ public static class MessageStatuses
 
     /// <summary>
     /// Providers deliver callbacks out of order; a status may only replace one of lower rank,
-    /// so a late "sent" never hides "delivered". Failures are final.
+    /// so a late "sent" never hides "delivered". Failures are final. -1 for an unknown status.
     /// </summary>
     public static int Rank(string status) => status switch
     {
@@ -29,6 +29,4 @@ public static class MessageStatuses
         Received => 0,
         _ => -1,
     };
-
-    public static bool CanReplace(string current, string next) => Rank(next) > Rank(current);
 }
