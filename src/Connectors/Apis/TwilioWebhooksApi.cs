@@ -76,8 +76,11 @@ public static class TwilioWebhooksApi
         var signature = request.Headers["X-Twilio-Signature"].ToString();
         if (!TwilioSignature.IsValid(settings.AuthToken, signature, PublicUrl(request, settings), form))
         {
-            context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TwilioWebhooksApi))
-                .LogWarning("Rejected a Twilio webhook to {Path} with a missing or wrong signature", request.Path);
+            var logger = context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TwilioWebhooksApi));
+            if (string.IsNullOrEmpty(settings.AuthToken))
+                logger.LogWarning("Rejected a Twilio webhook to {Path}: Crm:Twilio:AuthToken is not configured, so no signature can be checked", request.Path);
+            else
+                logger.LogWarning("Rejected a Twilio webhook to {Path} with a missing or wrong signature (is Crm:Twilio:PublicBaseUrl the URL Twilio calls?)", request.Path);
             return TypedResults.Problem("The X-Twilio-Signature header is missing or does not match.", statusCode: StatusCodes.Status403Forbidden);
         }
         return await next(context);
