@@ -89,7 +89,13 @@ public static class CrmHosting
         app.UseAuthorization();
         app.MapHealthChecks("/health");
         app.MapAuthApi();
-        if (topology.RunsAgents) app.MapInbox();
+        if (topology.RunsAgents)
+        {
+            // The agents' web inbox (wwwroot): static files that call the API below.
+            app.UseDefaultFiles();
+            app.UseStaticFiles();
+            app.MapInbox();
+        }
         if (topology.RunsConnectors) app.MapConnectors();
         return app;
     }

@@ -1,0 +1,227 @@
+// The agents' inbox: plain DOM over the REST API, live updates over the SignalR hub's JSON protocol.
+// Customer text is only ever set as textContent, never as HTML.
+'use strict';
+
+const $ = id => document.getElementById(id);
+const RecordSeparator = '\u001e';
+const state = {
+  token: sessionStorage.getItem('crm.token'),
+  agent: sessionStorage.getItem('crm.agent'),
+  conversations: new Map(),
+  selected: null,
+  messages: new Map(),
+  olderCursor: null,
+  socket: null,
+};
+
+async function api(path, options = {}) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  const response = await fetch(path, { ...options, headers });
+  if (response.status === 401 && state.token) {
+    signOut();
+    throw new Error('Your session ended: please sign in again.');
+  }
+  const isJson = (response.headers.get('content-type') || '').includes('json');
+  const body = isJson ? await response.json() : null;
+  if (!response.ok) throw new Error(body?.detail || body?.title || `${response.status} ${response.statusText}`);
+  return body;
+}
+
+function show(signedIn) {
+  $('sign-in').hidden = signedIn;
+  $('inbox').hidden = !signedIn;
+  $('sign-out').hidden = !signedIn;
+  $('whoami').textContent = signedIn ? state.agent : '';
+}
+
+$('sign-in').addEventListener('submit', async event => {
+  event.preventDefault();
+  $('sign-in-error').textContent = '';
+  try {
+    const agent = $('agent-name').value.trim();
+    const issued = await api('/api/auth/dev-token', { method: 'POST', body: JSON.stringify({ agent }) });
+    Object.assign(state, { token: issued.token, agent });
+    sessionStorage.setItem('crm.token', issued.token);
+    sessionStorage.setItem('crm.agent', agent);
+    await openInbox();
+  } catch (error) {
+    $('sign-in-error').textContent = error.message.startsWith('404')
+      ? 'Development sign-in is not enabled on this server (Crm:Auth:DevSignIn).'
+      : error.message;
+  }
+});
+
+$('sign-out').addEventListener('click', signOut);
+
+function signOut() {
+  Object.assign(state, { token: null, agent: null, selected: null });
+  sessionStorage.removeItem('crm.token');
+  sessionStorage.removeItem('crm.agent');
+  state.socket?.close();
+  show(false);
+}
+
+async function openInbox() {
+  show(true);
+  await refreshConversations();
+  connectLive();
+}
+
+async function refreshConversations() {
+  const conversations = await api('/api/conversations?limit=200');
+  state.conversations = new Map(conversations.map(c => [c.id, c]));
+  renderConversations();
+  if (state.selected) await select(state.selected);
+}
+
+function renderConversations() {
+  const list = $('conversations');
+  const sorted = [...state.conversations.values()].sort((a, b) => b.lastMessageAt.localeCompare(a.lastMessageAt));
+  list.replaceChildren(...sorted.map(conversation => {
+    const item = document.createElement('li');
+    item.classList.toggle('selected', conversation.id === state.selected);
+    const who = element('div', 'who', conversation.customerName || conversation.customerIdentity);
+    who.append(element('time', '', when(conversation.lastMessageAt)));
+    item.append(who, element('div', 'preview', conversation.lastMessagePreview || ''));
+    item.title = conversation.customerIdentity;
+    item.addEventListener('click', () => select(conversation.id));
+    return item;
+  }));
+  $('no-conversations').hidden = sorted.length > 0;
+}
+
+async function select(conversationId) {
+  state.selected = conversationId;
+  const page = await api(`/api/conversations/${conversationId}/messages?limit=50`);
+  state.messages = new Map(page.items.map(m => [m.id, m]));
+  state.olderCursor = page.olderCursor;
+  const conversation = state.conversations.get(conversationId);
+  $('thread-title').textContent = conversation
+    ? `${conversation.customerName || conversation.customerIdentity} · ${conversation.customerIdentity} · ${conversation.channel}`
+    : '';
+  $('pick').hidden = true;
+  $('thread').hidden = false;
+  renderConversations();
+  renderMessages(true);
+}
+
+$('older').addEventListener('click', async () => {
+  const page = await api(`/api/conversations/${state.selected}/messages?limit=50&before=${state.olderCursor}`);
+  for (const message of page.items) state.messages.set(message.id, message);
+  state.olderCursor = page.olderCursor;
+  renderMessages(false);
+});
+
+function renderMessages(scrollToEnd) {
+  const list = $('messages');
+  const sorted = [...state.messages.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  list.replaceChildren(...sorted.map(message => {
+    const item = element('li', message.direction, message.text || '');
+    for (const media of message.media) {
+      const link = element('a', '', `📎 ${media.contentType || 'attachment'}`);
+      if (/^https?:\/\//i.test(media.url)) link.href = media.url;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      item.append(link);
+    }
+    if (message.location) {
+      const { latitude, longitude, label } = message.location;
+      item.append(element('span', '', `📍 ${label ? label + ' ' : ''}${latitude}, ${longitude}`));
+    }
+    if (message.button) item.append(element('span', '', `🔘 ${message.button.text}`));
+    const meta = [when(message.createdAt)];
+    if (message.agent) meta.push(message.agent);
+    if (message.direction === 'outbound') meta.push(message.status + (message.errorCode ? ` (${message.errorCode})` : ''));
+    item.append(element('span', `meta ${message.status}`, meta.join(' · ')));
+    return item;
+  }));
+  $('older').hidden = !state.olderCursor;
+  if (scrollToEnd) list.scrollTop = list.scrollHeight;
+}
+
+$('reply').addEventListener('submit', async event => {
+  event.preventDefault();
+  $('reply-error').textContent = '';
+  const text = $('reply-text').value;
+  try {
+    const message = await api(`/api/conversations/${state.selected}/messages`, { method: 'POST', body: JSON.stringify({ text }) });
+    $('reply-text').value = '';
+    upsertMessage(message);
+  } catch (error) {
+    $('reply-error').textContent = error.message;
+  }
+});
+
+$('reply-text').addEventListener('keydown', event => {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) $('reply').requestSubmit();
+});
+
+function upsertMessage(message) {
+  if (message.conversationId !== state.selected) return;
+  const known = state.messages.get(message.id);
+  // Pushes can overtake each other; never let an older status replace a newer one.
+  if (known && known.statusUpdatedAt > message.statusUpdatedAt) return;
+  state.messages.set(message.id, message);
+  renderMessages(true);
+}
+
+const pushes = {
+  MessageAdded: upsertMessage,
+  MessageStatusChanged: upsertMessage,
+  ConversationUpdated: conversation => {
+    state.conversations.set(conversation.id, conversation);
+    renderConversations();
+  },
+};
+
+// SignalR's JSON hub protocol straight over a WebSocket: a handshake, then one JSON record per message.
+function connectLive() {
+  if (!state.token || (state.socket && state.socket.readyState <= WebSocket.OPEN)) return;
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  const socket = new WebSocket(`${scheme}://${location.host}/hubs/inbox?access_token=${encodeURIComponent(state.token)}`);
+  state.socket = socket;
+  let keepAlive;
+  socket.addEventListener('open', () => {
+    socket.send(JSON.stringify({ protocol: 'json', version: 1 }) + RecordSeparator);
+    // The server drops clients it has not heard from in 30 s.
+    keepAlive = setInterval(() => socket.send(JSON.stringify({ type: 6 }) + RecordSeparator), 15000);
+  });
+  socket.addEventListener('message', event => {
+    for (const record of event.data.split(RecordSeparator)) {
+      if (!record) continue;
+      const message = JSON.parse(record);
+      if (message.type === undefined) setLive(!message.error);
+      else if (message.type === 1) pushes[message.target]?.(message.arguments[0]);
+      else if (message.type === 7) socket.close();
+    }
+  });
+  socket.addEventListener('close', () => {
+    clearInterval(keepAlive);
+    setLive(false);
+    if (state.token && state.socket === socket) {
+      state.socket = null;
+      // Catch up on what was missed while offline, then listen again.
+      setTimeout(() => refreshConversations().then(connectLive, () => setTimeout(connectLive, 5000)), 2000);
+    }
+  });
+}
+
+function setLive(on) {
+  $('live').textContent = on ? 'live' : 'offline';
+  $('live').classList.toggle('on', on);
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+function when(iso) {
+  const date = new Date(iso);
+  return date.toDateString() === new Date().toDateString() ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleDateString();
+}
+
+if (state.token) openInbox().catch(() => show(false)); else show(false);
