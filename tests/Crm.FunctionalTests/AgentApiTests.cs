@@ -82,10 +82,9 @@ public sealed class AgentApiTests : SignedInAgentTests
             .RespondWith(TwilioFakes.Accepted("SMafterretry000000000000000000000001"));
         var conversation = await ConversationWithCustomerAsync("SMflaky");
 
-        var reply = await (await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "sorry for the wait" }))
-            .Content.ReadFromJsonAsync<TimelineMessage>();
+        var reply = await ReplyAsync(conversation, "sorry for the wait");
 
-        var queued = await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Queued);
+        var queued = await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Queued);
         Assert.Equal("SMafterretry000000000000000000000001", queued.ChannelMessageId);
         Assert.Equal(3, (await Twilio.WaitForSendRequestsAsync(3)).Count);
     }
@@ -96,10 +95,9 @@ public sealed class AgentApiTests : SignedInAgentTests
         Twilio.Given(TwilioFakes.SendRequest).RespondWith(TwilioFakes.Refused(400, 63016, "Outside the allowed window"));
         var conversation = await ConversationWithCustomerAsync("SMrefused");
 
-        var reply = await (await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "are you there?" }))
-            .Content.ReadFromJsonAsync<TimelineMessage>();
+        var reply = await ReplyAsync(conversation, "are you there?");
 
-        var failed = await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Failed);
+        var failed = await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Failed);
         Assert.Equal("63016", failed.ErrorCode);
         Assert.Single(await Twilio.WaitForSendRequestsAsync(1));
     }
@@ -109,22 +107,21 @@ public sealed class AgentApiTests : SignedInAgentTests
     {
         Twilio.AcceptsMessages("SMorder0000000000000000000000000001");
         var conversation = await ConversationWithCustomerAsync("SMorder-in");
-        var reply = await (await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "tracking link" }))
-            .Content.ReadFromJsonAsync<TimelineMessage>();
-        await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Queued);
+        var reply = await ReplyAsync(conversation, "tracking link");
+        await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Queued);
 
         // Twilio names the message by its sid only (no messageId in the URL) in this callback.
         await App.PostFromTwilioAsync("/webhooks/twilio/status", TwilioFakes.StatusCallback("SMorder0000000000000000000000000001", "read"));
-        await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Read);
+        await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Read);
         await App.PostFromTwilioAsync("/webhooks/twilio/status", TwilioFakes.StatusCallback("SMorder0000000000000000000000000001", "sent"));
         await App.PostFromTwilioAsync("/webhooks/twilio/status", TwilioFakes.StatusCallback("SMorder0000000000000000000000000001", "undelivered", "30003"));
-        await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Undelivered);
+        await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Undelivered);
 
         var timeline = await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages");
-        var stored = timeline!.Items.Single(m => m.Id == reply!.Id);
+        var stored = timeline!.Items.Single(m => m.Id == reply.Id);
         Assert.Equal(MessageStatuses.Undelivered, stored.Status);
         Assert.Equal("30003", stored.ErrorCode);
-        Assert.DoesNotContain(Feed.All("MessageStatusChanged").Cast<TimelineMessage>(), m => m.Id == reply!.Id && m.Status == MessageStatuses.Sent);
+        Assert.DoesNotContain(Feed.All("MessageStatusChanged").Cast<TimelineMessage>(), m => m.Id == reply.Id && m.Status == MessageStatuses.Sent);
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using Crm.Inbox.Timelines;
 using WireMock.Server;
 
 namespace Crm.FunctionalTests;
@@ -22,6 +25,14 @@ public abstract class SignedInAgentTests : IAsyncLifetime
     {
         await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText(sid, "+14155550100", "hello"));
         return (await Feed.MessageAddedAsync(m => m.ChannelMessageId == sid)).ConversationId;
+    }
+
+    /// <summary>Agent "ann" replies; returns the reply as the API accepted it.</summary>
+    protected async Task<TimelineMessage> ReplyAsync(Guid conversation, string text)
+    {
+        var response = await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<TimelineMessage>())!;
     }
 
     public async Task DisposeAsync()

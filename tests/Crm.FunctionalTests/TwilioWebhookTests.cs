@@ -38,10 +38,9 @@ public sealed class TwilioWebhookTests : SignedInAgentTests
     {
         Twilio.AcceptsMessages("SMforgedstatus00000000000000000000001");
         var conversation = await ConversationWithCustomerAsync("SMforgedstatus-in");
-        var reply = await (await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "on its way" }))
-            .Content.ReadFromJsonAsync<TimelineMessage>();
-        await Feed.MessageStatusAsync(m => m.Id == reply!.Id && m.Status == MessageStatuses.Queued);
-        var path = $"/webhooks/twilio/status?messageId={reply!.Id}";
+        var reply = await ReplyAsync(conversation, "on its way");
+        await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Queued);
+        var path = $"/webhooks/twilio/status?messageId={reply.Id}";
         var form = TwilioFakes.StatusCallback("SMforgedstatus00000000000000000000001", "failed", "30008");
 
         var response = await App.PostFromTwilioAsync(path, form, TwilioSignature.Compute("guessed", CrmApplication.PublicBaseUrl + path, form));
