@@ -6,6 +6,8 @@ using Crm.Inbox.Agents;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.SignalR.Client;
 using WireMock.Server;
 
@@ -24,9 +26,12 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> settings;
     private readonly string? ownedDirectory;
+    private readonly Action<IServiceCollection>? testServices;
 
-    public CrmApplication(WireMockServer twilio, IDictionary<string, string?>? overrides = null, string? sqliteFile = null)
+    public CrmApplication(WireMockServer twilio, IDictionary<string, string?>? overrides = null, string? sqliteFile = null,
+        Action<IServiceCollection>? testServices = null)
     {
+        this.testServices = testServices;
         if (sqliteFile is null)
         {
             ownedDirectory = Directory.CreateTempSubdirectory("crm-functional-").FullName;
@@ -52,6 +57,7 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        if (testServices is not null) builder.ConfigureTestServices(testServices);
     }
 
     /// <summary>Posts a form to a Twilio webhook, signed as Twilio signs it for our public URL.</summary>
