@@ -24,5 +24,17 @@ public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable
         Assert.NotNull(await store.GetCustomerAsync(customer.Id));
     }
 
+    [Fact]
+    public async Task The_database_runs_in_wal_mode_so_readers_never_wait_for_the_writer()
+    {
+        await CreateStoreAsync();
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "inbox.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+    }
+
     public void Dispose() => Directory.Delete(directory, recursive: true);
 }
