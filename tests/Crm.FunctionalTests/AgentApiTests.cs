@@ -105,10 +105,7 @@ public sealed class AgentApiTests : SignedInAgentTests
     [Fact]
     public async Task A_late_status_callback_does_not_move_a_message_backwards()
     {
-        Twilio.AcceptsMessages("SMorder0000000000000000000000000001");
-        var conversation = await ConversationWithCustomerAsync("SMorder-in");
-        var reply = await ReplyAsync(conversation, "tracking link");
-        await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Queued);
+        var (conversation, reply) = await QueuedReplyAsync("SMorder0000000000000000000000000001", "tracking link");
 
         // Twilio names the message by its sid only (no messageId in the URL) in this callback.
         await App.PostFromTwilioAsync("/webhooks/twilio/status", TwilioFakes.StatusCallback("SMorder0000000000000000000000000001", "read"));

@@ -48,7 +48,26 @@ public sealed class AgentFeed : IAsyncDisposable
                     if (k == kind && payload is T typed && match(typed)) return typed;
             }
             try { await arrived.WaitAsync(patience.Token); }
-            catch (OperationCanceledException) { throw new TimeoutException($"No {kind} push matched within {PatienceLimit.TotalSeconds} s."); }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"No {kind} push matched within {PatienceLimit.TotalSeconds} s. Received: {Summary()}.");
+            }
+        }
+    }
+
+    /// <summary>What did arrive, to tell "nothing came" from "something else came" when a wait fails.</summary>
+    private string Summary()
+    {
+        lock (received)
+        {
+            return received.Count == 0
+                ? "nothing"
+                : string.Join(", ", received.Select(r => r.Payload switch
+                {
+                    TimelineMessage m => $"{r.Kind}({m.ChannelMessageId ?? m.Id.ToString()}, {m.Status})",
+                    Conversation c => $"{r.Kind}({c.Id})",
+                    _ => r.Kind,
+                }));
         }
     }
 

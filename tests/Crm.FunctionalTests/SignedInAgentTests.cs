@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Crm.Contracts;
 using Crm.Inbox.Timelines;
 using WireMock.Server;
 
@@ -33,6 +34,16 @@ public abstract class SignedInAgentTests : IAsyncLifetime
         var response = await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<TimelineMessage>())!;
+    }
+
+    /// <summary>A customer writes in and ann's reply is accepted by Twilio as <paramref name="twilioSid"/>.</summary>
+    protected async Task<(Guid Conversation, TimelineMessage Reply)> QueuedReplyAsync(string twilioSid, string text)
+    {
+        Twilio.AcceptsMessages(twilioSid);
+        var conversation = await ConversationWithCustomerAsync(twilioSid + "-in");
+        var reply = await ReplyAsync(conversation, text);
+        await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Queued);
+        return (conversation, reply);
     }
 
     public async Task DisposeAsync()

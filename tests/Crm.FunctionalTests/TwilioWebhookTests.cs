@@ -36,10 +36,7 @@ public sealed class TwilioWebhookTests : SignedInAgentTests
     [Fact]
     public async Task A_forged_status_callback_changes_nothing()
     {
-        Twilio.AcceptsMessages("SMforgedstatus00000000000000000000001");
-        var conversation = await ConversationWithCustomerAsync("SMforgedstatus-in");
-        var reply = await ReplyAsync(conversation, "on its way");
-        await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Queued);
+        var (conversation, reply) = await QueuedReplyAsync("SMforgedstatus00000000000000000000001", "on its way");
         var path = $"/webhooks/twilio/status?messageId={reply.Id}";
         var form = TwilioFakes.StatusCallback("SMforgedstatus00000000000000000000001", "failed", "30008");
 

@@ -50,6 +50,8 @@ public static class CrmHosting
         }
 
         services.AddAutomation();
+        // Take no webhook or reply before the bus can carry it (and before test queues are purged).
+        services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
