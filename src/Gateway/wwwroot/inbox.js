@@ -24,7 +24,11 @@ async function api(path, options = {}) {
   }
   const isJson = (response.headers.get('content-type') || '').includes('json');
   const body = isJson ? await response.json() : null;
-  if (!response.ok) throw new Error(body?.detail || body?.title || `${response.status} ${response.statusText}`);
+  if (!response.ok) {
+    const error = new Error(body?.detail || body?.title || `${response.status} ${response.statusText}`);
+    error.status = response.status;
+    throw error;
+  }
   return body;
 }
 
@@ -46,7 +50,8 @@ $('sign-in').addEventListener('submit', async event => {
     sessionStorage.setItem('crm.agent', agent);
     await openInbox();
   } catch (error) {
-    $('sign-in-error').textContent = error.message.startsWith('404')
+    // Problem details carry a title, not the status code, so ask the status itself.
+    $('sign-in-error').textContent = error.status === 404
       ? 'Development sign-in is not enabled on this server (Crm:Auth:DevSignIn).'
       : error.message;
   }
