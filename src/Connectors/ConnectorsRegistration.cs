@@ -1,5 +1,6 @@
 using Crm.Connectors.Apis;
 using Crm.Connectors.Outbound;
+using Crm.Connectors.Spool;
 using Crm.Connectors.Twilio;
 using Crm.Contracts;
 using MassTransit;
@@ -14,6 +15,7 @@ public static class ConnectorsRegistration
 {
     public static IServiceCollection AddTwilioConnector(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton<IInboundSpool, PublishingInboundSpool>();
         services.AddOptions<TwilioOptions>().Bind(configuration.GetSection(TwilioOptions.Section));
         services.AddHttpClient<TwilioMessagesClient>((provider, http) =>
             http.Timeout = provider.GetRequiredService<IOptions<TwilioOptions>>().Value.RequestTimeout);

@@ -1,6 +1,6 @@
+using Crm.Connectors.Spool;
 using Crm.Connectors.Twilio;
 using Crm.Contracts;
-using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -11,8 +11,8 @@ using Microsoft.Extensions.Options;
 namespace Crm.Connectors.Apis;
 
 /// <summary>
-/// Twilio's webhooks. Nothing is published before the signature checks out; once published, Twilio
-/// gets its 200. If publishing fails Twilio gets a 5xx and retries, and the inbox drops the repeat.
+/// Twilio's webhooks. Nothing is published before the signature checks out; once the spool has kept it, Twilio
+/// gets its 200. If the spool cannot keep it Twilio gets a 5xx and retries, and the inbox drops the repeat.
 /// </summary>
 public static class TwilioWebhooksApi
 {
@@ -26,7 +26,7 @@ public static class TwilioWebhooksApi
         return app;
     }
 
-    public static async Task<IResult> ReceiveWhatsAppMessage(HttpRequest request, IPublishEndpoint bus, TimeProvider clock, CancellationToken ct)
+    public static async Task<IResult> ReceiveWhatsAppMessage(HttpRequest request, IInboundSpool spool, TimeProvider clock, CancellationToken ct)
     {
         var form = FormPairs(await request.ReadFormAsync(ct));
         InboundMessageReceived message;
@@ -39,11 +39,11 @@ public static class TwilioWebhooksApi
             return TypedResults.Problem(error.Message, statusCode: StatusCodes.Status400BadRequest, title: "Unreadable Twilio webhook");
         }
 
-        await bus.Publish(message, ct);
+        await spool.AcceptAsync(message, ct);
         return TypedResults.Text(EmptyTwiml, "text/xml");
     }
 
-    public static async Task<IResult> ReceiveStatus(HttpRequest request, IPublishEndpoint bus, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<IResult> ReceiveStatus(HttpRequest request, IInboundSpool spool, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         var form = await request.ReadFormAsync(ct);
         var sid = form["MessageSid"].ToString();
@@ -60,7 +60,7 @@ public static class TwilioWebhooksApi
 
         Guid? messageId = Guid.TryParse(request.Query["messageId"], out var id) ? id : null;
         var errorCode = form["ErrorCode"].ToString();
-        await bus.Publish(new MessageStatusReported(messageId, Channels.WhatsApp, sid, status,
+        await spool.AcceptAsync(new MessageStatusReported(messageId, Channels.WhatsApp, sid, status,
             string.IsNullOrEmpty(errorCode) ? null : errorCode, clock.GetUtcNow()), ct);
         return TypedResults.Text(EmptyTwiml, "text/xml");
     }

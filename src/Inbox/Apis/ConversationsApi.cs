@@ -73,7 +73,8 @@ public static class ConversationsApi
         try
         {
             var endpoint = await sendEndpoints.GetSendEndpoint(CommandQueues.For(conversation.Channel));
-            await endpoint.Send(new SendOutboundMessage(message.Id, conversation.Id, conversation.Channel, conversation.CustomerIdentity, text), ct);
+            await endpoint.Send(new SendOutboundMessage(message.Id, conversation.Id, conversation.Channel, conversation.CustomerIdentity, text,
+                From: null, Attempt: 1, NotAfter: now.AddMinutes(10)), ct);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {

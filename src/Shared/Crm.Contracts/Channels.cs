@@ -17,3 +17,13 @@ public static class CommandQueues
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "No outbound connector for this channel."),
     };
 }
+
+/// <summary>
+/// The inbox's queues. Publishers declare them and bind them to their messages' exchanges at start, so
+/// an event published before any inbox process ever ran still waits in its queue instead of being dropped.
+/// </summary>
+public static class InboxQueues
+{
+    public const string InboundMessages = "inbox-inbound-messages";
+    public const string DeliveryStatuses = "inbox-delivery-statuses";
+}

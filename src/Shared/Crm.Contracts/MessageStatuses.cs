@@ -4,7 +4,19 @@ namespace Crm.Contracts;
 public static class MessageStatuses
 {
     public const string Received = "received";
+
+    /// <summary>Saved on the timeline; not yet answered by the provider.</summary>
     public const string Pending = "pending";
+
+    /// <summary>The provider could not be reached; the send will be tried again (never twice delivered).</summary>
+    public const string Retrying = "retrying";
+
+    /// <summary>
+    /// We may have sent it: the provider took the request but its answer never came, or the sender died
+    /// mid-send. A later provider callback can still move it on to what really happened.
+    /// </summary>
+    public const string UnknownOutcome = "unknown-outcome";
+
     public const string Queued = "queued";
     public const string Sent = "sent";
     public const string Delivered = "delivered";
@@ -14,19 +26,41 @@ public static class MessageStatuses
 
     public static bool IsKnown(string status) => Rank(status) >= 0;
 
+    /// <summary>Failed and undelivered end a message's story; nothing may replace them.</summary>
+    public static bool IsFinal(string status) => status is Failed or Undelivered;
+
     /// <summary>
     /// Providers deliver callbacks out of order; a status may only replace one of lower rank,
     /// so a late "sent" never hides "delivered". Failures are final. -1 for an unknown status.
+    /// "unknown-outcome" ranks below "queued" so the provider's own callback can still settle it.
     /// </summary>
     public static int Rank(string status) => status switch
     {
-        Pending => 0,
-        Queued => 1,
-        Sent => 2,
-        Delivered => 3,
-        Read => 4,
-        Failed or Undelivered => 5,
         Received => 0,
+        Pending => 0,
+        Retrying => 1,
+        UnknownOutcome => 2,
+        Queued => 3,
+        Sent => 4,
+        Delivered => 5,
+        Read => 6,
+        Failed or Undelivered => 7,
         _ => -1,
     };
+}
+
+/// <summary>Crm's own reasons for a reply that did not go out; provider codes are kept beside them.</summary>
+public static class SendFailures
+{
+    /// <summary>The provider could not be reached for the whole send deadline.</summary>
+    public const string ProviderUnreachable = "provider-unreachable";
+
+    /// <summary>The command reached the connector after its deadline; it was not sent.</summary>
+    public const string Expired = "expired";
+
+    /// <summary>The reply could not be handed to the sending service before its deadline.</summary>
+    public const string NotDispatched = "not-dispatched";
+
+    /// <summary>The provider refused the message and gave no code of its own.</summary>
+    public const string Refused = "refused";
 }

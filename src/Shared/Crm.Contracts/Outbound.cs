@@ -1,12 +1,21 @@
 namespace Crm.Contracts;
 
-/// <summary>Send an agent's reply to the customer. <see cref="MessageId"/> is the timeline's id and makes sending idempotent.</summary>
+/// <summary>
+/// Send an agent's reply to the customer. <see cref="MessageId"/> is the timeline's id and makes sending
+/// idempotent: however often this command is delivered, the customer gets the message at most once.
+/// <see cref="Attempt"/> counts from 1; the inbox sends the command again, with the next attempt, when the
+/// connector reported <see cref="OutboundMessageRetrying"/>. Nothing is sent after <see cref="NotAfter"/>.
+/// <see cref="From"/> is the business identity the conversation came in on (null: the connector's default).
+/// </summary>
 public record SendOutboundMessage(
     Guid MessageId,
     Guid ConversationId,
     string Channel,
     string To,
-    string Text);
+    string Text,
+    string? From,
+    int Attempt,
+    DateTimeOffset NotAfter);
 
 /// <summary>The provider accepted an outbound message and gave it <see cref="ChannelMessageId"/>.</summary>
 public record OutboundMessageAccepted(
@@ -16,13 +25,39 @@ public record OutboundMessageAccepted(
     string Status,
     DateTimeOffset AcceptedAt);
 
-/// <summary>The provider refused an outbound message, or could not be reached after retrying.</summary>
+/// <summary>
+/// The provider refused an outbound message, or could not be reached before the send deadline.
+/// <see cref="ErrorCode"/> is the provider's code, or one of <see cref="SendFailures"/>.
+/// </summary>
 public record OutboundMessageFailed(
     Guid MessageId,
     string Channel,
     string? ErrorCode,
     string Reason,
     DateTimeOffset FailedAt);
+
+/// <summary>
+/// The provider certainly did not get the message this attempt (it could not be reached, or answered
+/// 429/5xx); the inbox sends the command again, as attempt <see cref="Attempt"/> + 1, at <see cref="NextAttemptAt"/>.
+/// </summary>
+public record OutboundMessageRetrying(
+    Guid MessageId,
+    string Channel,
+    int Attempt,
+    string? ErrorCode,
+    string Reason,
+    DateTimeOffset NextAttemptAt,
+    DateTimeOffset ReportedAt);
+
+/// <summary>
+/// The message may or may not have reached the provider (no answer to the request, or the sender died
+/// mid-send). It is never sent again; a later provider status callback can still settle it.
+/// </summary>
+public record OutboundMessageOutcomeUnknown(
+    Guid MessageId,
+    string Channel,
+    string Reason,
+    DateTimeOffset ReportedAt);
 
 /// <summary>
 /// A provider reported a delivery status for a message. <see cref="MessageId"/> is known when the

@@ -55,7 +55,7 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
     {
         twilio.Given(Request.Create().WithPath(MessagesPath).UsingPost())
             .RespondWith(Response.Create().WithStatusCode(201).WithBody("""{"sid":"SMonce","status":"queued"}"""));
-        var command = new SendOutboundMessage(Guid.NewGuid(), Guid.NewGuid(), Channels.WhatsApp, "+14155550100", "hello");
+        var command = new SendOutboundMessage(Guid.NewGuid(), Guid.NewGuid(), Channels.WhatsApp, "+14155550100", "hello", null, 1, DateTimeOffset.UtcNow.AddMinutes(10));
 
         await harness.Bus.Publish(command);
         await PublishedAsync<OutboundMessageAccepted>(1);
@@ -71,7 +71,7 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
     {
         twilio.Given(Request.Create().WithPath(MessagesPath).UsingPost())
             .RespondWith(Response.Create().WithStatusCode(503).WithBody("""{"code":20503,"message":"Service Unavailable"}"""));
-        var command = new SendOutboundMessage(Guid.NewGuid(), Guid.NewGuid(), Channels.WhatsApp, "+14155550100", "hello");
+        var command = new SendOutboundMessage(Guid.NewGuid(), Guid.NewGuid(), Channels.WhatsApp, "+14155550100", "hello", null, 1, DateTimeOffset.UtcNow.AddMinutes(10));
 
         await harness.Bus.Publish(command);
 
@@ -86,7 +86,7 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
     {
         twilio.Given(Request.Create().WithPath(MessagesPath).UsingPost())
             .RespondWith(Response.Create().WithStatusCode(201).WithBody("""{"sid":"SMslow","status":"queued"}""").WithDelay(TimeSpan.FromSeconds(3)));
-        var command = new SendOutboundMessage(Guid.NewGuid(), Guid.NewGuid(), Channels.WhatsApp, "+14155550100", "hello");
+        var command = new SendOutboundMessage(Guid.NewGuid(), Guid.NewGuid(), Channels.WhatsApp, "+14155550100", "hello", null, 1, DateTimeOffset.UtcNow.AddMinutes(10));
 
         await harness.Bus.Publish(command);
 
@@ -105,7 +105,7 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
         var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
         closed.Stop(); // Nothing listens there now: the connection is refused.
         await StartAsync($"http://127.0.0.1:{port}");
-        var command = new SendOutboundMessage(Guid.NewGuid(), Guid.NewGuid(), Channels.WhatsApp, "+14155550100", "hello");
+        var command = new SendOutboundMessage(Guid.NewGuid(), Guid.NewGuid(), Channels.WhatsApp, "+14155550100", "hello", null, 1, DateTimeOffset.UtcNow.AddMinutes(10));
 
         await harness.Bus.Publish(command);
 
