@@ -1,3 +1,4 @@
+using Crm.Contracts;
 using Crm.Inbox.Agents;
 using Crm.Inbox.Apis;
 using Crm.Inbox.Storage;
@@ -35,15 +36,16 @@ public static class InboxRegistration
 
     public static IBusRegistrationConfigurator AddInboxConsumers(this IBusRegistrationConfigurator bus)
     {
-        bus.AddConsumer<InboundMessageReceivedConsumer>();
-        bus.AddConsumer<DeliveryStatusConsumer>();
+        bus.AddConsumer<InboundMessageReceivedConsumer>().Endpoint(endpoint => endpoint.Name = InboxQueues.InboundMessages);
+        bus.AddConsumer<DeliveryStatusConsumer>().Endpoint(endpoint => endpoint.Name = InboxQueues.DeliveryStatuses);
         return bus;
     }
 
     public static IEndpointRouteBuilder MapInbox(this IEndpointRouteBuilder app)
     {
         app.MapConversationsApi();
-        app.MapHub<InboxHub>(InboxHub.Path);
+        // A connection whose token expires is closed: pushes stop with the agent's right to see them.
+        app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;
     }
 

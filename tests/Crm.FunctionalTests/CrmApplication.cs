@@ -25,11 +25,14 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
     public const string PublicBaseUrl = "https://crm.example.com";
 
     private readonly Dictionary<string, string?> settings;
+
+    /// <summary>This instance's webhook spool: its own unless handed one, as a restarted process keeps its disk.</summary>
+    public string SpoolFile { get; }
     private readonly string? ownedDirectory;
     private readonly Action<IServiceCollection>? testServices;
 
     public CrmApplication(WireMockServer twilio, IDictionary<string, string?>? overrides = null, string? sqliteFile = null,
-        Action<IServiceCollection>? testServices = null)
+        Action<IServiceCollection>? testServices = null, string? spoolFile = null)
     {
         this.testServices = testServices;
         if (sqliteFile is null)
@@ -37,10 +40,12 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
             ownedDirectory = Directory.CreateTempSubdirectory("crm-functional-").FullName;
             sqliteFile = Path.Combine(ownedDirectory, "crm.db");
         }
+        SpoolFile = spoolFile ?? Path.Combine(Path.GetDirectoryName(sqliteFile)!, $"spool-{Guid.NewGuid():N}.db");
         settings = new Dictionary<string, string?>
         {
             ["Crm:Mode"] = "Embedded",
             ["ConnectionStrings:Sqlite"] = $"Data Source={sqliteFile}",
+            ["Crm:Spool:Path"] = SpoolFile,
             ["Crm:Twilio:AccountSid"] = AccountSid,
             ["Crm:Twilio:AuthToken"] = AuthToken,
             ["Crm:Twilio:WhatsAppFrom"] = "whatsapp:" + BusinessNumber,

@@ -1,6 +1,7 @@
 using Crm.Automation;
 using Crm.Connectors;
 using Crm.Connectors.Outbound;
+using Crm.Connectors.Spool;
 using Crm.Gateway.Agents;
 using Crm.Gateway.Apis;
 using Crm.Inbox;
@@ -20,7 +21,7 @@ public static class CrmHosting
         services.AddProblemDetails();
         // Malformed requests are the caller's mistake: a 400, in Development too (where the default throws).
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
-        services.AddHealthChecks();
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [CrmHealth.Ready]);
         builder.AddAgentAuthentication(topology);
 
         // The store is registered before the bus so its tables exist before the first message is consumed.
@@ -34,6 +35,9 @@ public static class CrmHosting
         if (topology.RunsConnectors)
         {
             services.AddTwilioConnector(builder.Configuration);
+            // Webhooks are acknowledged from a spool on the connectors' own disk, whatever the broker's state.
+            services.AddInboundSpool(builder.Configuration, Path.Combine(DataDirectory(builder), "spool.db"),
+                forgetOnlyWhenConsumed: topology.Transport == BusTransport.InMemory);
         }
 
         if (topology.UseRedis)
@@ -50,10 +54,13 @@ public static class CrmHosting
         }
 
         services.AddAutomation();
-        // Take no webhook or reply before the bus can carry it (and before test queues are purged).
-        services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true);
+        // The host does not wait for the broker: webhooks are taken into the spool while it is unreachable,
+        // and the spool's forwarder waits for the bus to be healthy (after any purge on start) before it publishes.
+        services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = false);
         services.AddMassTransit(bus =>
         {
+            // Crm phones nobody: no usage reports to MassTransit's servers.
+            bus.ConfigureUsageTelemetryOptions(options => options.Enabled = false);
             bus.SetKebabCaseEndpointNameFormatter();
             if (topology.RunsInbox) bus.AddInboxConsumers();
             if (topology.RunsConnectors) bus.AddConnectorConsumers();
@@ -62,18 +69,27 @@ public static class CrmHosting
             {
                 endpoint.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000, 10_000));
                 if (topology.PurgeQueuesOnStart && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PurgeOnStartup = true;
+                // In memory an error queue would only grow; everything that reaches a consumer there is still
+                // kept upstream (the spool, the reply outbox) and handed over again, so a fault is dropped here.
+                if (topology.Transport == BusTransport.InMemory) endpoint.DiscardFaultedMessages();
             });
 
             if (topology.Transport == BusTransport.InMemory)
             {
-                bus.UsingInMemory((context, transport) => transport.ConfigureEndpoints(context));
+                bus.UsingInMemory((context, transport) =>
+                {
+                    if (topology.RunsConnectors) transport.ConnectReceiveObserver(context.GetRequiredService<SpoolConsumeAcknowledger>());
+                    transport.ConfigureEndpoints(context);
+                });
             }
             else
             {
                 var rabbitUri = new Uri(Required(builder.Configuration, "RabbitMq"));
                 bus.UsingRabbitMq((context, transport) =>
                 {
-                    transport.Host(rabbitUri);
+                    transport.Host(rabbitUri, host => host.PublisherConfirmation = true);
+                    BusTopology.DeclareInboxQueues(transport);
+                    BusTopology.BoundErrorQueues(transport);
                     transport.ConfigureEndpoints(context);
                 });
             }
@@ -85,11 +101,12 @@ public static class CrmHosting
     public static WebApplication MapCrm(this WebApplication app)
     {
         var topology = app.Services.GetRequiredService<CrmTopology>();
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapHealthChecks("/health");
+        app.MapCrmHealth();
         app.MapAuthApi();
         if (topology.RunsAgents)
         {
@@ -107,12 +124,16 @@ public static class CrmHosting
             ? value
             : throw new InvalidOperationException($"ConnectionStrings:{name} is required for this Crm mode.");
 
-    /// <summary>Embedded mode keeps its data in ./data next to where it runs unless told otherwise.</summary>
     private static string SqliteConnectionString(WebApplicationBuilder builder)
+        => builder.Configuration.GetConnectionString("Sqlite") is { Length: > 0 } configured
+            ? configured
+            : $"Data Source={Path.Combine(DataDirectory(builder), "crm.db")}";
+
+    /// <summary>Crm keeps its files in ./data next to where it runs unless told otherwise.</summary>
+    private static string DataDirectory(WebApplicationBuilder builder)
     {
-        if (builder.Configuration.GetConnectionString("Sqlite") is { Length: > 0 } configured) return configured;
         var directory = Path.Combine(builder.Environment.ContentRootPath, "data");
         Directory.CreateDirectory(directory);
-        return $"Data Source={Path.Combine(directory, "crm.db")}";
+        return directory;
     }
 }
