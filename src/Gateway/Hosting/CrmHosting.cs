@@ -1,6 +1,5 @@
 using Crm.Automation;
 using Crm.Connectors;
-using Crm.Connectors.Outbound;
 using Crm.Gateway.Agents;
 using Crm.Gateway.Apis;
 using Crm.Inbox;
@@ -34,19 +33,16 @@ public static class CrmHosting
         if (topology.RunsConnectors)
         {
             services.AddTwilioConnector(builder.Configuration);
+            // The send ledger lives in the store, so "already sent" survives restarts of any server.
+            if (topology.Store == StoreKind.Sqlite) services.AddSqliteOutboundLedger(SqliteConnectionString(builder));
+            else services.AddMongoOutboundLedger(Required(builder.Configuration, "Mongo"));
         }
 
         if (topology.UseRedis)
         {
             var redisConfiguration = Required(builder.Configuration, "Redis");
-            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisConfiguration));
-            services.AddSingleton<IOutboundLedger, RedisOutboundLedger>();
             // Any process may push to agents connected to any other.
             services.AddSignalR().AddStackExchangeRedis(redisConfiguration, options => options.Configuration.ChannelPrefix = RedisChannel.Literal("crm"));
-        }
-        else
-        {
-            services.AddSingleton<IOutboundLedger, InMemoryOutboundLedger>();
         }
 
         services.AddAutomation();
