@@ -278,6 +278,28 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
         Assert.Empty(harness.Published.Select<OutboundMessageAccepted>());
     }
 
+    [Fact]
+    public async Task When_the_ledger_cannot_be_read_nothing_is_sent_and_the_bus_is_left_to_retry()
+    {
+        TwilioAnswers(201, """{"sid":"SMblind","status":"queued"}""");
+        await using (var connection = new SqliteConnection(LedgerConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TABLE outbound_ledger"; // The store is broken: no claim can be taken.
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        await harness.Bus.Publish(Command());
+
+        Assert.True(await harness.Consumed.Any<SendOutboundMessage>(x => x.Exception is SqliteException));
+        Assert.Equal(0, requestsSent);
+        Assert.Empty(harness.Published.Select<OutboundMessageAccepted>());
+        Assert.Empty(harness.Published.Select<OutboundMessageFailed>());
+        Assert.Empty(harness.Published.Select<OutboundMessageRetrying>());
+        Assert.Empty(harness.Published.Select<OutboundMessageOutcomeUnknown>());
+    }
+
     private Task<OutboundClaim> ClaimLiveAsync(Guid messageId) => Ledger.ClaimAsync(messageId, TimeSpan.FromMinutes(5));
 
     private sealed class HourAgoClock : TimeProvider
