@@ -1,4 +1,3 @@
-using System.Net.Http;
 using Crm.Connectors.Outbound;
 using Crm.Contracts;
 using MassTransit;
