@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MongoDB.Driver;
 
 namespace Crm.Connectors;
 
@@ -41,6 +42,29 @@ public static class ConnectorsRegistration
         services.AddHealthChecks().AddCheck<SpoolHealthCheck>("spool", tags: ["ready"]);
         return services;
     }
+
+    /// <summary>The send ledger as a table in the embedded SQLite database (the inbox's file in Embedded mode).</summary>
+    public static IServiceCollection AddSqliteOutboundLedger(this IServiceCollection services, string connectionString)
+        => services.AddOutboundLedger(provider => new SqliteOutboundLedger(connectionString, ClockOf(provider)));
+
+    /// <summary>The send ledger as a collection in the distributed MongoDB database.</summary>
+    public static IServiceCollection AddMongoOutboundLedger(this IServiceCollection services, string connectionString)
+    {
+        var url = MongoUrl.Create(connectionString);
+        return services.AddOutboundLedger(provider =>
+            new MongoOutboundLedger(new MongoClient(url).GetDatabase(url.DatabaseName ?? "crm"), ClockOf(provider)));
+    }
+
+    private static IServiceCollection AddOutboundLedger(this IServiceCollection services, Func<IServiceProvider, IOutboundLedger> create)
+    {
+        services.AddOptions<OutboundLedgerOptions>().BindConfiguration(OutboundLedgerOptions.Section);
+        services.AddSingleton(create);
+        // Registered before the bus, so the ledger's table exists before the first send command arrives.
+        services.AddHostedService<OutboundLedgerMaintenance>();
+        return services;
+    }
+
+    private static TimeProvider ClockOf(IServiceProvider provider) => provider.GetService<TimeProvider>() ?? TimeProvider.System;
 
     public static IBusRegistrationConfigurator AddConnectorConsumers(this IBusRegistrationConfigurator bus)
     {

@@ -7,20 +7,39 @@ using Microsoft.Extensions.Options;
 
 namespace Crm.Connectors.Twilio;
 
-/// <summary>The outcome of one send: Twilio's message sid, or why Twilio would not take it.</summary>
-public sealed record TwilioSendResult(string? Sid, string? Status, string? ErrorCode, string? ErrorMessage)
+public enum TwilioSendOutcome
 {
-    public bool Accepted => Sid is not null;
+    /// <summary>Twilio created the message.</summary>
+    Accepted,
+
+    /// <summary>Twilio answered with a refusal (4xx other than 429): it created no message, and will not.</summary>
+    Refused,
+
+    /// <summary>Twilio answered 429 or 5xx to every inline attempt: it created no message, but may later.</summary>
+    Unavailable,
 }
+
+/// <summary>The outcome of one send: Twilio's message sid, or why Twilio did not take it.</summary>
+/// <param name="ErrorCode">Twilio's own error code, when its answer had one.</param>
+/// <param name="RetryAfter">Twilio's Retry-After when it asked for a longer wait than an inline retry allows.</param>
+public sealed record TwilioSendResult(
+    TwilioSendOutcome Outcome,
+    string? Sid,
+    string? Status,
+    string? ErrorCode,
+    string? ErrorMessage,
+    TimeSpan? RetryAfter = null);
 
 /// <summary>
 /// Twilio's Messages REST API over plain HttpClient (its SDK is not available to us).
-/// Only 429 and 5xx answers are retried: Twilio created no message for those, so trying again
-/// cannot send twice. Anything else is an answer, and is returned as one.
+/// Only 429 and 5xx answers are retried, inline and briefly: Twilio created no message for those, so trying
+/// again cannot send twice. Anything else is an answer, and is returned as one. Exceptions mean there was no
+/// answer: <see cref="HttpRequestException"/> (which may say the request never left) or a timeout.
 /// </summary>
 public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions> options, TimeProvider clock, ILogger<TwilioMessagesClient> logger)
 {
-    public async Task<TwilioSendResult> SendAsync(string from, string to, string body, Uri? statusCallback, CancellationToken ct)
+    /// <param name="notAfter">No attempt starts after this.</param>
+    public async Task<TwilioSendResult> SendAsync(string from, string to, string body, Uri? statusCallback, DateTimeOffset notAfter, CancellationToken ct)
     {
         var settings = options.Value;
         var baseUrl = settings.ApiBaseUrl.ToString().TrimEnd('/');
@@ -36,46 +55,48 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
             using var response = await http.SendAsync(request, ct);
             var json = await response.Content.ReadAsStringAsync(ct);
 
-            if (response.IsSuccessStatusCode)
-            {
-                using var document = JsonDocument.Parse(json);
-                return new TwilioSendResult(Text(document, "sid"), Text(document, "status"), null, null);
-            }
+            if (response.IsSuccessStatusCode) return Accepted(json);
 
             var retryable = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
-            if (retryable && attempt < settings.MaxSendAttempts)
-            {
-                var delay = RetryDelay(response, settings.RetryBaseDelay, attempt);
-                logger.LogWarning("Twilio answered {Status}; trying again in {Delay} (attempt {Attempt} of {Max})",
-                    (int)response.StatusCode, delay, attempt, settings.MaxSendAttempts);
-                await Task.Delay(delay, clock, ct);
-                continue;
-            }
+            if (!retryable) return Error(TwilioSendOutcome.Refused, response.StatusCode, json);
 
-            return Error(response.StatusCode, json);
+            // Every inline wait is bounded, so the whole send fits its ledger lease (TwilioOptions.SendLease).
+            var delay = settings.InlineRetryDelay(attempt);
+            var retryAfter = response.Headers.RetryAfter?.Delta;
+            if (retryAfter > delay) return Error(TwilioSendOutcome.Unavailable, response.StatusCode, json) with { RetryAfter = retryAfter };
+            if (retryAfter is { } shorter) delay = shorter;
+            if (attempt >= settings.MaxSendAttempts || clock.GetUtcNow() + delay > notAfter)
+                return Error(TwilioSendOutcome.Unavailable, response.StatusCode, json);
+
+            logger.LogWarning("Twilio answered {Status}; trying again in {Delay} (attempt {Attempt} of {Max})",
+                (int)response.StatusCode, delay, attempt, settings.MaxSendAttempts);
+            await Task.Delay(delay, clock, ct);
         }
     }
 
-    /// <summary>Retry-After when Twilio gives one, otherwise exponential backoff.</summary>
-    private static TimeSpan RetryDelay(HttpResponseMessage response, TimeSpan baseDelay, int attempt)
+    /// <summary>A 2xx whose sid cannot be read still created a message: that is not a refusal, so it throws.</summary>
+    private static TwilioSendResult Accepted(string json)
     {
-        if (response.Headers.RetryAfter?.Delta is { } delta) return delta;
-        return baseDelay * Math.Pow(2, attempt - 1);
+        using var document = JsonDocument.Parse(json);
+        var sid = Text(document, "sid") ?? throw new InvalidDataException("Twilio accepted the message but its answer had no sid.");
+        return new TwilioSendResult(TwilioSendOutcome.Accepted, sid, Text(document, "status"), null, null);
     }
 
-    private static TwilioSendResult Error(HttpStatusCode status, string json)
+    private static TwilioSendResult Error(TwilioSendOutcome outcome, HttpStatusCode status, string json)
     {
+        var fallback = $"Twilio answered {(int)status} {status}.";
         try
         {
             using var document = JsonDocument.Parse(json);
-            var code = document.RootElement.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.Number
+            var code = document.RootElement.ValueKind == JsonValueKind.Object
+                       && document.RootElement.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.Number
                 ? c.GetRawText()
                 : null;
-            return new TwilioSendResult(null, null, code ?? ((int)status).ToString(), Text(document, "message") ?? status.ToString());
+            return new TwilioSendResult(outcome, null, null, code, Text(document, "message") ?? fallback);
         }
         catch (JsonException)
         {
-            return new TwilioSendResult(null, null, ((int)status).ToString(), $"Twilio answered {(int)status} {status}.");
+            return new TwilioSendResult(outcome, null, null, null, fallback);
         }
     }
 

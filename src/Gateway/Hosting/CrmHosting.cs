@@ -1,6 +1,5 @@
 using Crm.Automation;
 using Crm.Connectors;
-using Crm.Connectors.Outbound;
 using Crm.Connectors.Spool;
 using Crm.Gateway.Agents;
 using Crm.Gateway.Apis;
@@ -38,19 +37,16 @@ public static class CrmHosting
             // Webhooks are acknowledged from a spool on the connectors' own disk, whatever the broker's state.
             services.AddInboundSpool(builder.Configuration, Path.Combine(DataDirectory(builder), "spool.db"),
                 forgetOnlyWhenConsumed: topology.Transport == BusTransport.InMemory);
+            // The send ledger lives in the store, so "already sent" survives restarts of any server.
+            if (topology.Store == StoreKind.Sqlite) services.AddSqliteOutboundLedger(SqliteConnectionString(builder));
+            else services.AddMongoOutboundLedger(Required(builder.Configuration, "Mongo"));
         }
 
         if (topology.UseRedis)
         {
             var redisConfiguration = Required(builder.Configuration, "Redis");
-            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisConfiguration));
-            services.AddSingleton<IOutboundLedger, RedisOutboundLedger>();
             // Any process may push to agents connected to any other.
             services.AddSignalR().AddStackExchangeRedis(redisConfiguration, options => options.Configuration.ChannelPrefix = RedisChannel.Literal("crm"));
-        }
-        else
-        {
-            services.AddSingleton<IOutboundLedger, InMemoryOutboundLedger>();
         }
 
         services.AddAutomation();
