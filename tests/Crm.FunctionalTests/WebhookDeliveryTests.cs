@@ -23,7 +23,7 @@ public sealed class WebhookDeliveryTests : IDisposable
 
         var during = await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form);
         Assert.Equal(HttpStatusCode.InternalServerError, during.StatusCode);
-        Assert.Empty((await agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!);
+        Assert.Empty((await agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations"))!.Items);
 
         outage.Down = false;
         var retried = await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form);
