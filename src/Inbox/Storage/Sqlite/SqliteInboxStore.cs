@@ -271,8 +271,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     public async Task<bool> AppendMessageAsync(TimelineMessage message, CancellationToken ct = default)
         => await WriteAsync(async (connection, transaction) =>
         {
-            using var insert = Command(connection, transaction, InsertMessageSql);
-            if (await InsertMessageAsync(insert, message, ct) == 0) return false;
+            if (await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), message, ct) == 0) return false;
 
             // A late-arriving older message must not replace the preview of a newer one.
             await ExecuteAsync(connection, transaction, """
@@ -372,19 +371,31 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         {
             // BEGIN IMMEDIATE: take the file's write lock up front, so a write that read first never has to
             // upgrade its lock and fail against another process.
-            await using var transaction = connection.BeginTransaction(deferred: false);
-            T result;
+            var transaction = connection.BeginTransaction(deferred: false);
             try
             {
-                result = await write(connection, transaction);
+                var result = await write(connection, transaction);
+                await transaction.CommitAsync(CancellationToken.None);
+                return result;
             }
             catch
             {
-                await transaction.RollbackAsync(CancellationToken.None);
+                try
+                {
+                    await transaction.RollbackAsync(CancellationToken.None);
+                }
+                catch (Exception rollbackFailure) when (rollbackFailure is SqliteException or InvalidOperationException)
+                {
+                    // SQLite may already have rolled back (or the commit half happened): start the next write
+                    // on a fresh connection rather than on one in an unknown state.
+                    CloseWriter();
+                }
                 throw;
             }
-            await transaction.CommitAsync(CancellationToken.None);
-            return result;
+            finally
+            {
+                transaction.Dispose();
+            }
         }, ct);
 
     /// <summary>Gives <paramref name="work"/> the writer connection, alone; opens it the first time.</summary>
@@ -430,12 +441,17 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
     }
 
-    public void Dispose()
+    private void CloseWriter()
     {
         foreach (var command in writerCommands.Values) command.Dispose();
         writerCommands.Clear();
         writer?.Dispose();
         writer = null;
+    }
+
+    public void Dispose()
+    {
+        CloseWriter();
         writerGate.Dispose();
     }
 
