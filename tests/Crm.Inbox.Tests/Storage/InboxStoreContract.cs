@@ -147,7 +147,8 @@ public abstract class InboxStoreContract
 
         var seen = new List<TimelineMessage>();
         PageCursor? before = null;
-        while (true)
+        // Bounded, so a cursor that repeats its page fails the test instead of hanging it.
+        for (var pages = 0; pages <= messages.Count; pages++)
         {
             var page = await store.ListMessagesAsync(conversation.Id, before, 2);
             if (page.Count == 0) break;
@@ -372,7 +373,8 @@ public abstract class InboxStoreContract
 
         var seen = new List<Conversation>();
         PageCursor? cursor = null;
-        while (true)
+        // Bounded, so a cursor that repeats its page fails the test instead of hanging it.
+        for (var pages = 0; pages <= arrivals.Count; pages++)
         {
             var page = await store.ListConversationsAsync(cursor, 3);
             if (page.Count == 0) break;
