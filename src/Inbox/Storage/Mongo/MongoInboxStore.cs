@@ -27,12 +27,18 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
             Builders<CustomerDocument>.IndexKeys.Ascending("identities.channel").Ascending("identities.value"),
             new CreateIndexOptions { Name = "ux_customers_identity", Unique = true }), cancellationToken: ct);
 
-        // Conversations stored before business addresses were recorded get the "not recorded" value, so the
-        // per-business unique index below treats them like new ones; the older indexes it replaces go.
-        await conversations.UpdateManyAsync(ConversationFilter.Exists(c => c.BusinessIdentity, false),
-            Builders<ConversationDocument>.Update.Set(c => c.BusinessIdentity, ""), cancellationToken: ct);
-        await DropIndexIfPresentAsync(conversations, "ux_conversations_one_open", ct);
-        await DropIndexIfPresentAsync(conversations, "ix_conversations_activity", ct);
+        var conversationIndexes = await (await conversations.Indexes.ListAsync(ct)).ToListAsync(ct);
+        if (conversationIndexes.Any(index => index["name"] == "ux_conversations_one_open"))
+        {
+            // A collection from before business addresses were recorded (its per-channel index is still there):
+            // its conversations get the "not recorded" value, so the per-business unique index below treats them
+            // alike, then the indexes that one replaces go. Runs once, not on every start.
+            await conversations.UpdateManyAsync(ConversationFilter.Exists(c => c.BusinessIdentity, false),
+                Builders<ConversationDocument>.Update.Set(c => c.BusinessIdentity, ""), cancellationToken: ct);
+            await DropIndexIfPresentAsync(conversations, "ux_conversations_one_open", ct);
+        }
+        if (conversationIndexes.Any(index => index["name"] == "ix_conversations_activity"))
+            await DropIndexIfPresentAsync(conversations, "ix_conversations_activity", ct);
         await conversations.Indexes.CreateManyAsync(
         [
             new CreateIndexModel<ConversationDocument>(

@@ -304,6 +304,9 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         return await GetMessageAsync(connection, null, id, ct);
     }
 
+    private static Task<TimelineMessage?> GetMessageAsync(SqliteConnection connection, Guid id, CancellationToken ct)
+        => GetMessageAsync(connection, null, id, ct);
+
     private static async Task<TimelineMessage?> GetMessageAsync(SqliteConnection connection, SqliteTransaction? transaction, Guid id, CancellationToken ct)
     {
         var found = await QueryMessagesAsync(connection, transaction, $"SELECT {MessageColumns} FROM messages WHERE id = $id", ct, ("$id", id.ToString()));
@@ -504,6 +507,9 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     {
         BusinessIdentity = reader.GetString(10) is { Length: > 0 } business ? business : null,
     };
+
+    private static Task<List<TimelineMessage>> QueryMessagesAsync(SqliteConnection connection, string sql, CancellationToken ct, params (string, object?)[] parameters)
+        => QueryMessagesAsync(connection, null, sql, ct, parameters);
 
     private static async Task<List<TimelineMessage>> QueryMessagesAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken ct, params (string, object?)[] parameters)
     {
