@@ -368,6 +368,9 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     /// <summary>
     /// Runs <paramref name="write"/> in one transaction on the writer connection, committing when it returns.
     /// The only way this store writes: one writer per process, so writes queue here instead of on SQLite's lock.
+    /// Not reentrant: <paramref name="write"/> must use the connection and transaction it is given, never call
+    /// another write of this store (that would wait for itself). Commands for statements that run per message
+    /// can come from <see cref="Reused"/>.
     /// </summary>
     private Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken ct)
         => WithWriterAsync(async connection =>
