@@ -17,7 +17,8 @@ namespace Crm.Inbox;
 public static class InboxRegistration
 {
     public static IServiceCollection AddSqliteInboxStore(this IServiceCollection services, string connectionString)
-        => services.AddSingleton<IInboxStore>(new SqliteInboxStore(connectionString)).AddHostedService<InboxStoreInitializer>();
+        // A factory, so the container disposes the store (and its writer connection) at shutdown.
+        => services.AddSingleton<IInboxStore>(_ => new SqliteInboxStore(connectionString)).AddHostedService<InboxStoreInitializer>();
 
     public static IServiceCollection AddMongoInboxStore(this IServiceCollection services, string connectionString)
     {
@@ -36,8 +37,11 @@ public static class InboxRegistration
 
     public static IBusRegistrationConfigurator AddInboxConsumers(this IBusRegistrationConfigurator bus)
     {
-        bus.AddConsumer<InboundMessageReceivedConsumer>().Endpoint(endpoint => endpoint.Name = InboxQueues.InboundMessages);
-        bus.AddConsumer<DeliveryStatusConsumer>().Endpoint(endpoint => endpoint.Name = InboxQueues.DeliveryStatuses);
+        // The queues publishers declare ahead of any inbox process (InboxQueues): names must match.
+        bus.AddConsumer<InboundMessageReceivedConsumer, InboundMessageReceivedConsumerDefinition>()
+            .Endpoint(endpoint => endpoint.Name = InboxQueues.InboundMessages);
+        bus.AddConsumer<DeliveryStatusConsumer>()
+            .Endpoint(endpoint => endpoint.Name = InboxQueues.DeliveryStatuses);
         return bus;
     }
 

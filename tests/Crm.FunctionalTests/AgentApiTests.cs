@@ -129,7 +129,7 @@ public sealed class AgentApiTests : SignedInAgentTests
             await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText($"SMpage{i}", "+14155550123", $"message {i}"));
             await Feed.MessageAddedAsync(m => m.ChannelMessageId == $"SMpage{i}");
         }
-        var conversation = (await Agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!.Single().Id;
+        var conversation = (await Agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations"))!.Items.Single().Id;
 
         var newest = await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages?limit=3");
         var older = await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages?limit=3&before={newest!.OlderCursor}");
@@ -138,5 +138,38 @@ public sealed class AgentApiTests : SignedInAgentTests
         Assert.Equal(["message 0", "message 1"], older!.Items.Select(m => m.Text));
         Assert.Null(older.OlderCursor);
         Assert.Equal(HttpStatusCode.BadRequest, (await Agent.GetAsync($"/api/conversations/{conversation}/messages?limit=0")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/api/conversations?cursor=not-a-cursor")]
+    [InlineData("/api/conversations?cursor=")]
+    [InlineData("/api/conversations/{0}/messages?before=not-a-cursor")]
+    [InlineData("/api/conversations/{0}/messages?before=6f1d2a4e-0000-0000-0000-000000000002")]
+    public async Task A_malformed_cursor_is_a_bad_request(string path)
+    {
+        var conversation = await ConversationWithCustomerAsync("SMcursor");
+
+        var response = await Agent.GetAsync(string.Format(path, conversation));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("cursor", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Conversations_page_with_the_next_cursor_latest_activity_first()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText($"SMlist{i}", $"+1415555061{i}", $"message {i}"));
+            await Feed.MessageAddedAsync(m => m.ChannelMessageId == $"SMlist{i}");
+        }
+
+        var first = await Agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations?limit=3");
+        var second = await Agent.GetFromJsonAsync<ConversationsApi.ConversationPage>($"/api/conversations?limit=3&cursor={first!.NextCursor}");
+
+        Assert.Equal(["message 4", "message 3", "message 2"], first.Items.Select(c => c.LastMessagePreview));
+        Assert.Equal(["message 1", "message 0"], second!.Items.Select(c => c.LastMessagePreview));
+        Assert.Null(second.NextCursor);
     }
 }

@@ -35,9 +35,10 @@ public abstract class ConversationFlow : IDisposable
         Assert.Equal("Hi, is my order on its way?", pushed.Text);
         Assert.Equal(Directions.Inbound, pushed.Direction);
 
-        var conversations = await agent.GetFromJsonAsync<List<Conversation>>("/api/conversations");
-        var conversation = Assert.Single(conversations!, c => c.Id == pushed.ConversationId);
+        var conversations = await agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations");
+        var conversation = Assert.Single(conversations!.Items, c => c.Id == pushed.ConversationId);
         Assert.Equal("+14155550100", conversation.CustomerIdentity);
+        Assert.Equal(CrmApplication.BusinessNumber, conversation.BusinessIdentity);
         Assert.Equal("Alice", conversation.CustomerName);
         Assert.Equal("Hi, is my order on its way?", conversation.LastMessagePreview);
         var timeline = await agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation.Id}/messages");

@@ -18,7 +18,7 @@ public sealed class TwilioWebhookTests : SignedInAgentTests
         var response = await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form, forged);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Empty((await Agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!);
+        Assert.Empty((await Agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations"))!.Items);
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class TwilioWebhookTests : SignedInAgentTests
             new FormUrlEncodedContent(TwilioFakes.WhatsAppText("SMunsigned", "+14155550100", "hello")));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Empty((await Agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!);
+        Assert.Empty((await Agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations"))!.Items);
     }
 
     [Fact]
@@ -119,6 +119,6 @@ public sealed class TwilioWebhookTests : SignedInAgentTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("From", await response.Content.ReadAsStringAsync());
-        Assert.Empty((await Agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!);
+        Assert.Empty((await Agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations"))!.Items);
     }
 }

@@ -24,7 +24,7 @@ public sealed class WebhookSpoolTests : IDisposable
         var during = await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMoutage", "+14155550100", "are you open?"));
         Assert.Equal(HttpStatusCode.OK, during.StatusCode);
         await outage.RefusedAsync();
-        Assert.Empty((await agent.GetFromJsonAsync<List<Conversation>>("/api/conversations"))!);
+        Assert.Empty((await agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations"))!.Items);
 
         outage.Down = false;
 

@@ -74,8 +74,8 @@ async function openInbox() {
 }
 
 async function refreshConversations() {
-  const conversations = await api('/api/conversations?limit=200');
-  state.conversations = new Map(conversations.map(c => [c.id, c]));
+  const page = await api('/api/conversations?limit=200');
+  state.conversations = new Map(page.items.map(c => [c.id, c]));
   renderConversations();
   if (state.selected) await select(state.selected);
 }
@@ -112,7 +112,7 @@ async function select(conversationId) {
 }
 
 $('older').addEventListener('click', async () => {
-  const page = await api(`/api/conversations/${state.selected}/messages?limit=50&before=${state.olderCursor}`);
+  const page = await api(`/api/conversations/${state.selected}/messages?limit=50&before=${encodeURIComponent(state.olderCursor)}`);
   for (const message of page.items) state.messages.set(message.id, message);
   state.olderCursor = page.olderCursor;
   renderMessages(false);

@@ -12,5 +12,16 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
         if (conversation is not null) await hub.Clients.All.ConversationUpdated(conversation);
     }
 
+    /// <summary>
+    /// Each stored message once, in order, then each touched conversation once, as it stood after the batch.
+    /// </summary>
+    public async Task MessagesAddedAsync(IReadOnlyList<StoredInbound> stored)
+    {
+        if (stored.Count == 0) return;
+        foreach (var entry in stored) await hub.Clients.All.MessageAdded(entry.Message);
+        foreach (var conversation in stored.Select(s => s.Conversation).DistinctBy(c => c.Id))
+            await hub.Clients.All.ConversationUpdated(conversation);
+    }
+
     public Task MessageStatusChangedAsync(TimelineMessage message) => hub.Clients.All.MessageStatusChanged(message);
 }

@@ -28,28 +28,42 @@ public static class ConversationsApi
         return app;
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<Conversation>>, ProblemHttpResult>> ListConversations(
-        IInboxStore store, int? skip, int? limit, CancellationToken ct)
+    /// <summary>A page of the conversation list; pass <see cref="NextCursor"/> as <c>cursor</c> for the next one (null at the end).</summary>
+    public sealed record ConversationPage(IReadOnlyList<Conversation> Items, string? NextCursor);
+
+    public static async Task<Results<Ok<ConversationPage>, ProblemHttpResult>> ListConversations(
+        IInboxStore store, string? cursor, int? limit, ILoggerFactory loggers, CancellationToken ct)
     {
-        if (skip < 0) return InvalidParameter("skip must not be negative.");
         if (PageSizeProblem(limit) is { } problem) return problem;
-        return TypedResults.Ok(await store.ListConversationsAsync(skip ?? 0, limit ?? 50, ct));
+        PageCursor? after = null;
+        if (cursor is not null && !PageCursor.TryParse(cursor, out after)) return MalformedCursor(loggers, "cursor");
+        var take = limit ?? 50;
+        // One more than asked tells whether a next page exists, so the last page says so instead of leading to an empty one.
+        var items = await store.ListConversationsAsync(after, take + 1, ct);
+        if (items.Count <= take) return TypedResults.Ok(new ConversationPage(items, null));
+        var page = items.Take(take).ToList();
+        return TypedResults.Ok(new ConversationPage(page, new PageCursor(page[^1].LastMessageAt, page[^1].Id).Encode()));
     }
 
     public static async Task<Results<Ok<Conversation>, NotFound>> GetConversation(IInboxStore store, Guid conversationId, CancellationToken ct)
         => await store.GetConversationAsync(conversationId, ct) is { } conversation ? TypedResults.Ok(conversation) : TypedResults.NotFound();
 
     /// <summary>A page of a timeline, oldest first; pass <see cref="OlderCursor"/> as <c>before</c> for the page above it.</summary>
-    public sealed record MessagePage(IReadOnlyList<TimelineMessage> Items, Guid? OlderCursor);
+    public sealed record MessagePage(IReadOnlyList<TimelineMessage> Items, string? OlderCursor);
 
     public static async Task<Results<Ok<MessagePage>, NotFound, ProblemHttpResult>> ListMessages(
-        IInboxStore store, Guid conversationId, Guid? before, int? limit, CancellationToken ct)
+        IInboxStore store, Guid conversationId, string? before, int? limit, ILoggerFactory loggers, CancellationToken ct)
     {
         if (PageSizeProblem(limit) is { } problem) return problem;
+        PageCursor? cursor = null;
+        if (before is not null && !PageCursor.TryParse(before, out cursor)) return MalformedCursor(loggers, "before");
         if (await store.GetConversationAsync(conversationId, ct) is null) return TypedResults.NotFound();
         var take = limit ?? 50;
-        var items = await store.ListMessagesAsync(conversationId, before, take, ct);
-        return TypedResults.Ok(new MessagePage(items, items.Count == take ? items[0].Id : null));
+        // Oldest first: with one more than asked, an extra (oldest) message means there is a page above this one.
+        var items = await store.ListMessagesAsync(conversationId, cursor, take + 1, ct);
+        if (items.Count <= take) return TypedResults.Ok(new MessagePage(items, null));
+        var page = items.Skip(1).ToList();
+        return TypedResults.Ok(new MessagePage(page, new PageCursor(page[0].CreatedAt, page[0].Id).Encode()));
     }
 
     public sealed record ReplyRequest(string? Text);
@@ -86,6 +100,12 @@ public static class ConversationsApi
         }
 
         return TypedResults.Accepted($"/api/conversations/{conversation.Id}/messages", message);
+    }
+
+    private static ProblemHttpResult MalformedCursor(ILoggerFactory loggers, string parameter)
+    {
+        loggers.CreateLogger(typeof(ConversationsApi)).LogInformation("Refused a malformed {Parameter} cursor", parameter);
+        return InvalidParameter($"{parameter} is not a cursor this API returned.");
     }
 
     private static ProblemHttpResult? PageSizeProblem(int? limit)

@@ -1,3 +1,4 @@
+using Crm.Contracts;
 using Crm.Inbox.Timelines;
 
 namespace Crm.Inbox.Storage;
@@ -16,13 +17,29 @@ public interface IInboxStore
 
     Task<Customer?> GetCustomerAsync(Guid id, CancellationToken ct = default);
 
-    /// <summary>Returns the customer's open conversation on that channel, opening one if there is none.</summary>
-    Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, DateTimeOffset now, CancellationToken ct = default);
+    /// <summary>
+    /// Returns the customer's open conversation on that channel with that business address, opening one if
+    /// there is none. Writes nothing when it exists.
+    /// </summary>
+    Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, string? businessIdentity, DateTimeOffset now, CancellationToken ct = default);
 
     Task<Conversation?> GetConversationAsync(Guid id, CancellationToken ct = default);
 
-    /// <summary>Conversations with the latest activity first.</summary>
-    Task<IReadOnlyList<Conversation>> ListConversationsAsync(int skip, int take, CancellationToken ct = default);
+    /// <summary>
+    /// Up to <paramref name="take"/> conversations, latest activity first (ties by id, descending), that come
+    /// after <paramref name="after"/> (the last one of the previous page: its last activity and id).
+    /// </summary>
+    Task<IReadOnlyList<Conversation>> ListConversationsAsync(PageCursor? after, int take, CancellationToken ct = default);
+
+    /// <summary>
+    /// Stores a batch of inbound messages at once (one transaction where the store has them): finds or
+    /// creates each customer (keeping their newest profile name, on their conversations too), opens or
+    /// reuses the conversation per customer, channel and business address, appends each message whose
+    /// channel message id is not stored yet (nor earlier in the batch), and moves each conversation's last
+    /// activity forward (never backwards). Returns the messages it stored, in batch order, each with its
+    /// conversation's state after the batch; duplicates are left out.
+    /// </summary>
+    Task<IReadOnlyList<StoredInbound>> AppendInboundBatchAsync(IReadOnlyList<InboundMessageReceived> batch, CancellationToken ct = default);
 
     /// <summary>
     /// Appends to the timeline and moves the conversation's last activity. Returns false, changing
@@ -35,10 +52,10 @@ public interface IInboxStore
     Task<TimelineMessage?> FindMessageByChannelIdAsync(string channel, string channelMessageId, CancellationToken ct = default);
 
     /// <summary>
-    /// Up to <paramref name="take"/> of the conversation's newest messages that are older than
-    /// <paramref name="before"/> (a message id), oldest first so a page reads top to bottom.
+    /// Up to <paramref name="take"/> of the conversation's newest messages that sort before
+    /// <paramref name="before"/> (a message's created time and id), oldest first so a page reads top to bottom.
     /// </summary>
-    Task<IReadOnlyList<TimelineMessage>> ListMessagesAsync(Guid conversationId, Guid? before, int take, CancellationToken ct = default);
+    Task<IReadOnlyList<TimelineMessage>> ListMessagesAsync(Guid conversationId, PageCursor? before, int take, CancellationToken ct = default);
 
     /// <summary>
     /// Moves a message to <paramref name="status"/> unless it already has one of the same or higher

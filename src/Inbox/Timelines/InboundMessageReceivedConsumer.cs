@@ -6,45 +6,45 @@ using MassTransit;
 namespace Crm.Inbox.Timelines;
 
 /// <summary>
-/// Merges a customer's message into their timeline. Providers retry webhooks and the bus delivers at
-/// least once, so a channel message id that is already stored is acknowledged and otherwise ignored.
+/// Merges customers' messages into their timelines, a batch at a time: one store transaction per batch
+/// instead of several per message. Providers retry webhooks and the bus delivers at least once, so a
+/// channel message id that is already stored (or earlier in the batch) is acknowledged and otherwise
+/// ignored, and only what this batch stored is pushed to agents. If storing or pushing fails, the whole
+/// batch is retried; what was stored is then skipped as a duplicate.
 /// </summary>
 public sealed class InboundMessageReceivedConsumer(IInboxStore store, AgentNotifier agents)
-    : IConsumer<InboundMessageReceived>
+    : IConsumer<Batch<InboundMessageReceived>>
 {
-    public async Task Consume(ConsumeContext<InboundMessageReceived> context)
+    public async Task Consume(ConsumeContext<Batch<InboundMessageReceived>> context)
     {
-        var inbound = context.Message;
-        var ct = context.CancellationToken;
-        if (await store.FindMessageByChannelIdAsync(inbound.Channel, inbound.ChannelMessageId, ct) is not null) return;
+        var arrivals = new InboundMessageReceived[context.Message.Length];
+        for (var i = 0; i < arrivals.Length; i++) arrivals[i] = context.Message[i].Message;
 
-        var identity = new ChannelIdentity(inbound.Channel, inbound.CustomerIdentity);
-        // Stamped with the time the message arrived, not now: a conversation opened after the message's
-        // timestamp would look newer than its own first message and keep no preview of it.
-        var customer = await store.ResolveCustomerAsync(identity, inbound.CustomerName, inbound.ReceivedAt, ct);
-        var conversation = await store.OpenConversationAsync(customer, identity, inbound.ReceivedAt, ct);
+        var stored = await store.AppendInboundBatchAsync(arrivals, context.CancellationToken);
+        await agents.MessagesAddedAsync(stored);
+    }
+}
 
-        var message = new TimelineMessage(
-            Id: NewId.NextGuid(),
-            ConversationId: conversation.Id,
-            CustomerId: customer.Id,
-            Channel: inbound.Channel,
-            Direction: Directions.Inbound,
-            ChannelMessageId: inbound.ChannelMessageId,
-            Text: inbound.Text,
-            Media: inbound.Media,
-            Location: inbound.Location,
-            Button: inbound.Button,
-            RawFields: inbound.RawFields,
-            Status: MessageStatuses.Received,
-            ErrorCode: null,
-            Agent: null,
-            CreatedAt: inbound.ReceivedAt,
-            StatusUpdatedAt: inbound.ReceivedAt);
+/// <summary>
+/// Batches on the inbox's inbound queue: up to <see cref="MaxBatchSize"/> messages or whatever arrived
+/// within <see cref="BatchWindow"/> of the first, one batch at a time per process (the store has one
+/// writer anyway, and one at a time keeps each customer's messages in arrival order).
+/// </summary>
+public sealed class InboundMessageReceivedConsumerDefinition : ConsumerDefinition<InboundMessageReceivedConsumer>
+{
+    public const int MaxBatchSize = 100;
+    public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(5);
 
-        // Two deliveries racing past the check above still store one entry: the store's unique index decides.
-        if (!await store.AppendMessageAsync(message, ct)) return;
-
-        await agents.MessageAddedAsync(message, await store.GetConversationAsync(conversation.Id, ct));
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<InboundMessageReceivedConsumer> consumerConfigurator, IRegistrationContext context)
+    {
+        consumerConfigurator.Options<BatchOptions>(batch => batch
+            .SetMessageLimit(MaxBatchSize)
+            .SetTimeLimit(BatchWindow)
+            .SetConcurrencyLimit(1));
+        // Two batches' worth in hand: the next batch fills while the current one is being stored.
+        endpointConfigurator.PrefetchCount = Math.Max(endpointConfigurator.PrefetchCount, 2 * MaxBatchSize);
+        if (endpointConfigurator.ConcurrentMessageLimit is null or < 2 * MaxBatchSize)
+            endpointConfigurator.ConcurrentMessageLimit = 2 * MaxBatchSize;
     }
 }

@@ -14,7 +14,8 @@ public static class ConversationStatuses
 }
 
 /// <summary>
-/// A thread with one customer on one channel. <see cref="CustomerIdentity"/> is where replies go.
+/// A thread with one customer on one channel, through one of the business's numbers.
+/// <see cref="CustomerIdentity"/> is where replies go; <see cref="CustomerName"/> follows the customer's newest profile name.
 /// </summary>
 public record Conversation(
     Guid Id,
@@ -26,7 +27,14 @@ public record Conversation(
     string? AssignedAgent,
     DateTimeOffset CreatedAt,
     DateTimeOffset LastMessageAt,
-    string? LastMessagePreview);
+    string? LastMessagePreview)
+{
+    /// <summary>
+    /// The business's own address the customer wrote to (Twilio's <c>To</c>); a customer writing to two
+    /// business numbers has two conversations. Null for conversations stored before it was recorded.
+    /// </summary>
+    public string? BusinessIdentity { get; init; }
+}
 
 public static class Directions
 {
@@ -53,6 +61,9 @@ public record TimelineMessage(
     DateTimeOffset CreatedAt,
     DateTimeOffset StatusUpdatedAt)
 {
+    /// <summary>The business's address the message went to (inbound) or from; null when not recorded.</summary>
+    public string? BusinessIdentity { get; init; }
+
     /// <summary>A short line for conversation lists.</summary>
     public string Preview => Text is { Length: > 0 } text
         ? (text.Length <= 120 ? text : text[..120])
@@ -60,4 +71,35 @@ public record TimelineMessage(
         : Location is not null ? "[location]"
         : Button is not null ? Button.Text
         : "";
+}
+
+/// <summary>An inbound message the store kept, with its conversation as it stood once the whole batch was stored.</summary>
+public record StoredInbound(TimelineMessage Message, Conversation Conversation);
+
+public static class InboundTimeline
+{
+    /// <summary>
+    /// The timeline entry for an inbound message, stamped with the time it arrived, not now: a conversation
+    /// opened after the message's timestamp would look newer than its own first message.
+    /// </summary>
+    public static TimelineMessage ToTimelineMessage(InboundMessageReceived inbound, Guid id, Guid conversationId, Guid customerId) => new(
+        Id: id,
+        ConversationId: conversationId,
+        CustomerId: customerId,
+        Channel: inbound.Channel,
+        Direction: Directions.Inbound,
+        ChannelMessageId: inbound.ChannelMessageId,
+        Text: inbound.Text,
+        Media: inbound.Media,
+        Location: inbound.Location,
+        Button: inbound.Button,
+        RawFields: inbound.RawFields,
+        Status: MessageStatuses.Received,
+        ErrorCode: null,
+        Agent: null,
+        CreatedAt: inbound.ReceivedAt,
+        StatusUpdatedAt: inbound.ReceivedAt)
+    {
+        BusinessIdentity = inbound.BusinessIdentity,
+    };
 }

@@ -46,7 +46,7 @@ public abstract class InboxStoreContract
     {
         var store = await CreateStoreAsync();
         var customers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => store.ResolveCustomerAsync(Alice, "Alice", T0))));
-        var conversations = await Task.WhenAll(customers.Select(c => Task.Run(() => store.OpenConversationAsync(c, Alice, T0))));
+        var conversations = await Task.WhenAll(customers.Select(c => Task.Run(() => store.OpenConversationAsync(c, Alice, Business, T0))));
 
         Assert.Single(customers.Select(c => c.Id).Distinct());
         Assert.Single(conversations.Select(c => c.Id).Distinct());
@@ -57,13 +57,14 @@ public abstract class InboxStoreContract
     {
         var store = await CreateStoreAsync();
         var customer = await store.ResolveCustomerAsync(Alice, "Alice", T0);
-        var opened = await store.OpenConversationAsync(customer, Alice, T0);
-        var again = await store.OpenConversationAsync(customer, Alice, T0.AddHours(1));
+        var opened = await store.OpenConversationAsync(customer, Alice, Business, T0);
+        var again = await store.OpenConversationAsync(customer, Alice, Business, T0.AddHours(1));
 
         Assert.Equal(opened.Id, again.Id);
         Assert.Equal(ConversationStatuses.Open, again.Status);
         Assert.Equal(Alice.Value, again.CustomerIdentity);
         Assert.Equal("Alice", again.CustomerName);
+        Assert.Equal(Business, again.BusinessIdentity);
         Assert.Equal(opened, await store.GetConversationAsync(opened.Id));
     }
 
@@ -124,11 +125,11 @@ public abstract class InboxStoreContract
         // Arrives late but was sent earlier: must not replace the preview.
         await store.AppendMessageAsync(Inbound(older, "SM3", T0) with { Text = "stale" });
 
-        var list = await store.ListConversationsAsync(0, 10);
+        var list = await store.ListConversationsAsync(null, 10);
         Assert.Equal([older.Id, newer.Id], list.Select(c => c.Id));
         Assert.Equal("latest words", list[0].LastMessagePreview);
         Assert.Equal(T0.AddMinutes(2), list[0].LastMessageAt);
-        Assert.Equal([newer.Id], (await store.ListConversationsAsync(1, 10)).Select(c => c.Id));
+        Assert.Equal([newer.Id], (await store.ListConversationsAsync(new PageCursor(list[0].LastMessageAt, list[0].Id), 10)).Select(c => c.Id));
     }
 
     [SkippableFact]
@@ -137,20 +138,24 @@ public abstract class InboxStoreContract
         var store = await CreateStoreAsync();
         var conversation = await ConversationAsync(store);
         var messages = Enumerable.Range(0, 7).Select(i => Inbound(conversation, $"SM{i}", T0.AddSeconds(i))).ToList();
-        // Two messages in the same tick are still ordered, and paging never skips or repeats them.
+        // Messages in the same tick are still ordered, and paging never skips or repeats them, even when a
+        // page boundary falls between them.
         messages.Add(Inbound(conversation, "SM-same-tick", T0.AddSeconds(6)));
+        messages.Add(Inbound(conversation, "SM-same-tick-2", T0.AddSeconds(6)));
+        messages.Add(Inbound(conversation, "SM-same-tick-3", T0.AddSeconds(2)));
         foreach (var message in messages.OrderBy(_ => Guid.NewGuid())) await store.AppendMessageAsync(message);
 
         var seen = new List<TimelineMessage>();
-        Guid? before = null;
-        while (true)
+        PageCursor? before = null;
+        // Bounded, so a cursor that repeats its page fails the test instead of hanging it.
+        for (var pages = 0; pages <= messages.Count; pages++)
         {
-            var page = await store.ListMessagesAsync(conversation.Id, before, 3);
+            var page = await store.ListMessagesAsync(conversation.Id, before, 2);
             if (page.Count == 0) break;
-            Assert.True(page.Count <= 3);
+            Assert.True(page.Count <= 2);
             Assert.Equal(page.OrderBy(m => m.CreatedAt).Select(m => m.CreatedAt), page.Select(m => m.CreatedAt));
             seen.InsertRange(0, page);
-            before = page[0].Id;
+            before = new PageCursor(page[0].CreatedAt, page[0].Id);
         }
 
         Assert.Equal(messages.Count, seen.Count);
@@ -208,11 +213,203 @@ public abstract class InboxStoreContract
         Assert.Null(await store.ApplyStatusAsync(Guid.NewGuid(), MessageStatuses.Sent, null, null, T0));
     }
 
+    [SkippableFact]
+    public async Task A_batch_stores_each_message_once_when_it_repeats_inside_the_batch_and_across_batches()
+    {
+        var store = await CreateStoreAsync();
+
+        var first = await store.AppendInboundBatchAsync([Arrival("SM1", T0), Arrival("SM2", T0.AddSeconds(1)), Arrival("SM1", T0.AddSeconds(2))]);
+        var second = await store.AppendInboundBatchAsync([Arrival("SM2", T0.AddSeconds(3)), Arrival("SM3", T0.AddSeconds(4))]);
+        var redelivered = await store.AppendInboundBatchAsync([Arrival("SM3", T0.AddSeconds(5))]);
+
+        Assert.Equal(["SM1", "SM2"], first.Select(s => s.Message.ChannelMessageId));
+        Assert.Equal(["SM3"], second.Select(s => s.Message.ChannelMessageId));
+        Assert.Empty(redelivered);
+        var conversation = Assert.Single(await store.ListConversationsAsync(null, 10));
+        Assert.Equal(["SM1", "SM2", "SM3"], (await store.ListMessagesAsync(conversation.Id, null, 50)).Select(m => m.ChannelMessageId));
+    }
+
+    [SkippableFact]
+    public async Task A_batch_stores_each_message_with_everything_it_carried()
+    {
+        var store = await CreateStoreAsync();
+        var arrival = Arrival("SM1", T0) with
+        {
+            Media = [new MediaAttachment("https://media.example/1.jpg", "image/jpeg")],
+            Location = new SharedLocation(52.37, 4.89, "Office", "Dam 1"),
+            Button = new ButtonReply("Yes please", "offer-42"),
+            RawFields = new Dictionary<string, string> { ["Referral.Source"] = "ad" },
+        };
+
+        var stored = Assert.Single(await store.AppendInboundBatchAsync([arrival])).Message;
+
+        Assert.Equivalent(stored, await store.GetMessageAsync(stored.Id), strict: true);
+        Assert.Equal(Directions.Inbound, stored.Direction);
+        Assert.Equal(MessageStatuses.Received, stored.Status);
+        Assert.Equal(T0, stored.CreatedAt);
+        Assert.Equal(arrival.Button, stored.Button);
+        Assert.Equal(arrival.Location, stored.Location);
+        Assert.Equal(arrival.Media, stored.Media);
+        Assert.Equal(arrival.RawFields, stored.RawFields);
+        Assert.Equal(Business, stored.BusinessIdentity);
+    }
+
+    [SkippableFact]
+    public async Task Concurrent_batches_store_every_message_once_with_one_customer_and_one_conversation_each()
+    {
+        var store = await CreateStoreAsync();
+        var customers = Enumerable.Range(0, 5).Select(i => $"+1415555020{i}").ToList();
+        var arrivals = Enumerable.Range(0, 60)
+            .Select(i => Arrival($"SM{i}", T0.AddSeconds(i), from: customers[i % customers.Count]))
+            .ToList();
+        // Every message is in two of the eight batches, in a different order each time.
+        var batches = Enumerable.Range(0, 8)
+            .Select(b => (IReadOnlyList<InboundMessageReceived>)arrivals.Where((_, i) => i % 4 == b % 4).OrderBy(_ => Guid.NewGuid()).ToList())
+            .ToList();
+
+        var results = await Task.WhenAll(batches.Select(batch => Task.Run(() => store.AppendInboundBatchAsync(batch))));
+
+        var stored = results.SelectMany(r => r).Select(s => s.Message).ToList();
+        Assert.Equal(arrivals.Count, stored.Count);
+        Assert.Equal(arrivals.Count, stored.Select(m => m.ChannelMessageId).Distinct().Count());
+        var conversations = await store.ListConversationsAsync(null, 50);
+        Assert.Equal(customers.Count, conversations.Count);
+        Assert.Equal(customers.Count, conversations.Select(c => c.CustomerId).Distinct().Count());
+        foreach (var conversation in conversations)
+        {
+            var timeline = await store.ListMessagesAsync(conversation.Id, null, 100);
+            Assert.Equal(arrivals.Count / customers.Count, timeline.Count);
+            Assert.All(timeline, m => Assert.Equal(conversation.CustomerIdentity, customers[int.Parse(m.ChannelMessageId![2..]) % customers.Count]));
+            Assert.Equal(timeline[^1].CreatedAt, conversation.LastMessageAt);
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_batch_reuses_the_open_conversation_and_moves_its_last_activity_only_forward()
+    {
+        var store = await CreateStoreAsync();
+        var opened = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SM1", T0, text: "first")])).Conversation;
+
+        // The newer message is first in the batch; the older one arrived late and must not take the preview.
+        var later = await store.AppendInboundBatchAsync([Arrival("SM3", T0.AddMinutes(3), text: "newest"), Arrival("SM2", T0.AddMinutes(2), text: "late")]);
+        var stale = await store.AppendInboundBatchAsync([Arrival("SM0", T0.AddMinutes(-1), text: "very late")]);
+
+        Assert.All(later.Concat(stale), s => Assert.Equal(opened.Id, s.Conversation.Id));
+        Assert.All(later, s => Assert.Equal("newest", s.Conversation.LastMessagePreview));
+        var conversation = await store.GetConversationAsync(opened.Id);
+        Assert.Equal(T0.AddMinutes(3), conversation?.LastMessageAt);
+        Assert.Equal("newest", conversation?.LastMessagePreview);
+        Assert.Equal(conversation, Assert.Single(stale).Conversation);
+        Assert.Equal(["very late", "first", "late", "newest"], (await store.ListMessagesAsync(opened.Id, null, 50)).Select(m => m.Text));
+    }
+
+    [SkippableFact]
+    public async Task The_conversation_shows_the_customers_newest_profile_name()
+    {
+        var store = await CreateStoreAsync();
+        var first = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SM1", T0, name: "Alice")])).Conversation;
+
+        var renamed = await store.AppendInboundBatchAsync(
+            [Arrival("SM2", T0.AddSeconds(1), name: "Alice S."), Arrival("SM3", T0.AddSeconds(2), name: "Alice Smith"), Arrival("SM4", T0.AddSeconds(3), name: null)]);
+        // A redelivery of the first message carries the old name: it is a duplicate and changes nothing.
+        await store.AppendInboundBatchAsync([Arrival("SM1", T0, name: "Alice")]);
+
+        Assert.All(renamed, s => Assert.Equal("Alice Smith", s.Conversation.CustomerName));
+        Assert.Equal("Alice Smith", (await store.GetConversationAsync(first.Id))?.CustomerName);
+        Assert.Equal("Alice Smith", (await store.GetCustomerAsync(first.CustomerId))?.DisplayName);
+    }
+
+    [SkippableFact]
+    public async Task A_new_profile_name_reaches_every_conversation_of_the_customer()
+    {
+        var store = await CreateStoreAsync();
+        var stored = await store.AppendInboundBatchAsync([Arrival("SM1", T0, name: "Alice"), Arrival("SM2", T0, name: "Alice", business: OtherBusiness)]);
+        var customer = stored[0].Message.CustomerId;
+
+        await store.ResolveCustomerAsync(Alice, "Alice Smith", T0.AddMinutes(1));
+
+        Assert.All(await store.ListConversationsAsync(null, 10), c => Assert.Equal("Alice Smith", c.CustomerName));
+        Assert.Equal("Alice Smith", (await store.GetCustomerAsync(customer))?.DisplayName);
+    }
+
+    [SkippableFact]
+    public async Task A_customer_writing_to_two_business_numbers_has_two_conversations()
+    {
+        var store = await CreateStoreAsync();
+
+        var stored = await store.AppendInboundBatchAsync(
+        [
+            Arrival("SM1", T0), Arrival("SM2", T0.AddSeconds(1), business: OtherBusiness), Arrival("SM3", T0.AddSeconds(2)),
+            Arrival("SM4", T0.AddSeconds(3), from: "+14155550199", name: "Bob"),
+        ]);
+        var again = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SM5", T0.AddSeconds(4), business: OtherBusiness)]));
+
+        Assert.Single(stored.Take(3).Select(s => s.Message.CustomerId).Distinct());
+        Assert.Equal(stored[0].Conversation.Id, stored[2].Conversation.Id);
+        Assert.NotEqual(stored[0].Conversation.Id, stored[1].Conversation.Id);
+        Assert.Equal(stored[1].Conversation.Id, again.Conversation.Id);
+        Assert.Equal(OtherBusiness, again.Message.BusinessIdentity);
+        Assert.Equal(OtherBusiness, (await store.GetConversationAsync(again.Conversation.Id))?.BusinessIdentity);
+        Assert.Equal(Business, (await store.GetConversationAsync(stored[0].Conversation.Id))?.BusinessIdentity);
+        Assert.Equal(Business, (await store.GetMessageAsync(stored[0].Message.Id))?.BusinessIdentity);
+        Assert.Equal(3, (await store.ListConversationsAsync(null, 10)).Count);
+        Assert.Equal(["SM2", "SM5"], (await store.ListMessagesAsync(again.Conversation.Id, null, 10)).Select(m => m.ChannelMessageId));
+
+        var alice = await store.ResolveCustomerAsync(Alice, null, T0);
+        Assert.Equal(stored[0].Conversation.Id, (await store.OpenConversationAsync(alice, Alice, Business, T0)).Id);
+        Assert.Equal(again.Conversation.Id, (await store.OpenConversationAsync(alice, Alice, OtherBusiness, T0)).Id);
+    }
+
+    [SkippableFact]
+    public async Task The_conversation_list_pages_by_cursor_without_skipping_or_repeating_same_tick_ties()
+    {
+        var store = await CreateStoreAsync();
+        // Eleven conversations, most sharing their last activity's tick with others.
+        var arrivals = Enumerable.Range(0, 11)
+            .Select(i => Arrival($"SM{i}", T0.AddSeconds(i / 4), from: $"+1415555030{i:00}"))
+            .OrderBy(_ => Guid.NewGuid())
+            .ToList();
+        await store.AppendInboundBatchAsync(arrivals);
+
+        var seen = new List<Conversation>();
+        PageCursor? cursor = null;
+        // Bounded, so a cursor that repeats its page fails the test instead of hanging it.
+        for (var pages = 0; pages <= arrivals.Count; pages++)
+        {
+            var page = await store.ListConversationsAsync(cursor, 3);
+            if (page.Count == 0) break;
+            Assert.True(page.Count <= 3);
+            seen.AddRange(page);
+            cursor = new PageCursor(page[^1].LastMessageAt, page[^1].Id);
+        }
+
+        Assert.Equal(arrivals.Count, seen.Count);
+        Assert.Equal(arrivals.Count, seen.Select(c => c.Id).Distinct().Count());
+        Assert.Equal(seen.Select(c => c.LastMessageAt).OrderDescending(), seen.Select(c => c.LastMessageAt));
+        Assert.Equal(seen.Select(c => c.Id), (await store.ListConversationsAsync(null, 50)).Select(c => c.Id));
+    }
+
+    [SkippableFact]
+    public async Task An_empty_batch_stores_nothing()
+    {
+        var store = await CreateStoreAsync();
+
+        Assert.Empty(await store.AppendInboundBatchAsync([]));
+        Assert.Empty(await store.ListConversationsAsync(null, 10));
+    }
+
+    private const string Business = "+14155238886";
+    private const string OtherBusiness = "+14155238999";
+
+    private static InboundMessageReceived Arrival(string sid, DateTimeOffset at, string from = "+14155550100", string? name = "Alice",
+        string business = Business, string? text = null) => new(
+        Channels.WhatsApp, sid, from, name, business, text ?? "hello " + sid, [], null, null, new Dictionary<string, string>(), at);
+
     private static async Task<Conversation> ConversationAsync(IInboxStore store, ChannelIdentity? identity = null)
     {
         identity ??= Alice;
         var customer = await store.ResolveCustomerAsync(identity, "Customer " + identity.Value, T0);
-        return await store.OpenConversationAsync(customer, identity, T0);
+        return await store.OpenConversationAsync(customer, identity, Business, T0);
     }
 
     private static TimelineMessage Inbound(Conversation conversation, string channelMessageId, DateTimeOffset at) => new(

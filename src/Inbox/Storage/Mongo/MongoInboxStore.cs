@@ -11,7 +11,7 @@ namespace Crm.Inbox.Storage.Mongo;
 /// (partial) indexes: a racing insert fails with a duplicate key and the loser reads the winner's
 /// document. Times are stored as UTC ticks to keep ordering exact.
 /// </summary>
-public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
+public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxStore
 {
     private readonly IMongoCollection<CustomerDocument> customers = database.GetCollection<CustomerDocument>("customers");
     private readonly IMongoCollection<ConversationDocument> conversations = database.GetCollection<ConversationDocument>("conversations");
@@ -27,19 +27,36 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
             Builders<CustomerDocument>.IndexKeys.Ascending("identities.channel").Ascending("identities.value"),
             new CreateIndexOptions { Name = "ux_customers_identity", Unique = true }), cancellationToken: ct);
 
+        var conversationIndexes = await (await conversations.Indexes.ListAsync(ct)).ToListAsync(ct);
+        if (conversationIndexes.Any(index => index["name"] == "ux_conversations_one_open"))
+        {
+            // A collection from before business addresses were recorded (its per-channel index is still there):
+            // its conversations get the "not recorded" value, so the per-business unique index below treats them
+            // alike, then the indexes that one replaces go. Runs once, not on every start.
+            await conversations.UpdateManyAsync(ConversationFilter.Exists(c => c.BusinessIdentity, false),
+                Builders<ConversationDocument>.Update.Set(c => c.BusinessIdentity, ""), cancellationToken: ct);
+            await DropIndexIfPresentAsync(conversations, "ux_conversations_one_open", ct);
+        }
+        if (conversationIndexes.Any(index => index["name"] == "ix_conversations_activity"))
+            await DropIndexIfPresentAsync(conversations, "ix_conversations_activity", ct);
         await conversations.Indexes.CreateManyAsync(
         [
             new CreateIndexModel<ConversationDocument>(
-                Builders<ConversationDocument>.IndexKeys.Ascending(c => c.CustomerId).Ascending(c => c.Channel),
+                Builders<ConversationDocument>.IndexKeys.Ascending(c => c.CustomerId).Ascending(c => c.Channel).Ascending(c => c.BusinessIdentity),
                 new CreateIndexOptions<ConversationDocument>
                 {
-                    Name = "ux_conversations_one_open",
+                    Name = "ux_conversations_one_open_per_business",
                     Unique = true,
                     PartialFilterExpression = ConversationFilter.Eq(c => c.Status, ConversationStatuses.Open),
                 }),
+            // A new profile name is copied to all of the customer's conversations.
             new CreateIndexModel<ConversationDocument>(
-                Builders<ConversationDocument>.IndexKeys.Descending(c => c.LastMessageAtTicks).Ascending(c => c.Id),
-                new CreateIndexOptions { Name = "ix_conversations_activity" }),
+                Builders<ConversationDocument>.IndexKeys.Ascending(c => c.CustomerId),
+                new CreateIndexOptions { Name = "ix_conversations_customer" }),
+            // Keyset pages of the list: (last activity, id) both descending, like the sort.
+            new CreateIndexModel<ConversationDocument>(
+                Builders<ConversationDocument>.IndexKeys.Descending(c => c.LastMessageAtTicks).Descending(c => c.Id),
+                new CreateIndexOptions { Name = "ix_conversations_activity_keyset" }),
         ], ct);
 
         await messages.Indexes.CreateManyAsync(
@@ -61,15 +78,22 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
 
     public async Task<Customer> ResolveCustomerAsync(ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
     {
+        // ux_customers_identity
         var owner = CustomerFilter.ElemMatch(c => c.Identities, i => i.Channel == identity.Channel && i.Value == identity.Value);
         while (true)
         {
-            var existing = string.IsNullOrEmpty(displayName)
-                ? await customers.Find(owner).FirstOrDefaultAsync(ct)
-                // Customers change their profile name; the newest one is what agents expect to see.
-                : await customers.FindOneAndUpdateAsync(owner,
-                    Builders<CustomerDocument>.Update.Set(c => c.DisplayName, displayName),
-                    new FindOneAndUpdateOptions<CustomerDocument> { ReturnDocument = ReturnDocument.After }, ct);
+            var existing = await customers.Find(owner).FirstOrDefaultAsync(ct);
+            if (existing is not null && !string.IsNullOrEmpty(displayName) && existing.DisplayName != displayName)
+            {
+                // Customers change their profile name; the newest one is what agents expect to see, on the
+                // customer and on each of their conversations (ix_conversations_customer).
+                existing.DisplayName = displayName;
+                await customers.UpdateOneAsync(CustomerFilter.Eq(c => c.Id, existing.Id),
+                    Builders<CustomerDocument>.Update.Set(c => c.DisplayName, displayName), cancellationToken: ct);
+                await conversations.UpdateManyAsync(
+                    ConversationFilter.Eq(c => c.CustomerId, existing.Id) & ConversationFilter.Ne(c => c.CustomerName, displayName),
+                    Builders<ConversationDocument>.Update.Set(c => c.CustomerName, displayName), cancellationToken: ct);
+            }
             if (existing is not null) return ToCustomer(existing);
 
             var created = new CustomerDocument
@@ -97,11 +121,12 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
         return found is null ? null : ToCustomer(found);
     }
 
-    public async Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, DateTimeOffset now, CancellationToken ct = default)
+    public async Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, string? businessIdentity, DateTimeOffset now, CancellationToken ct = default)
     {
-        // Matches the unique index's partial filter exactly, so the lookup can use it.
+        // Matches ux_conversations_one_open_per_business and its partial filter exactly, so the lookup can use it.
         var open = ConversationFilter.Eq(c => c.CustomerId, customer.Id)
                    & ConversationFilter.Eq(c => c.Channel, identity.Channel)
+                   & ConversationFilter.Eq(c => c.BusinessIdentity, businessIdentity ?? "")
                    & ConversationFilter.Eq(c => c.Status, ConversationStatuses.Open);
         while (true)
         {
@@ -109,7 +134,7 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
             if (existing is not null) return ToConversation(existing);
 
             var conversation = new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
-                ConversationStatuses.Open, null, now, now, null);
+                ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity };
             try
             {
                 await conversations.InsertOneAsync(ToDocument(conversation), cancellationToken: ct);
@@ -128,11 +153,20 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
         return found is null ? null : ToConversation(found);
     }
 
-    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(int skip, int take, CancellationToken ct = default)
+    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(PageCursor? after, int take, CancellationToken ct = default)
     {
-        var find = conversations.Find(ConversationFilter.Empty)
-            .Sort(Builders<ConversationDocument>.Sort.Descending(c => c.LastMessageAtTicks).Ascending(c => c.Id));
-        return (await PageAsync(find, skip, take, ct)).Select(ToConversation).ToList();
+        var filter = ConversationFilter.Empty;
+        if (after is { } cursor)
+        {
+            // The bound on the time alone starts the scan of ix_conversations_activity_keyset at the cursor; the
+            // id clause only drops the few rows of the same tick already shown.
+            var at = cursor.At.UtcTicks;
+            filter = ConversationFilter.Lte(c => c.LastMessageAtTicks, at)
+                     & (ConversationFilter.Lt(c => c.LastMessageAtTicks, at) | ConversationFilter.Lt(c => c.Id, cursor.Id));
+        }
+        var find = conversations.Find(filter)
+            .Sort(Builders<ConversationDocument>.Sort.Descending(c => c.LastMessageAtTicks).Descending(c => c.Id));
+        return (await PageAsync(find, take, ct)).Select(ToConversation).ToList();
     }
 
     public async Task<bool> AppendMessageAsync(TimelineMessage message, CancellationToken ct = default)
@@ -173,21 +207,21 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
         return found is null ? null : ToMessage(found);
     }
 
-    public async Task<IReadOnlyList<TimelineMessage>> ListMessagesAsync(Guid conversationId, Guid? before, int take, CancellationToken ct = default)
+    public async Task<IReadOnlyList<TimelineMessage>> ListMessagesAsync(Guid conversationId, PageCursor? before, int take, CancellationToken ct = default)
     {
         var filter = MessageFilter.Eq(m => m.ConversationId, conversationId);
-        if (before is { } beforeId)
+        if (before is { } cursor)
         {
-            var anchor = await messages.Find(MessageFilter.Eq(m => m.Id, beforeId) & filter).FirstOrDefaultAsync(ct);
-            if (anchor is null) return [];
-            // Ties on the tick are broken by _id, compared the same way here as in the sort below.
-            filter &= MessageFilter.Lt(m => m.CreatedAtTicks, anchor.CreatedAtTicks)
-                      | (MessageFilter.Eq(m => m.CreatedAtTicks, anchor.CreatedAtTicks) & MessageFilter.Lt(m => m.Id, anchor.Id));
+            // A seek on ix_messages_timeline bounded by the time alone; ties on the tick are broken by _id,
+            // compared the same way here as in the sort below. No anchor message is looked up.
+            var at = cursor.At.UtcTicks;
+            filter &= MessageFilter.Lte(m => m.CreatedAtTicks, at)
+                      & (MessageFilter.Lt(m => m.CreatedAtTicks, at) | MessageFilter.Lt(m => m.Id, cursor.Id));
         }
 
         var find = messages.Find(filter)
             .Sort(Builders<MessageDocument>.Sort.Descending(m => m.CreatedAtTicks).Descending(m => m.Id));
-        var newestFirst = await PageAsync(find, 0, take, ct);
+        var newestFirst = await PageAsync(find, take, ct);
         return newestFirst.Select(ToMessage).Reverse().ToList();
     }
 
@@ -221,16 +255,24 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
 
     private static FilterDefinition<MessageDocument> HasChannelMessageId => MessageFilter.Type(m => m.ChannelMessageId, BsonType.String);
 
-    /// <summary>
-    /// Skip and take with SQLite's LIMIT/OFFSET meaning: Mongo reads a limit of 0 as "no limit" and a
-    /// negative one as "one batch", and rejects a negative skip.
-    /// </summary>
-    private static async Task<List<T>> PageAsync<T>(IFindFluent<T, T> find, int skip, int take, CancellationToken ct)
+    /// <summary>Take with SQLite's LIMIT meaning: Mongo reads a limit of 0 as "no limit" and a negative one as "one batch".</summary>
+    private static async Task<List<T>> PageAsync<T>(IFindFluent<T, T> find, int take, CancellationToken ct)
     {
         if (take == 0) return [];
-        if (skip > 0) find = find.Skip(skip);
         if (take > 0) find = find.Limit(take);
         return await find.ToListAsync(ct);
+    }
+
+    private static async Task DropIndexIfPresentAsync<T>(IMongoCollection<T> collection, string name, CancellationToken ct)
+    {
+        try
+        {
+            await collection.Indexes.DropOneAsync(name, ct);
+        }
+        catch (MongoCommandException e) when (e.CodeName is "IndexNotFound" or "NamespaceNotFound")
+        {
+            // Never created here, or already replaced.
+        }
     }
 
     private static DateTimeOffset FromTicks(long ticks) => new(ticks, TimeSpan.Zero);
@@ -253,11 +295,15 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
         CreatedAtTicks = c.CreatedAt.UtcTicks,
         LastMessageAtTicks = c.LastMessageAt.UtcTicks,
         LastMessagePreview = c.LastMessagePreview,
+        BusinessIdentity = c.BusinessIdentity ?? "",
     };
 
     private static Conversation ToConversation(ConversationDocument d) => new(
         d.Id, d.CustomerId, d.Channel, d.CustomerIdentity, d.CustomerName, d.Status, d.AssignedAgent,
-        FromTicks(d.CreatedAtTicks), FromTicks(d.LastMessageAtTicks), d.LastMessagePreview);
+        FromTicks(d.CreatedAtTicks), FromTicks(d.LastMessageAtTicks), d.LastMessagePreview)
+    {
+        BusinessIdentity = d.BusinessIdentity is { Length: > 0 } business ? business : null,
+    };
 
     private static MessageDocument ToDocument(TimelineMessage m) => new()
     {
@@ -280,6 +326,7 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
         Agent = m.Agent,
         CreatedAtTicks = m.CreatedAt.UtcTicks,
         StatusUpdatedAtTicks = m.StatusUpdatedAt.UtcTicks,
+        BusinessIdentity = m.BusinessIdentity,
     };
 
     private static TimelineMessage ToMessage(MessageDocument d) => new(
@@ -288,7 +335,10 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
         d.Location is { } l ? new SharedLocation(l.Latitude, l.Longitude, l.Label, l.Address) : null,
         d.Button is { } b ? new ButtonReply(b.Text, b.Payload) : null,
         d.RawFields.ToDictionary(f => f.Key, f => f.Value),
-        d.Status, d.ErrorCode, d.Agent, FromTicks(d.CreatedAtTicks), FromTicks(d.StatusUpdatedAtTicks));
+        d.Status, d.ErrorCode, d.Agent, FromTicks(d.CreatedAtTicks), FromTicks(d.StatusUpdatedAtTicks))
+    {
+        BusinessIdentity = d.BusinessIdentity,
+    };
 
     private sealed class CustomerDocument
     {
@@ -325,6 +375,9 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
         [BsonElement("createdAtTicks")] public long CreatedAtTicks { get; set; }
         [BsonElement("lastMessageAtTicks")] public long LastMessageAtTicks { get; set; }
         [BsonElement("lastMessagePreview")] public string? LastMessagePreview { get; set; }
+
+        // "" when not recorded: one value, so the per-business unique index treats all such conversations alike.
+        [BsonElement("businessIdentity")] public string BusinessIdentity { get; set; } = "";
     }
 
     private sealed class MessageDocument
@@ -358,6 +411,7 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
         [BsonElement("agent")] public string? Agent { get; set; }
         [BsonElement("createdAtTicks")] public long CreatedAtTicks { get; set; }
         [BsonElement("statusUpdatedAtTicks")] public long StatusUpdatedAtTicks { get; set; }
+        [BsonElement("businessIdentity")] public string? BusinessIdentity { get; set; }
     }
 
     private sealed class MediaDocument

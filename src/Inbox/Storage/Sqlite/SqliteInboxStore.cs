@@ -7,116 +7,187 @@ namespace Crm.Inbox.Storage.Sqlite;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode, so agents' reads never wait for the writer.
+/// Every write in this process goes through one long-lived writer connection, one transaction at a time
+/// (<see cref="WriteAsync{T}"/>): writers in one process never fight over SQLite's lock, and a batch of
+/// messages costs one commit (one fsync). Reads open their own pooled connections. Other processes may
+/// share the file (tests do): <c>busy_timeout</c> makes them wait their turn inside SQLite instead of failing.
 /// Times are stored as UTC ticks to keep ordering exact.
 /// </summary>
-public sealed class SqliteInboxStore(string connectionString) : IInboxStore
+public sealed partial class SqliteInboxStore(string connectionString) : IInboxStore, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>How long a write waits for another process's write before failing (and being retried by the bus).</summary>
+    private const int BusyTimeoutMilliseconds = 10_000;
+
     private const string MessageColumns =
-        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at";
+        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity";
 
     private const string ConversationColumns =
-        "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview";
+        "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity";
+
+    // Unique partial index ux_conversations_one_open_per_business; conversations keep '' when no business address is known.
+    private const string OpenConversationQuery =
+        $"SELECT {ConversationColumns} FROM conversations WHERE customer_id = $customer AND channel = $channel AND business_identity = $business AND status = 'open'";
+
+    private const string InsertMessageSql = $"""
+        INSERT INTO messages ({MessageColumns}, status_rank)
+        VALUES ($id, $conversation, $customer, $channel, $direction, $channelMessageId, $text, $media, $location, $button, $raw,
+                $status, $errorCode, $agent, $created, $statusUpdated, $business, $rank)
+        ON CONFLICT DO NOTHING
+        """;
+
+    private readonly SemaphoreSlim writerGate = new(1, 1);
+    private readonly Dictionary<string, SqliteCommand> writerCommands = [];
+    private SqliteConnection? writer;
 
     public async Task InitializeAsync(CancellationToken ct = default)
     {
-        await using var connection = await OpenAsync(ct);
-        await ExecuteAsync(connection, null, """
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS customers (
-                id TEXT PRIMARY KEY,
-                display_name TEXT,
-                created_at INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS customer_identities (
-                channel TEXT NOT NULL,
-                value TEXT NOT NULL,
-                customer_id TEXT NOT NULL REFERENCES customers(id),
-                PRIMARY KEY (channel, value));
-            CREATE INDEX IF NOT EXISTS ix_customer_identities_customer ON customer_identities(customer_id);
-            CREATE TABLE IF NOT EXISTS conversations (
-                id TEXT PRIMARY KEY,
-                customer_id TEXT NOT NULL REFERENCES customers(id),
-                channel TEXT NOT NULL,
-                customer_identity TEXT NOT NULL,
-                customer_name TEXT,
-                status TEXT NOT NULL,
-                assigned_agent TEXT,
-                created_at INTEGER NOT NULL,
-                last_message_at INTEGER NOT NULL,
-                last_message_preview TEXT);
-            CREATE UNIQUE INDEX IF NOT EXISTS ux_conversations_one_open
-                ON conversations(customer_id, channel) WHERE status = 'open';
-            CREATE INDEX IF NOT EXISTS ix_conversations_activity ON conversations(last_message_at DESC, id);
-            CREATE TABLE IF NOT EXISTS messages (
-                id TEXT PRIMARY KEY,
-                conversation_id TEXT NOT NULL REFERENCES conversations(id),
-                customer_id TEXT NOT NULL,
-                channel TEXT NOT NULL,
-                direction TEXT NOT NULL,
-                channel_message_id TEXT,
-                text TEXT,
-                media_json TEXT NOT NULL,
-                location_json TEXT,
-                button_json TEXT,
-                raw_json TEXT NOT NULL,
-                status TEXT NOT NULL,
-                status_rank INTEGER NOT NULL,
-                error_code TEXT,
-                agent TEXT,
-                created_at INTEGER NOT NULL,
-                status_updated_at INTEGER NOT NULL);
-            CREATE UNIQUE INDEX IF NOT EXISTS ux_messages_channel_message_id ON messages(channel, channel_message_id);
-            CREATE INDEX IF NOT EXISTS ix_messages_timeline ON messages(conversation_id, created_at, id);
-            """, ct);
+        await WithWriterAsync(async connection =>
+        {
+            await ExecuteAsync(connection, null, """
+                PRAGMA journal_mode = WAL;
+                CREATE TABLE IF NOT EXISTS customers (
+                    id TEXT PRIMARY KEY,
+                    display_name TEXT,
+                    created_at INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS customer_identities (
+                    channel TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    customer_id TEXT NOT NULL REFERENCES customers(id),
+                    PRIMARY KEY (channel, value));
+                CREATE INDEX IF NOT EXISTS ix_customer_identities_customer ON customer_identities(customer_id);
+                CREATE TABLE IF NOT EXISTS conversations (
+                    id TEXT PRIMARY KEY,
+                    customer_id TEXT NOT NULL REFERENCES customers(id),
+                    channel TEXT NOT NULL,
+                    customer_identity TEXT NOT NULL,
+                    customer_name TEXT,
+                    status TEXT NOT NULL,
+                    assigned_agent TEXT,
+                    created_at INTEGER NOT NULL,
+                    last_message_at INTEGER NOT NULL,
+                    last_message_preview TEXT,
+                    business_identity TEXT NOT NULL DEFAULT '');
+                CREATE TABLE IF NOT EXISTS messages (
+                    id TEXT PRIMARY KEY,
+                    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+                    customer_id TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    direction TEXT NOT NULL,
+                    channel_message_id TEXT,
+                    text TEXT,
+                    media_json TEXT NOT NULL,
+                    location_json TEXT,
+                    button_json TEXT,
+                    raw_json TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    status_rank INTEGER NOT NULL,
+                    error_code TEXT,
+                    agent TEXT,
+                    created_at INTEGER NOT NULL,
+                    status_updated_at INTEGER NOT NULL,
+                    business_identity TEXT);
+                """, ct);
+
+            // Files made before business addresses were recorded gain the columns; old rows read as "not recorded".
+            if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'business_identity'", ct) == 0)
+                await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN business_identity TEXT NOT NULL DEFAULT ''", ct);
+            if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('messages') WHERE name = 'business_identity'", ct) == 0)
+                await ExecuteAsync(connection, null, "ALTER TABLE messages ADD COLUMN business_identity TEXT", ct);
+
+            await ExecuteAsync(connection, null, """
+                -- One open conversation per customer, channel and business address (replaces the per-channel index).
+                DROP INDEX IF EXISTS ux_conversations_one_open;
+                CREATE UNIQUE INDEX IF NOT EXISTS ux_conversations_one_open_per_business
+                    ON conversations(customer_id, channel, business_identity) WHERE status = 'open';
+                -- A new profile name is copied to all of the customer's conversations.
+                CREATE INDEX IF NOT EXISTS ix_conversations_customer ON conversations(customer_id);
+                -- Keyset pages of the list compare (last_message_at, id) as one row value, so both sort the same way.
+                DROP INDEX IF EXISTS ix_conversations_activity;
+                CREATE INDEX IF NOT EXISTS ix_conversations_activity_keyset ON conversations(last_message_at, id);
+                CREATE UNIQUE INDEX IF NOT EXISTS ux_messages_channel_message_id ON messages(channel, channel_message_id);
+                CREATE INDEX IF NOT EXISTS ix_messages_timeline ON messages(conversation_id, created_at, id);
+                """, ct);
+            return true;
+        }, ct);
     }
 
     public async Task<Customer> ResolveCustomerAsync(ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
     {
-        await using var connection = await OpenAsync(ct);
-        // BEGIN IMMEDIATE: two first messages from one new customer must not create two customers.
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var existingId = await ScalarAsync<string>(connection, transaction,
-            "SELECT customer_id FROM customer_identities WHERE channel = $channel AND value = $value", ct,
-            ("$channel", identity.Channel), ("$value", identity.Value));
-        Guid id;
-        if (existingId is null)
+        // Most messages come from known customers whose name has not changed: that needs no write at all.
+        await using (var reader = await OpenAsync(ct))
         {
-            id = Guid.NewGuid();
-            await ExecuteAsync(connection, transaction,
-                "INSERT INTO customers (id, display_name, created_at) VALUES ($id, $name, $created)", ct,
-                ("$id", id.ToString()), ("$name", displayName), ("$created", now.UtcTicks));
-            await ExecuteAsync(connection, transaction,
-                "INSERT INTO customer_identities (channel, value, customer_id) VALUES ($channel, $value, $id)", ct,
-                ("$channel", identity.Channel), ("$value", identity.Value), ("$id", id.ToString()));
+            var known = await FindCustomerIdAsync(reader, null, identity, ct);
+            if (known is { } knownId && await GetCustomerAsync(reader, null, knownId, ct) is { } existing
+                && (string.IsNullOrEmpty(displayName) || existing.DisplayName == displayName))
+                return existing;
         }
-        else
+
+        return await WriteAsync(async (connection, transaction) =>
         {
-            id = Guid.Parse(existingId);
-            if (!string.IsNullOrEmpty(displayName))
+            var id = await FindCustomerIdAsync(connection, transaction, identity, ct);
+            if (id is null)
             {
-                // Customers change their profile name; the newest one is what agents expect to see.
-                await ExecuteAsync(connection, transaction,
-                    "UPDATE customers SET display_name = $name WHERE id = $id", ct,
-                    ("$id", id.ToString()), ("$name", displayName));
+                id = Guid.NewGuid();
+                await InsertCustomerAsync(connection, transaction, id.Value, identity, displayName, now, ct);
             }
-        }
-        await transaction.CommitAsync(ct);
-        return (await GetCustomerAsync(connection, id, ct))!;
+            else if (!string.IsNullOrEmpty(displayName))
+            {
+                await RenameCustomerAsync(connection, transaction, id.Value, displayName, ct);
+            }
+            return (await GetCustomerAsync(connection, transaction, id.Value, ct))!;
+        }, ct);
     }
 
     public async Task<Customer?> GetCustomerAsync(Guid id, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
-        return await GetCustomerAsync(connection, id, ct);
+        return await GetCustomerAsync(connection, null, id, ct);
     }
 
-    private static async Task<Customer?> GetCustomerAsync(SqliteConnection connection, Guid id, CancellationToken ct)
+    private static async Task<Guid?> FindCustomerIdAsync(SqliteConnection connection, SqliteTransaction? transaction, ChannelIdentity identity, CancellationToken ct)
+    {
+        // Primary key of customer_identities.
+        var id = await ScalarAsync<string>(connection, transaction,
+            "SELECT customer_id FROM customer_identities WHERE channel = $channel AND value = $value", ct,
+            ("$channel", identity.Channel), ("$value", identity.Value));
+        return id is null ? null : Guid.Parse(id);
+    }
+
+    private static async Task InsertCustomerAsync(SqliteConnection connection, SqliteTransaction transaction, Guid id, ChannelIdentity identity,
+        string? displayName, DateTimeOffset now, CancellationToken ct)
+    {
+        await ExecuteAsync(connection, transaction,
+            "INSERT INTO customers (id, display_name, created_at) VALUES ($id, $name, $created)", ct,
+            ("$id", id.ToString()), ("$name", displayName), ("$created", now.UtcTicks));
+        await ExecuteAsync(connection, transaction,
+            "INSERT INTO customer_identities (channel, value, customer_id) VALUES ($channel, $value, $id)", ct,
+            ("$channel", identity.Channel), ("$value", identity.Value), ("$id", id.ToString()));
+    }
+
+    /// <summary>
+    /// Customers change their profile name; the newest one is what agents expect to see, on the customer and
+    /// on each of their conversations. Rows that already carry it are not rewritten.
+    /// </summary>
+    private static async Task RenameCustomerAsync(SqliteConnection connection, SqliteTransaction transaction, Guid id, string displayName, CancellationToken ct)
+    {
+        var renamed = await ExecuteAsync(connection, transaction,
+            "UPDATE customers SET display_name = $name WHERE id = $id AND display_name IS NOT $name", ct,
+            ("$id", id.ToString()), ("$name", displayName));
+        if (renamed == 0) return;
+        // ix_conversations_customer
+        await ExecuteAsync(connection, transaction,
+            "UPDATE conversations SET customer_name = $name WHERE customer_id = $id AND customer_name IS NOT $name", ct,
+            ("$id", id.ToString()), ("$name", displayName));
+    }
+
+    private static async Task<Customer?> GetCustomerAsync(SqliteConnection connection, SqliteTransaction? transaction, Guid id, CancellationToken ct)
     {
         string? name = null;
         DateTimeOffset createdAt = default;
         var found = false;
-        await using (var command = Command(connection, null, "SELECT display_name, created_at FROM customers WHERE id = $id", ("$id", id.ToString())))
+        await using (var command = Command(connection, transaction, "SELECT display_name, created_at FROM customers WHERE id = $id", ("$id", id.ToString())))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             if (await reader.ReadAsync(ct))
@@ -129,7 +200,7 @@ public sealed class SqliteInboxStore(string connectionString) : IInboxStore
         if (!found) return null;
 
         var identities = new List<ChannelIdentity>();
-        await using (var command = Command(connection, null, "SELECT channel, value FROM customer_identities WHERE customer_id = $id ORDER BY channel, value", ("$id", id.ToString())))
+        await using (var command = Command(connection, transaction, "SELECT channel, value FROM customer_identities WHERE customer_id = $id ORDER BY channel, value", ("$id", id.ToString())))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct)) identities.Add(new ChannelIdentity(reader.GetString(0), reader.GetString(1)));
@@ -137,30 +208,38 @@ public sealed class SqliteInboxStore(string connectionString) : IInboxStore
         return new Customer(id, name, identities, createdAt);
     }
 
-    public async Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, DateTimeOffset now, CancellationToken ct = default)
+    public async Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, string? businessIdentity, DateTimeOffset now, CancellationToken ct = default)
     {
-        await using var connection = await OpenAsync(ct);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var open = await QueryConversationsAsync(connection, transaction,
-            $"SELECT {ConversationColumns} FROM conversations WHERE customer_id = $customer AND channel = $channel AND status = 'open'", ct,
-            ("$customer", customer.Id.ToString()), ("$channel", identity.Channel));
-        if (open.Count > 0)
+        // An existing conversation is found without touching the writer.
+        await using (var reader = await OpenAsync(ct))
         {
-            await transaction.CommitAsync(ct);
-            return open[0];
+            var found = await QueryConversationsAsync(reader, null, OpenConversationQuery, ct,
+                ("$customer", customer.Id.ToString()), ("$channel", identity.Channel), ("$business", businessIdentity ?? ""));
+            if (found.Count > 0) return found[0];
         }
 
-        var conversation = new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
-            ConversationStatuses.Open, null, now, now, null);
-        await ExecuteAsync(connection, transaction, $"""
-            INSERT INTO conversations ({ConversationColumns})
-            VALUES ($id, $customer, $channel, $identity, $name, $status, NULL, $created, $created, NULL)
-            """, ct,
-            ("$id", conversation.Id.ToString()), ("$customer", customer.Id.ToString()), ("$channel", identity.Channel),
-            ("$identity", identity.Value), ("$name", customer.DisplayName), ("$status", conversation.Status), ("$created", now.UtcTicks));
-        await transaction.CommitAsync(ct);
-        return conversation;
+        return await WriteAsync(async (connection, transaction) =>
+        {
+            var open = await QueryConversationsAsync(connection, transaction, OpenConversationQuery, ct,
+                ("$customer", customer.Id.ToString()), ("$channel", identity.Channel), ("$business", businessIdentity ?? ""));
+            if (open.Count > 0) return open[0];
+
+            var conversation = new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
+                ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity };
+            await InsertConversationAsync(connection, transaction, conversation, ct);
+            return conversation;
+        }, ct);
     }
+
+    private static Task<int> InsertConversationAsync(SqliteConnection connection, SqliteTransaction transaction, Conversation conversation, CancellationToken ct)
+        => ExecuteAsync(connection, transaction, $"""
+            INSERT INTO conversations ({ConversationColumns})
+            VALUES ($id, $customer, $channel, $identity, $name, $status, NULL, $created, $last, $preview, $business)
+            """, ct,
+            ("$id", conversation.Id.ToString()), ("$customer", conversation.CustomerId.ToString()), ("$channel", conversation.Channel),
+            ("$identity", conversation.CustomerIdentity), ("$name", conversation.CustomerName), ("$status", conversation.Status),
+            ("$created", conversation.CreatedAt.UtcTicks), ("$last", conversation.LastMessageAt.UtcTicks),
+            ("$preview", conversation.LastMessagePreview), ("$business", conversation.BusinessIdentity ?? ""));
 
     public async Task<Conversation?> GetConversationAsync(Guid id, CancellationToken ct = default)
     {
@@ -170,24 +249,42 @@ public sealed class SqliteInboxStore(string connectionString) : IInboxStore
         return found.Count > 0 ? found[0] : null;
     }
 
-    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(int skip, int take, CancellationToken ct = default)
+    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(PageCursor? after, int take, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
-        return await QueryConversationsAsync(connection, null,
-            $"SELECT {ConversationColumns} FROM conversations ORDER BY last_message_at DESC, id LIMIT $take OFFSET $skip", ct,
-            ("$take", take), ("$skip", skip));
+        return after is not { } cursor
+            ? await QueryConversationsAsync(connection, null, FirstConversationPageSql, ct, ("$take", take))
+            : await QueryConversationsAsync(connection, null, NextConversationPageSql, ct,
+                ("$at", cursor.At.UtcTicks), ("$id", cursor.Id.ToString()), ("$take", take));
     }
 
+    // Both read ix_conversations_activity_keyset backwards from the start or from the cursor (a seek): no sort,
+    // no offset scan. A test pins the query plans.
+    internal const string FirstConversationPageSql =
+        $"SELECT {ConversationColumns} FROM conversations ORDER BY last_message_at DESC, id DESC LIMIT $take";
+
+    internal const string NextConversationPageSql = $"""
+        SELECT {ConversationColumns} FROM conversations WHERE (last_message_at, id) < ($at, $id)
+        ORDER BY last_message_at DESC, id DESC LIMIT $take
+        """;
+
     public async Task<bool> AppendMessageAsync(TimelineMessage message, CancellationToken ct = default)
+        => await WriteAsync(async (connection, transaction) =>
+        {
+            if (await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), message, ct) == 0) return false;
+
+            // A late-arriving older message must not replace the preview of a newer one.
+            await ExecuteAsync(connection, transaction, """
+                UPDATE conversations SET last_message_at = $at, last_message_preview = $preview
+                WHERE id = $id AND last_message_at <= $at
+                """, ct,
+                ("$id", message.ConversationId.ToString()), ("$at", message.CreatedAt.UtcTicks), ("$preview", message.Preview));
+            return true;
+        }, ct);
+
+    private static Task<int> InsertMessageAsync(SqliteCommand insert, TimelineMessage message, CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var inserted = await ExecuteAsync(connection, transaction, $"""
-            INSERT INTO messages ({MessageColumns}, status_rank)
-            VALUES ($id, $conversation, $customer, $channel, $direction, $channelMessageId, $text, $media, $location, $button, $raw,
-                    $status, $errorCode, $agent, $created, $statusUpdated, $rank)
-            ON CONFLICT DO NOTHING
-            """, ct,
+        SetParameters(insert,
             ("$id", message.Id.ToString()), ("$conversation", message.ConversationId.ToString()),
             ("$customer", message.CustomerId.ToString()), ("$channel", message.Channel), ("$direction", message.Direction),
             ("$channelMessageId", message.ChannelMessageId), ("$text", message.Text),
@@ -197,87 +294,180 @@ public sealed class SqliteInboxStore(string connectionString) : IInboxStore
             ("$raw", JsonSerializer.Serialize(message.RawFields, Json)),
             ("$status", message.Status), ("$errorCode", message.ErrorCode), ("$agent", message.Agent),
             ("$created", message.CreatedAt.UtcTicks), ("$statusUpdated", message.StatusUpdatedAt.UtcTicks),
-            ("$rank", MessageStatuses.Rank(message.Status)));
-        if (inserted == 0)
-        {
-            await transaction.RollbackAsync(ct);
-            return false;
-        }
-
-        // A late-arriving older message must not replace the preview of a newer one.
-        await ExecuteAsync(connection, transaction, """
-            UPDATE conversations SET last_message_at = $at, last_message_preview = $preview
-            WHERE id = $id AND last_message_at <= $at
-            """, ct,
-            ("$id", message.ConversationId.ToString()), ("$at", message.CreatedAt.UtcTicks), ("$preview", message.Preview));
-        await transaction.CommitAsync(ct);
-        return true;
+            ("$business", message.BusinessIdentity), ("$rank", MessageStatuses.Rank(message.Status)));
+        return insert.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<TimelineMessage?> GetMessageAsync(Guid id, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
-        return await GetMessageAsync(connection, id, ct);
+        return await GetMessageAsync(connection, null, id, ct);
     }
 
-    private static async Task<TimelineMessage?> GetMessageAsync(SqliteConnection connection, Guid id, CancellationToken ct)
+    private static Task<TimelineMessage?> GetMessageAsync(SqliteConnection connection, Guid id, CancellationToken ct)
+        => GetMessageAsync(connection, null, id, ct);
+
+    private static async Task<TimelineMessage?> GetMessageAsync(SqliteConnection connection, SqliteTransaction? transaction, Guid id, CancellationToken ct)
     {
-        var found = await QueryMessagesAsync(connection, $"SELECT {MessageColumns} FROM messages WHERE id = $id", ct, ("$id", id.ToString()));
+        var found = await QueryMessagesAsync(connection, transaction, $"SELECT {MessageColumns} FROM messages WHERE id = $id", ct, ("$id", id.ToString()));
         return found.Count > 0 ? found[0] : null;
     }
 
     public async Task<TimelineMessage?> FindMessageByChannelIdAsync(string channel, string channelMessageId, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
-        var found = await QueryMessagesAsync(connection,
+        var found = await QueryMessagesAsync(connection, null,
             $"SELECT {MessageColumns} FROM messages WHERE channel = $channel AND channel_message_id = $channelMessageId", ct,
             ("$channel", channel), ("$channelMessageId", channelMessageId));
         return found.Count > 0 ? found[0] : null;
     }
 
-    public async Task<IReadOnlyList<TimelineMessage>> ListMessagesAsync(Guid conversationId, Guid? before, int take, CancellationToken ct = default)
+    public async Task<IReadOnlyList<TimelineMessage>> ListMessagesAsync(Guid conversationId, PageCursor? before, int take, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
-        var newestFirst = before is null
-            ? await QueryMessagesAsync(connection, $"""
-                SELECT {MessageColumns} FROM messages WHERE conversation_id = $conversation
-                ORDER BY created_at DESC, id DESC LIMIT $take
-                """, ct, ("$conversation", conversationId.ToString()), ("$take", take))
-            : await QueryMessagesAsync(connection, $"""
-                SELECT {MessageColumns} FROM messages m WHERE m.conversation_id = $conversation
-                AND EXISTS (SELECT 1 FROM messages a WHERE a.id = $before AND a.conversation_id = m.conversation_id
-                            AND (m.created_at < a.created_at OR (m.created_at = a.created_at AND m.id < a.id)))
-                ORDER BY m.created_at DESC, m.id DESC LIMIT $take
-                """, ct, ("$conversation", conversationId.ToString()), ("$before", before.Value.ToString()), ("$take", take));
+        var newestFirst = before is not { } cursor
+            ? await QueryMessagesAsync(connection, null, NewestTimelinePageSql, ct, ("$conversation", conversationId.ToString()), ("$take", take))
+            : await QueryMessagesAsync(connection, null, OlderTimelinePageSql, ct,
+                ("$conversation", conversationId.ToString()), ("$at", cursor.At.UtcTicks), ("$id", cursor.Id.ToString()), ("$take", take));
         newestFirst.Reverse();
         return newestFirst;
     }
 
-    public async Task<TimelineMessage?> ApplyStatusAsync(Guid messageId, string status, string? errorCode, string? channelMessageId, DateTimeOffset at, CancellationToken ct = default)
-    {
-        await using var connection = await OpenAsync(ct);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var changed = 0;
-        if (channelMessageId is not null)
+    // Both are a seek on ix_messages_timeline (conversation_id, created_at, id), read backwards from the end or
+    // from the cursor: as fast deep in a long timeline as at its end, and no anchor message to look up.
+    // A test pins the query plans.
+    internal const string NewestTimelinePageSql = $"""
+        SELECT {MessageColumns} FROM messages WHERE conversation_id = $conversation
+        ORDER BY created_at DESC, id DESC LIMIT $take
+        """;
+
+    internal const string OlderTimelinePageSql = $"""
+        SELECT {MessageColumns} FROM messages WHERE conversation_id = $conversation AND (created_at, id) < ($at, $id)
+        ORDER BY created_at DESC, id DESC LIMIT $take
+        """;
+
+    public Task<TimelineMessage?> ApplyStatusAsync(Guid messageId, string status, string? errorCode, string? channelMessageId, DateTimeOffset at, CancellationToken ct = default)
+        => WriteAsync(async (connection, transaction) =>
         {
-            changed += await ExecuteAsync(connection, transaction,
-                "UPDATE messages SET channel_message_id = $channelMessageId WHERE id = $id AND channel_message_id IS NULL", ct,
-                ("$id", messageId.ToString()), ("$channelMessageId", channelMessageId));
+            var changed = 0;
+            if (channelMessageId is not null)
+            {
+                changed += await ExecuteAsync(connection, transaction,
+                    "UPDATE messages SET channel_message_id = $channelMessageId WHERE id = $id AND channel_message_id IS NULL", ct,
+                    ("$id", messageId.ToString()), ("$channelMessageId", channelMessageId));
+            }
+            changed += await ExecuteAsync(connection, transaction, """
+                UPDATE messages SET status = $status, status_rank = $rank, error_code = COALESCE($errorCode, error_code), status_updated_at = $at
+                WHERE id = $id AND status_rank < $rank
+                """, ct,
+                ("$id", messageId.ToString()), ("$status", status), ("$rank", MessageStatuses.Rank(status)),
+                ("$errorCode", errorCode), ("$at", at.UtcTicks));
+            return changed == 0 ? null : await GetMessageAsync(connection, transaction, messageId, ct);
+        }, ct);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in one transaction on the writer connection, committing when it returns.
+    /// The only way this store writes: one writer per process, so writes queue here instead of on SQLite's lock.
+    /// Not reentrant: <paramref name="write"/> must use the connection and transaction it is given, never call
+    /// another write of this store (that would wait for itself). Commands for statements that run per message
+    /// can come from <see cref="Reused"/>.
+    /// </summary>
+    private Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken ct)
+        => WithWriterAsync(async connection =>
+        {
+            // BEGIN IMMEDIATE: take the file's write lock up front, so a write that read first never has to
+            // upgrade its lock and fail against another process.
+            var transaction = connection.BeginTransaction(deferred: false);
+            try
+            {
+                var result = await write(connection, transaction);
+                await transaction.CommitAsync(CancellationToken.None);
+                return result;
+            }
+            catch
+            {
+                try
+                {
+                    await transaction.RollbackAsync(CancellationToken.None);
+                }
+                catch (Exception rollbackFailure) when (rollbackFailure is SqliteException or InvalidOperationException)
+                {
+                    // SQLite may already have rolled back (or the commit half happened): start the next write
+                    // on a fresh connection rather than on one in an unknown state.
+                    CloseWriter();
+                }
+                throw;
+            }
+            finally
+            {
+                transaction.Dispose();
+            }
+        }, ct);
+
+    /// <summary>Gives <paramref name="work"/> the writer connection, alone; opens it the first time.</summary>
+    private async Task<T> WithWriterAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken ct)
+    {
+        await writerGate.WaitAsync(ct);
+        try
+        {
+            if (writer is null)
+            {
+                writer = await OpenAsync(ct);
+                // FULL: a committed batch survives a power cut; with batches that is one fsync per batch.
+                await ExecuteAsync(writer, null, "PRAGMA synchronous = FULL", ct);
+            }
+            return await work(writer);
         }
-        changed += await ExecuteAsync(connection, transaction, """
-            UPDATE messages SET status = $status, status_rank = $rank, error_code = COALESCE($errorCode, error_code), status_updated_at = $at
-            WHERE id = $id AND status_rank < $rank
-            """, ct,
-            ("$id", messageId.ToString()), ("$status", status), ("$rank", MessageStatuses.Rank(status)),
-            ("$errorCode", errorCode), ("$at", at.UtcTicks));
-        await transaction.CommitAsync(ct);
-        return changed == 0 ? null : await GetMessageAsync(connection, messageId, ct);
+        finally
+        {
+            writerGate.Release();
+        }
     }
 
+    /// <summary>
+    /// A command kept on the writer connection for statements that run for every message, so SQLite parses
+    /// them once per process. Only valid inside <see cref="WithWriterAsync{T}"/>; not to be disposed.
+    /// </summary>
+    private SqliteCommand Reused(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        if (!ReferenceEquals(connection, writer)) throw new InvalidOperationException("Reused commands belong to the writer connection.");
+        if (!writerCommands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            writerCommands[sql] = command;
+        }
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private static void SetParameters(SqliteCommand command, params (string Name, object? Value)[] parameters)
+    {
+        command.Parameters.Clear();
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+    }
+
+    private void CloseWriter()
+    {
+        foreach (var command in writerCommands.Values) command.Dispose();
+        writerCommands.Clear();
+        writer?.Dispose();
+        writer = null;
+    }
+
+    public void Dispose()
+    {
+        CloseWriter();
+        writerGate.Dispose();
+    }
+
+    /// <summary>A connection of its own (pooled), for reads; writes go through <see cref="WriteAsync{T}"/>.</summary>
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(ct);
+        // Wait inside SQLite for another process's lock rather than in the driver's coarse retry sleep.
+        await ExecuteAsync(connection, null, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}", ct);
         return connection;
     }
 
@@ -308,19 +498,25 @@ public sealed class SqliteInboxStore(string connectionString) : IInboxStore
         await using var command = Command(connection, transaction, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var conversations = new List<Conversation>();
-        while (await reader.ReadAsync(ct))
-        {
-            conversations.Add(new Conversation(
-                Guid.Parse(reader.GetString(0)), Guid.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
-                NullableString(reader, 4), reader.GetString(5), NullableString(reader, 6),
-                FromTicks(reader.GetInt64(7)), FromTicks(reader.GetInt64(8)), NullableString(reader, 9)));
-        }
+        while (await reader.ReadAsync(ct)) conversations.Add(ReadConversation(reader));
         return conversations;
     }
 
-    private static async Task<List<TimelineMessage>> QueryMessagesAsync(SqliteConnection connection, string sql, CancellationToken ct, params (string, object?)[] parameters)
+    /// <summary>A row of <see cref="ConversationColumns"/>.</summary>
+    private static Conversation ReadConversation(SqliteDataReader reader) => new(
+        Guid.Parse(reader.GetString(0)), Guid.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
+        NullableString(reader, 4), reader.GetString(5), NullableString(reader, 6),
+        FromTicks(reader.GetInt64(7)), FromTicks(reader.GetInt64(8)), NullableString(reader, 9))
     {
-        await using var command = Command(connection, null, sql, parameters);
+        BusinessIdentity = reader.GetString(10) is { Length: > 0 } business ? business : null,
+    };
+
+    private static Task<List<TimelineMessage>> QueryMessagesAsync(SqliteConnection connection, string sql, CancellationToken ct, params (string, object?)[] parameters)
+        => QueryMessagesAsync(connection, null, sql, ct, parameters);
+
+    private static async Task<List<TimelineMessage>> QueryMessagesAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken ct, params (string, object?)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var messages = new List<TimelineMessage>();
         while (await reader.ReadAsync(ct))
@@ -333,7 +529,10 @@ public sealed class SqliteInboxStore(string connectionString) : IInboxStore
                 NullableString(reader, 9) is { } button ? JsonSerializer.Deserialize<ButtonReply>(button, Json) : null,
                 JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(10), Json) ?? [],
                 reader.GetString(11), NullableString(reader, 12), NullableString(reader, 13),
-                FromTicks(reader.GetInt64(14)), FromTicks(reader.GetInt64(15))));
+                FromTicks(reader.GetInt64(14)), FromTicks(reader.GetInt64(15)))
+            {
+                BusinessIdentity = NullableString(reader, 16),
+            });
         }
         return messages;
     }

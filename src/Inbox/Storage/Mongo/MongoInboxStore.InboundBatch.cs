@@ -1,0 +1,101 @@
+using Crm.Contracts;
+using Crm.Inbox.Timelines;
+using MassTransit;
+using MongoDB.Driver;
+
+namespace Crm.Inbox.Storage.Mongo;
+
+/// <summary>
+/// The hot path without transactions: a few set-wise round trips per batch, with the unique indexes
+/// deciding any race with another process (a losing insert is a duplicate, not an error).
+/// </summary>
+public sealed partial class MongoInboxStore
+{
+    public async Task<IReadOnlyList<StoredInbound>> AppendInboundBatchAsync(IReadOnlyList<InboundMessageReceived> batch, CancellationToken ct = default)
+    {
+        // Providers retry and the bus redelivers: a message already stored, or earlier in this batch, is
+        // dropped before it can touch the customer's name.
+        var inBatch = new HashSet<(string Channel, string ChannelMessageId)>();
+        var fresh = batch.Where(m => inBatch.Add((m.Channel, m.ChannelMessageId))).ToList();
+        var alreadyStored = await StoredChannelMessageIdsAsync(fresh, ct);
+        fresh.RemoveAll(m => alreadyStored.Contains((m.Channel, m.ChannelMessageId)));
+        if (fresh.Count == 0) return [];
+
+        var customersByIdentity = new Dictionary<ChannelIdentity, Customer>();
+        foreach (var arrivals in fresh.GroupBy(m => new ChannelIdentity(m.Channel, m.CustomerIdentity)))
+        {
+            var newestName = arrivals.Select(m => m.CustomerName).LastOrDefault(name => !string.IsNullOrEmpty(name));
+            customersByIdentity[arrivals.Key] = await ResolveCustomerAsync(arrivals.Key, newestName, arrivals.First().ReceivedAt, ct);
+        }
+
+        var conversationsByKey = new Dictionary<(Guid Customer, string Channel, string Business), Conversation>();
+        foreach (var arrivals in fresh.GroupBy(m => (Identity: new ChannelIdentity(m.Channel, m.CustomerIdentity), Business: m.BusinessIdentity ?? "")))
+        {
+            var customer = customersByIdentity[arrivals.Key.Identity];
+            var conversation = await OpenConversationAsync(customer, arrivals.Key.Identity, arrivals.First().BusinessIdentity, arrivals.First().ReceivedAt, ct);
+            if (!string.IsNullOrEmpty(customer.DisplayName) && conversation.CustomerName != customer.DisplayName)
+            {
+                await conversations.UpdateOneAsync(ConversationFilter.Eq(c => c.Id, conversation.Id),
+                    Builders<ConversationDocument>.Update.Set(c => c.CustomerName, customer.DisplayName), cancellationToken: ct);
+            }
+            conversationsByKey[(customer.Id, arrivals.Key.Identity.Channel, arrivals.Key.Business)] = conversation;
+        }
+
+        var drafts = fresh.Select(inbound =>
+        {
+            var customer = customersByIdentity[new ChannelIdentity(inbound.Channel, inbound.CustomerIdentity)];
+            var conversation = conversationsByKey[(customer.Id, inbound.Channel, inbound.BusinessIdentity ?? "")];
+            return InboundTimeline.ToTimelineMessage(inbound, NewId.NextGuid(), conversation.Id, customer.Id);
+        }).ToList();
+        var stored = await InsertNewAsync(drafts, ct);
+
+        // A late-arriving older message must not replace the preview of a newer one; a tie goes to the later arrival.
+        foreach (var timeline in stored.GroupBy(m => m.ConversationId))
+        {
+            var newest = timeline.Aggregate((newest, next) => next.CreatedAt >= newest.CreatedAt ? next : newest);
+            var at = newest.CreatedAt.UtcTicks;
+            await conversations.UpdateOneAsync(
+                ConversationFilter.Eq(c => c.Id, timeline.Key) & ConversationFilter.Lte(c => c.LastMessageAtTicks, at),
+                Builders<ConversationDocument>.Update.Set(c => c.LastMessageAtTicks, at).Set(c => c.LastMessagePreview, newest.Preview),
+                cancellationToken: ct);
+        }
+
+        var touched = stored.Select(m => m.ConversationId).Distinct().ToList();
+        var after = (await conversations.Find(ConversationFilter.In(c => c.Id, touched)).ToListAsync(ct))
+            .ToDictionary(d => d.Id, ToConversation);
+        return stored.Select(m => new StoredInbound(m, after[m.ConversationId])).ToList();
+    }
+
+    private async Task<HashSet<(string Channel, string ChannelMessageId)>> StoredChannelMessageIdsAsync(
+        IReadOnlyList<InboundMessageReceived> arrivals, CancellationToken ct)
+    {
+        var stored = new HashSet<(string, string)>();
+        foreach (var channel in arrivals.GroupBy(m => m.Channel))
+        {
+            // ux_messages_channel_message_id (the $type clause lets the planner use the partial index).
+            var ids = await messages.Find(MessageFilter.Eq(m => m.Channel, channel.Key)
+                                          & MessageFilter.In(m => m.ChannelMessageId, channel.Select(m => m.ChannelMessageId))
+                                          & HasChannelMessageId)
+                .Project(m => m.ChannelMessageId)
+                .ToListAsync(ct);
+            foreach (var id in ids) stored.Add((channel.Key, id!));
+        }
+        return stored;
+    }
+
+    /// <summary>Inserts the messages in one round trip; the ones another process stored first are left out of the result.</summary>
+    private async Task<List<TimelineMessage>> InsertNewAsync(List<TimelineMessage> drafts, CancellationToken ct)
+    {
+        try
+        {
+            await messages.InsertManyAsync(drafts.Select(ToDocument), new InsertManyOptions { IsOrdered = false }, ct);
+            return drafts;
+        }
+        catch (MongoBulkWriteException<MessageDocument> e)
+            when (e.WriteErrors.All(error => error.Category == ServerErrorCategory.DuplicateKey) && e.WriteConcernError is null)
+        {
+            var duplicates = e.WriteErrors.Select(error => error.Index).ToHashSet();
+            return drafts.Where((_, index) => !duplicates.Contains(index)).ToList();
+        }
+    }
+}

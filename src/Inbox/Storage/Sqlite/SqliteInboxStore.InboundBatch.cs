@@ -1,0 +1,156 @@
+using Crm.Contracts;
+using Crm.Inbox.Timelines;
+using MassTransit;
+using Microsoft.Data.Sqlite;
+
+namespace Crm.Inbox.Storage.Sqlite;
+
+/// <summary>
+/// The hot path: a whole batch of inbound messages in one write transaction on the writer, with the
+/// per-message statements parsed once per process. Rows that would not change are not written.
+/// </summary>
+public sealed partial class SqliteInboxStore
+{
+    public Task<IReadOnlyList<StoredInbound>> AppendInboundBatchAsync(IReadOnlyList<InboundMessageReceived> batch, CancellationToken ct = default)
+        => batch.Count == 0
+            ? Task.FromResult<IReadOnlyList<StoredInbound>>([])
+            : WriteAsync((connection, transaction) => AppendInboundBatchAsync(connection, transaction, batch, ct), ct);
+
+    private async Task<IReadOnlyList<StoredInbound>> AppendInboundBatchAsync(SqliteConnection connection, SqliteTransaction transaction,
+        IReadOnlyList<InboundMessageReceived> batch, CancellationToken ct)
+    {
+        var customers = new Dictionary<ChannelIdentity, BatchCustomer>();
+        var conversations = new Dictionary<(Guid Customer, string Channel, string Business), BatchConversation>();
+        var inBatch = new HashSet<(string Channel, string ChannelMessageId)>();
+        var stored = new List<(TimelineMessage Message, BatchConversation Conversation)>();
+
+        foreach (var inbound in batch)
+        {
+            // Providers retry and the bus redelivers: a message already stored, or earlier in this batch, is skipped
+            // before it can touch the customer's name.
+            if (!inBatch.Add((inbound.Channel, inbound.ChannelMessageId))) continue;
+            if (await IsStoredAsync(connection, transaction, inbound, ct)) continue;
+
+            var identity = new ChannelIdentity(inbound.Channel, inbound.CustomerIdentity);
+            if (!customers.TryGetValue(identity, out var customer))
+            {
+                customer = await FindBatchCustomerAsync(connection, transaction, identity, ct);
+                if (customer is null)
+                {
+                    customer = new BatchCustomer(Guid.NewGuid(), inbound.CustomerName, inbound.CustomerName);
+                    await InsertCustomerAsync(connection, transaction, customer.Id, identity, inbound.CustomerName, inbound.ReceivedAt, ct);
+                }
+                customers[identity] = customer;
+            }
+            if (!string.IsNullOrEmpty(inbound.CustomerName)) customer.Name = inbound.CustomerName;
+
+            var business = inbound.BusinessIdentity ?? "";
+            if (!conversations.TryGetValue((customer.Id, inbound.Channel, business), out var conversation))
+            {
+                conversation = await FindOpenConversationAsync(connection, transaction, customer, inbound.Channel, business, ct);
+                if (conversation is null)
+                {
+                    conversation = new BatchConversation(customer, new Conversation(Guid.NewGuid(), customer.Id, inbound.Channel, inbound.CustomerIdentity,
+                        customer.Name, ConversationStatuses.Open, null, inbound.ReceivedAt, inbound.ReceivedAt, null)
+                    {
+                        BusinessIdentity = inbound.BusinessIdentity,
+                    });
+                    await InsertConversationAsync(connection, transaction, conversation.Current, ct);
+                }
+                conversations[(customer.Id, inbound.Channel, business)] = conversation;
+            }
+
+            var message = InboundTimeline.ToTimelineMessage(inbound, NewId.NextGuid(), conversation.Current.Id, customer.Id);
+            if (await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), message, ct) == 0) continue;
+            conversation.MoveActivity(message);
+            stored.Add((message, conversation));
+        }
+
+        foreach (var customer in customers.Values.Where(c => c.Name != c.StoredName && !string.IsNullOrEmpty(c.Name)))
+        {
+            await RenameCustomerAsync(connection, transaction, customer.Id, customer.Name!, ct);
+        }
+        foreach (var conversation in conversations.Values)
+        {
+            var name = conversation.Customer.Name;
+            if (!string.IsNullOrEmpty(name) && conversation.Current.CustomerName != name)
+            {
+                conversation.Current = conversation.Current with { CustomerName = name };
+                conversation.Changed = true;
+            }
+            if (conversation.Changed) await UpdateConversationAsync(connection, transaction, conversation.Current, ct);
+        }
+
+        return stored.Select(s => new StoredInbound(s.Message, s.Conversation.Current)).ToList();
+    }
+
+    private async Task<bool> IsStoredAsync(SqliteConnection connection, SqliteTransaction transaction, InboundMessageReceived inbound, CancellationToken ct)
+    {
+        // ux_messages_channel_message_id
+        var command = Reused(connection, transaction, "SELECT 1 FROM messages WHERE channel = $channel AND channel_message_id = $channelMessageId");
+        SetParameters(command, ("$channel", inbound.Channel), ("$channelMessageId", inbound.ChannelMessageId));
+        return await command.ExecuteScalarAsync(ct) is not null;
+    }
+
+    private async Task<BatchCustomer?> FindBatchCustomerAsync(SqliteConnection connection, SqliteTransaction transaction, ChannelIdentity identity, CancellationToken ct)
+    {
+        // Primary keys of customer_identities and customers.
+        var command = Reused(connection, transaction, """
+            SELECT c.id, c.display_name FROM customer_identities i JOIN customers c ON c.id = i.customer_id
+            WHERE i.channel = $channel AND i.value = $value
+            """);
+        SetParameters(command, ("$channel", identity.Channel), ("$value", identity.Value));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        var name = NullableString(reader, 1);
+        return new BatchCustomer(Guid.Parse(reader.GetString(0)), name, name);
+    }
+
+    private async Task<BatchConversation?> FindOpenConversationAsync(SqliteConnection connection, SqliteTransaction transaction,
+        BatchCustomer customer, string channel, string business, CancellationToken ct)
+    {
+        var command = Reused(connection, transaction, OpenConversationQuery);
+        SetParameters(command, ("$customer", customer.Id.ToString()), ("$channel", channel), ("$business", business));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? new BatchConversation(customer, ReadConversation(reader)) : null;
+    }
+
+    private Task<int> UpdateConversationAsync(SqliteConnection connection, SqliteTransaction transaction, Conversation conversation, CancellationToken ct)
+    {
+        // Primary key. The values were read in this transaction and only moved forward since.
+        var command = Reused(connection, transaction, """
+            UPDATE conversations SET customer_name = $name, last_message_at = $at, last_message_preview = $preview WHERE id = $id
+            """);
+        SetParameters(command,
+            ("$id", conversation.Id.ToString()), ("$name", conversation.CustomerName),
+            ("$at", conversation.LastMessageAt.UtcTicks), ("$preview", conversation.LastMessagePreview));
+        return command.ExecuteNonQueryAsync(ct);
+    }
+
+    private sealed class BatchCustomer(Guid id, string? name, string? storedName)
+    {
+        public Guid Id { get; } = id;
+
+        /// <summary>The newest profile name seen so far in the batch (or the stored one).</summary>
+        public string? Name { get; set; } = name;
+
+        public string? StoredName { get; } = storedName;
+    }
+
+    private sealed class BatchConversation(BatchCustomer customer, Conversation current)
+    {
+        public BatchCustomer Customer { get; } = customer;
+
+        public Conversation Current { get; set; } = current;
+
+        public bool Changed { get; set; }
+
+        /// <summary>A late-arriving older message must not replace the preview of a newer one; a tie goes to the later arrival.</summary>
+        public void MoveActivity(TimelineMessage message)
+        {
+            if (message.CreatedAt < Current.LastMessageAt) return;
+            Current = Current with { LastMessageAt = message.CreatedAt, LastMessagePreview = message.Preview };
+            Changed = true;
+        }
+    }
+}
