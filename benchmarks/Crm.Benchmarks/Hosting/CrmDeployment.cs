@@ -63,7 +63,7 @@ public sealed class CrmDeployment : IAsyncDisposable
                 var port = ServerProcess.FreeLoopbackPort();
                 var baseline = await ServerProcess.StartAsync("baseline", port, "dotnet",
                     [typeof(CrmDeployment).Assembly.Location, "serve-baseline", "--port", port.ToString(CultureInfo.InvariantCulture)],
-                    ServerEnvironment, directory, "/health", TimeSpan.FromSeconds(60));
+                    ServerEnvironment, AppContext.BaseDirectory, directory, "/health", TimeSpan.FromSeconds(60));
                 processes.Add(baseline);
                 return new CrmDeployment(target, processes, baseline, null, null, directory, environment.KeepFiles);
             }
@@ -133,8 +133,9 @@ public sealed class CrmDeployment : IAsyncDisposable
                 "--ConnectionStrings:Redis=" + environment.Redis,
             ]);
         }
+        // Run from the Gateway's output, so its appsettings.json and wwwroot are found as in production.
         return ServerProcess.StartAsync(name, port, "dotnet", arguments, ServerEnvironment,
-            directory, "/health", TimeSpan.FromSeconds(90));
+            Path.GetDirectoryName(environment.GatewayDll)!, directory, "/health", TimeSpan.FromSeconds(90));
     }
 
     public async ValueTask DisposeAsync()

@@ -29,7 +29,7 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     public static async Task<ServerProcess> StartAsync(string name, int port, string fileName, IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string> environment, string workDirectory, string healthPath, TimeSpan startTimeout)
+        IReadOnlyDictionary<string, string> environment, string workDirectory, string logDirectory, string healthPath, TimeSpan startTimeout)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -41,7 +41,7 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         foreach (var (key, value) in environment) start.Environment[key] = value;
 
-        var logPath = Path.Combine(workDirectory, name + ".log");
+        var logPath = Path.Combine(logDirectory, name + ".log");
         var log = new StreamWriter(logPath) { AutoFlush = true };
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.WriteLine(line.Data); };

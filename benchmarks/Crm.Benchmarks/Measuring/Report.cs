@@ -15,7 +15,7 @@ public static class Report
         Console.WriteLine($"  accepted       {result.AcceptedPerSecond,10:0} /s   ({result.Acknowledged} acknowledged, {result.NotAcknowledged} not, in {result.LoadTime.TotalSeconds:0.0} s)");
         if (result.Settings.Target == Hosting.Target.Baseline)
         {
-            Console.WriteLine($"  answer p50/p99 {Ms(result.AnswerP50Ms)} / {Ms(result.AnswerP99Ms)}   peak RSS {Megabytes(result.PeakResidentBytes)}");
+            Console.WriteLine($"  peak RSS       {Megabytes(result.PeakResidentBytes)}");
             return;
         }
         Console.WriteLine($"  end to end     {result.EndToEndPerSecond,10:0} /s   ({result.Pushed} pushed; {(result.Drained ? "all" : "NOT all")} acknowledged pushed, drain {result.DrainTime.TotalSeconds:0.0} s)");
