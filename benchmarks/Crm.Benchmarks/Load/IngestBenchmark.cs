@@ -93,6 +93,9 @@ public static class IngestBenchmark
         var drainTime = Stopwatch.GetElapsedTime(drainStarted);
         await progress.CancelAsync();
         await progressReport;
+        // Pushes missed because the agent's connection dropped would otherwise look like Crm losing them.
+        if (agent is not null && agent.State != Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected)
+            Console.WriteLine($"  WARNING: the agent's hub connection is {agent.State}: missing pushes may be the harness's, not Crm's");
 
         var pushed = baseline ? 0 : ledger.PushedOfAcknowledged();
         var endToEnd = pushed == 0 ? 0 : pushed / Stopwatch.GetElapsedTime(loadStarted, ledger.LastPushAt).TotalSeconds;
