@@ -133,9 +133,26 @@ public sealed class CrmDeployment : IAsyncDisposable
                 "--ConnectionStrings:Redis=" + environment.Redis,
             ]);
         }
-        // Run from the Gateway's output, so its appsettings.json and wwwroot are found as in production.
         return ServerProcess.StartAsync(name, port, "dotnet", arguments, ServerEnvironment,
-            Path.GetDirectoryName(environment.GatewayDll)!, directory, "/health", TimeSpan.FromSeconds(90));
+            ContentRoot(name, environment, directory), directory, "/health", TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>
+    /// Each Crm process runs in its own folder of the run's directory, holding the Gateway's appsettings and a link to
+    /// its wwwroot: settings as in production, while anything Crm keeps under its content root (./data) starts empty
+    /// and is not shared with another run or process.
+    /// </summary>
+    private static string ContentRoot(string name, BenchEnvironment environment, string directory)
+    {
+        var gatewayDirectory = Path.GetDirectoryName(environment.GatewayDll)!;
+        var contentRoot = System.IO.Directory.CreateDirectory(Path.Combine(directory, name)).FullName;
+        foreach (var settings in System.IO.Directory.EnumerateFiles(gatewayDirectory, "appsettings*.json"))
+            File.Copy(settings, Path.Combine(contentRoot, Path.GetFileName(settings)));
+        // A build's output has no wwwroot (a publish would): the project's own is what it would copy.
+        var webRoot = new[] { Path.Combine(gatewayDirectory, "wwwroot"), Path.Combine(environment.RepoRoot, "src", "Gateway", "wwwroot") }
+            .FirstOrDefault(System.IO.Directory.Exists);
+        if (webRoot is not null) System.IO.Directory.CreateSymbolicLink(Path.Combine(contentRoot, "wwwroot"), webRoot);
+        return contentRoot;
     }
 
     public async ValueTask DisposeAsync()
