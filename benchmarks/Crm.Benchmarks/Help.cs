@@ -23,5 +23,6 @@ public static class Help
           --max-webhooks 300000 webhooks built before a closed-loop run (a run also ends when they are used up)
           --rabbitmq amqp://guest:guest@localhost:5672/   --redis localhost:6379   (Distributed targets, rabbitmq-raw)
           --no-build            skip building src/Gateway in Release first;  --keep  keep each run's logs and database
+          --json results.jsonl  also append every result to this file, one JSON line each
         """;
 }

@@ -3,8 +3,13 @@ using Crm.Benchmarks.Hosting;
 using Crm.Benchmarks.Load;
 using Crm.Benchmarks.RabbitMq;
 using Crm.Benchmarks.Reads;
+using System.Runtime.InteropServices;
 
 var options = BenchArgs.Parse(args);
+Crm.Benchmarks.Measuring.ResultsFile.Configure(options.Text("json", ""));
+// Interrupted, the harness still stops the servers it started; the signal then ends it as usual.
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => ServerProcess.StopAllStarted());
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => ServerProcess.StopAllStarted());
 switch (options.Command)
 {
     case "serve-baseline":

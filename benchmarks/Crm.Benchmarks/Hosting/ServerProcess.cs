@@ -11,6 +11,9 @@ namespace Crm.Benchmarks.Hosting;
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
+    /// <summary>Servers still running, so an interrupted harness can stop what it started.</summary>
+    private static readonly HashSet<Process> Running = [];
+
     private readonly Process process;
     private readonly StreamWriter log;
 
@@ -47,6 +50,7 @@ public sealed class ServerProcess : IAsyncDisposable
         process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.WriteLine(line.Data); };
         process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (log) log.WriteLine(line.Data); };
         process.Start();
+        lock (Running) Running.Add(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -99,8 +103,22 @@ public sealed class ServerProcess : IAsyncDisposable
         return 0;
     }
 
+    /// <summary>Stops every server this harness started and has not stopped yet (on Ctrl+C or SIGTERM).</summary>
+    public static void StopAllStarted()
+    {
+        lock (Running)
+        {
+            foreach (var process in Running)
+            {
+                try { if (!process.HasExited) process.Kill(); } catch (InvalidOperationException) { }
+            }
+            Running.Clear();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        lock (Running) Running.Remove(process);
         if (!process.HasExited)
         {
             process.Kill();

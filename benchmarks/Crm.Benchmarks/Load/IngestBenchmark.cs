@@ -42,6 +42,7 @@ public sealed record IngestResult(
     double AnswerP99Ms,
     long RepeatedPushes,
     long PeakResidentBytes,
+    long LargestBacklog,
     ExactlyOnceResult? ExactlyOnce,
     string? FirstFailure);
 
@@ -87,12 +88,14 @@ public static class IngestBenchmark
             ? await sender.OpenLoopAsync(openRate, settings.Duration, ledger)
             : await sender.ClosedLoopAsync(settings.Clients, settings.Duration, baseline ? null : ledger, cycle: baseline);
         Console.WriteLine($"  load done: {load.Acknowledged} acknowledged, {load.NotAcknowledged} not, {load.AcceptedPerSecond:0}/s; draining...");
+        if (settings.Rate is null && !baseline && load.Elapsed < settings.Duration * 0.99)
+            Console.WriteLine($"  WARNING: all {forms.Count} webhooks were used after {load.Elapsed.TotalSeconds:0.0} s: raise --max-webhooks for a full-length run");
 
         var drainStarted = Stopwatch.GetTimestamp();
         var drained = baseline || await DrainAsync(ledger, settings.DrainTimeout, settings.StallTimeout, deployment, quiet: false);
         var drainTime = Stopwatch.GetElapsedTime(drainStarted);
         await progress.CancelAsync();
-        await progressReport;
+        var largestBacklog = await progressReport;
         // Pushes missed because the agent's connection dropped would otherwise look like Crm losing them.
         if (agent is not null && agent.State != Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected)
             Console.WriteLine($"  WARNING: the agent's hub connection is {agent.State}: missing pushes may be the harness's, not Crm's");
@@ -108,8 +111,9 @@ public static class IngestBenchmark
             load.Elapsed, drainTime,
             Percentiles.Of(pushLatencies, 50), Percentiles.Of(pushLatencies, 95), Percentiles.Of(pushLatencies, 99),
             Percentiles.Of(answerLatencies, 50), Percentiles.Of(answerLatencies, 99),
-            ledger.RepeatedPushes, peak, exactlyOnce, ledger.FirstFailure);
+            ledger.RepeatedPushes, peak, largestBacklog, exactlyOnce, ledger.FirstFailure);
         Report.Print(result);
+        ResultsFile.Append(settings.Rate is null ? "ingest" : "open-loop", result);
         return result;
     }
 
@@ -137,14 +141,18 @@ public static class IngestBenchmark
         }
     }
 
-    private static async Task ReportProgressAsync(WebhookLedger ledger, CrmDeployment deployment, bool baseline, CancellationToken ct)
+    /// <summary>Samples the backlog (acknowledged, not yet pushed) every second and prints it every five; returns the largest.</summary>
+    private static async Task<long> ReportProgressAsync(WebhookLedger ledger, CrmDeployment deployment, bool baseline, CancellationToken ct)
     {
         var started = Stopwatch.StartNew();
+        var largest = 0L;
         try
         {
-            while (true)
+            for (var second = 1; ; second++)
             {
-                await Task.Delay(TimeSpan.FromSeconds(5), ct);
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                largest = Math.Max(largest, ledger.Acknowledged - ledger.Pushed);
+                if (second % 5 != 0) continue;
                 Console.WriteLine(baseline
                     ? $"  {started.Elapsed.TotalSeconds,4:0} s  rss {Report.Megabytes(deployment.ResidentBytes)}"
                     : $"  {started.Elapsed.TotalSeconds,4:0} s  acknowledged {ledger.Acknowledged,8}  pushed {ledger.Pushed,8}  backlog {ledger.Acknowledged - ledger.Pushed,8}  rss {Report.Megabytes(deployment.ResidentBytes)}");
@@ -153,5 +161,6 @@ public static class IngestBenchmark
         catch (OperationCanceledException)
         {
         }
+        return largest;
     }
 }

@@ -21,7 +21,7 @@ public static class Report
         Console.WriteLine($"  end to end     {result.EndToEndPerSecond,10:0} /s   ({result.Pushed} pushed; {(result.Drained ? "all" : "NOT all")} acknowledged pushed, drain {result.DrainTime.TotalSeconds:0.0} s)");
         Console.WriteLine($"  webhook->push  p50 {Ms(result.PushP50Ms)}  p95 {Ms(result.PushP95Ms)}  p99 {Ms(result.PushP99Ms)}");
         Console.WriteLine($"  webhook answer p50 {Ms(result.AnswerP50Ms)}  p99 {Ms(result.AnswerP99Ms)}");
-        Console.WriteLine($"  peak RSS       {Megabytes(result.PeakResidentBytes)}");
+        Console.WriteLine($"  peak RSS       {Megabytes(result.PeakResidentBytes)} (largest backlog {result.LargestBacklog} messages acknowledged, not yet pushed)");
         Console.WriteLine($"  exactly once   {(result.ExactlyOnce?.Holds == true ? "yes" : "NO")}: {result.ExactlyOnce}; repeated pushes {result.RepeatedPushes}");
         if (result.FirstFailure is { } failure) Console.WriteLine($"  first failure  {failure}");
     }

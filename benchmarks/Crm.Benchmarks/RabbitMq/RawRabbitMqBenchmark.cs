@@ -104,6 +104,7 @@ public static class RawRabbitMqBenchmark
             var result = new RawRabbitMqResult(published, published / publishTime.TotalSeconds, publishTime, total, endToEnd,
                 Percentiles.Of(sorted, 50), Percentiles.Of(sorted, 95), Percentiles.Of(sorted, 99));
             Report.Print(result);
+            ResultsFile.Append("rabbitmq-raw", new { settings.Publishers, settings.MessageBytes, result });
             return result;
         }
         finally

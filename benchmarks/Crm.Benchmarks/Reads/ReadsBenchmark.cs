@@ -41,7 +41,9 @@ public static class ReadsBenchmark
                 seed.GrowTo(size);
                 Console.WriteLine($"== reads at {size} messages (seeded in {seeding.Elapsed.TotalSeconds:0} s)");
                 await using var crm = await CrmDeployment.StartAsync(Target.Embedded, environment, sqlitePath);
-                results.Add((size, await MeasureAsync(crm.Agents!.BaseUrl, repeats)));
+                var timings = await MeasureAsync(crm.Agents!.BaseUrl, repeats);
+                results.Add((size, timings));
+                ResultsFile.Append("reads", new { messages = size, timings });
             }
         }
         finally
