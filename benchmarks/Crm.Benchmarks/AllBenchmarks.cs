@@ -71,6 +71,11 @@ public static class AllBenchmarks
         Console.WriteLine($"| webhook→push p99 ≤ 50 ms at open loop {open.Rate:0}/s Embedded | {Report.Ms(openP99)} | {Report.Check(openP99 <= 50)} |");
         Console.WriteLine($"| Peak RSS < 400 MB at max rate | {Report.Megabytes(peakRss)} | {Report.Check(peakRss < 400L * 1024 * 1024)} |");
         Console.WriteLine($"| Every acknowledged webhook stored exactly once | {(exactlyOnce ? "yes" : "no")} | {Report.Check(exactlyOnce)} |");
+        if (args.Flag("reads"))
+        {
+            Console.WriteLine();
+            await Reads.ReadsBenchmark.RunAsync(args, environment);
+        }
         return exactlyOnce ? 0 : 2;
 
         static void Row(string name, List<IngestResult> results)
