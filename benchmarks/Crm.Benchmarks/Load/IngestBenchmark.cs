@@ -78,7 +78,7 @@ public static class IngestBenchmark
         {
             // JIT, connection pools, the first customers: not what a steady run measures.
             await warmupSender.ClosedLoopAsync(settings.Clients, TimeSpan.FromSeconds(60), baseline ? null : warmupLedger);
-            if (!baseline) await DrainAsync(warmupLedger, TimeSpan.FromSeconds(60), settings.StallTimeout, deployment, quiet: true);
+            if (!baseline) await DrainAsync(warmupLedger, TimeSpan.FromSeconds(60), settings.StallTimeout, quiet: true);
         }
 
         using var progress = new CancellationTokenSource();
@@ -92,7 +92,7 @@ public static class IngestBenchmark
             Console.WriteLine($"  WARNING: all {forms.Count} webhooks were used after {load.Elapsed.TotalSeconds:0.0} s: raise --max-webhooks for a full-length run");
 
         var drainStarted = Stopwatch.GetTimestamp();
-        var drained = baseline || await DrainAsync(ledger, settings.DrainTimeout, settings.StallTimeout, deployment, quiet: false);
+        var drained = baseline || await DrainAsync(ledger, settings.DrainTimeout, settings.StallTimeout, quiet: false);
         var drainTime = Stopwatch.GetElapsedTime(drainStarted);
         await progress.CancelAsync();
         var largestBacklog = await progressReport;
@@ -118,7 +118,7 @@ public static class IngestBenchmark
     }
 
     /// <summary>Waits until every acknowledged webhook was pushed; gives up at the timeout, or when pushes stop coming.</summary>
-    private static async Task<bool> DrainAsync(WebhookLedger ledger, TimeSpan timeout, TimeSpan stallTimeout, CrmDeployment deployment, bool quiet)
+    private static async Task<bool> DrainAsync(WebhookLedger ledger, TimeSpan timeout, TimeSpan stallTimeout, bool quiet)
     {
         var started = Stopwatch.StartNew();
         var lastProgress = Stopwatch.StartNew();
