@@ -22,7 +22,8 @@ public sealed class CrmDeployment : IAsyncDisposable
     /// <summary>Where agents sign in and connect; null for the baseline.</summary>
     public ServerProcess? Agents { get; }
     public string? SqlitePath { get; }
-    public string Directory { get; }
+    /// <summary>This run's folder: server logs, the database, each Crm process's content root.</summary>
+    public string RunDirectory { get; }
     public IReadOnlyList<ServerProcess> Processes => processes;
 
     private CrmDeployment(Target target, List<ServerProcess> processes, ServerProcess webhooks, ServerProcess? agents, string? sqlitePath, string directory, bool keepFiles)
@@ -33,7 +34,7 @@ public sealed class CrmDeployment : IAsyncDisposable
         Webhooks = webhooks;
         Agents = agents;
         SqlitePath = sqlitePath;
-        Directory = directory;
+        RunDirectory = directory;
     }
 
     public Uri SignedWebhookUrl => new(Webhooks.BaseUrl, TwilioWebhookForms.WhatsAppPath.TrimStart('/'));
@@ -54,7 +55,7 @@ public sealed class CrmDeployment : IAsyncDisposable
 
     public static async Task<CrmDeployment> StartAsync(Target target, BenchEnvironment environment, string? existingSqlitePath = null)
     {
-        var directory = System.IO.Directory.CreateTempSubdirectory("crm-bench-").FullName;
+        var directory = Directory.CreateTempSubdirectory("crm-bench-").FullName;
         var processes = new List<ServerProcess>();
         try
         {
@@ -145,13 +146,13 @@ public sealed class CrmDeployment : IAsyncDisposable
     private static string ContentRoot(string name, BenchEnvironment environment, string directory)
     {
         var gatewayDirectory = Path.GetDirectoryName(environment.GatewayDll)!;
-        var contentRoot = System.IO.Directory.CreateDirectory(Path.Combine(directory, name)).FullName;
-        foreach (var settings in System.IO.Directory.EnumerateFiles(gatewayDirectory, "appsettings*.json"))
+        var contentRoot = Directory.CreateDirectory(Path.Combine(directory, name)).FullName;
+        foreach (var settings in Directory.EnumerateFiles(gatewayDirectory, "appsettings*.json"))
             File.Copy(settings, Path.Combine(contentRoot, Path.GetFileName(settings)));
         // A build's output has no wwwroot (a publish would): the project's own is what it would copy.
         var webRoot = new[] { Path.Combine(gatewayDirectory, "wwwroot"), Path.Combine(environment.RepoRoot, "src", "Gateway", "wwwroot") }
-            .FirstOrDefault(System.IO.Directory.Exists);
-        if (webRoot is not null) System.IO.Directory.CreateSymbolicLink(Path.Combine(contentRoot, "wwwroot"), webRoot);
+            .FirstOrDefault(Directory.Exists);
+        if (webRoot is not null) Directory.CreateSymbolicLink(Path.Combine(contentRoot, "wwwroot"), webRoot);
         return contentRoot;
     }
 
@@ -160,7 +161,7 @@ public sealed class CrmDeployment : IAsyncDisposable
         // The agents' edge first, so nothing is left pushing to a stopped worker's backplane.
         for (var i = processes.Count - 1; i >= 0; i--) await processes[i].DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (keepFiles) Console.WriteLine($"  kept {Directory} (logs, database)");
-        else try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+        if (keepFiles) Console.WriteLine($"  kept {RunDirectory} (logs, database)");
+        else try { Directory.Delete(RunDirectory, recursive: true); } catch (IOException) { }
     }
 }
