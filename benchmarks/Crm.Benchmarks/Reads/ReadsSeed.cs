@@ -1,0 +1,104 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Crm.Benchmarks.Reads;
+
+/// <summary>
+/// Fills a Crm SQLite store by direct inserts, much faster than through webhooks: <see cref="Conversations"/>
+/// ordinary conversations plus one deep one holding a tenth of all messages (at most 100k). The tables are
+/// created by Crm itself (its store's InitializeAsync, when it starts on the file); the statements below
+/// only insert. This is the one place that knows the store's columns: adapt it when the schema changes.
+/// </summary>
+public sealed class ReadsSeed(string sqlitePath)
+{
+    public const int Conversations = 1000;
+    public const int MaxDeepMessages = 100_000;
+
+    /// <summary>Seeded times start a year back, a second apart, so older pages really are older.</summary>
+    private static readonly long FirstTicks = DateTimeOffset.UtcNow.AddDays(-365).UtcTicks;
+
+    private long messages;
+    private long deepMessages;
+
+    public static Guid DeepConversationId { get; } = Guid.Parse("00000000-0000-0000-0000-00000000dee9");
+
+    public long Messages => messages;
+
+    public static Guid ConversationId(int index) => Guid.Parse($"00000000-0000-0000-0000-{index.ToString("x12", CultureInfo.InvariantCulture)}");
+
+    /// <summary>Adds messages until the store holds <paramref name="total"/> of them (created on the first call).</summary>
+    public void GrowTo(long total)
+    {
+        using var connection = new SqliteConnection($"Data Source={sqlitePath};Pooling=False");
+        connection.Open();
+        Execute(connection, "PRAGMA synchronous = OFF; PRAGMA cache_size = -200000;");
+        using var transaction = connection.BeginTransaction();
+        if (messages == 0) AddConversations(connection, transaction);
+
+        var deepTarget = Math.Min(MaxDeepMessages, total / 10);
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = """
+            INSERT INTO messages (id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json,
+                                  location_json, button_json, raw_json, status, status_rank, error_code, agent, created_at, status_updated_at)
+            VALUES ($id, $conversation, $customer, 'whatsapp', 'inbound', $sid, $text, '[]', NULL, NULL, '{}', 'received', 0, NULL, NULL, $at, $at)
+            """;
+        var id = insert.Parameters.Add("$id", SqliteType.Text);
+        var conversation = insert.Parameters.Add("$conversation", SqliteType.Text);
+        var customer = insert.Parameters.Add("$customer", SqliteType.Text);
+        var sid = insert.Parameters.Add("$sid", SqliteType.Text);
+        var text = insert.Parameters.Add("$text", SqliteType.Text);
+        var at = insert.Parameters.Add("$at", SqliteType.Integer);
+        insert.Prepare();
+
+        var lastAt = new Dictionary<Guid, long>();
+        for (; messages < total; messages++)
+        {
+            var deep = deepMessages < deepTarget && messages % 10 == 0 || total - messages <= deepTarget - deepMessages;
+            var conversationId = deep ? DeepConversationId : ConversationId((int)(messages % Conversations));
+            if (deep) deepMessages++;
+            var ticks = FirstTicks + messages * TimeSpan.TicksPerSecond;
+            id.Value = Guid.NewGuid().ToString();
+            conversation.Value = conversationId.ToString();
+            customer.Value = conversationId.ToString();
+            sid.Value = "SMseed" + messages.ToString("x28", CultureInfo.InvariantCulture);
+            text.Value = $"Seeded message {messages.ToString(CultureInfo.InvariantCulture)}: where is my order, and can I change the delivery address?";
+            at.Value = ticks;
+            insert.ExecuteNonQuery();
+            lastAt[conversationId] = ticks;
+        }
+
+        foreach (var (conversationId, ticks) in lastAt)
+        {
+            Execute(connection, "UPDATE conversations SET last_message_at = $at, last_message_preview = 'Seeded message' WHERE id = $id",
+                transaction, ("$at", ticks), ("$id", conversationId.ToString()));
+        }
+        transaction.Commit();
+    }
+
+    private static void AddConversations(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        foreach (var (conversationId, number) in Enumerable.Range(0, Conversations).Select(i => (ConversationId(i), i)).Append((DeepConversationId, Conversations)))
+        {
+            // One customer per conversation, with the conversation's id, so a message knows both.
+            var phone = "+1415" + (5_560_000 + number).ToString(CultureInfo.InvariantCulture);
+            Execute(connection, "INSERT INTO customers (id, display_name, created_at) VALUES ($id, $name, $at)", transaction,
+                ("$id", conversationId.ToString()), ("$name", "Seeded " + phone), ("$at", FirstTicks));
+            Execute(connection, "INSERT INTO customer_identities (channel, value, customer_id) VALUES ('whatsapp', $phone, $id)", transaction,
+                ("$phone", phone), ("$id", conversationId.ToString()));
+            Execute(connection, """
+                INSERT INTO conversations (id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview)
+                VALUES ($id, $id, 'whatsapp', $phone, $name, 'open', NULL, $at, $at, NULL)
+                """, transaction, ("$id", conversationId.ToString()), ("$phone", phone), ("$name", "Seeded " + phone), ("$at", FirstTicks));
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+        command.ExecuteNonQuery();
+    }
+}
