@@ -32,7 +32,14 @@ public static class BusTopology
             queue.SetQueueArgument("x-overflow", "drop-head");
         };
 
+    /// <summary>
+    /// Binds the queue straight to the message type's exchange (the one MassTransit publishes to), declaring
+    /// both. The inbox's endpoint later adds its own route (message exchange → queue-named exchange → queue);
+    /// RabbitMQ still puts each published message into a queue once, however many routes lead there.
+    /// </summary>
     private static void BindTo<T>(IRabbitMqBusFactoryConfigurator transport, string queue) where T : class
-        // MassTransit's receive endpoints bind an exchange of the queue's own name to the queue.
-        => transport.Publish<T>(publish => publish.BindQueue(queue, queue));
+    {
+        var messageExchange = transport.MessageTopology.GetMessageTopology<T>().EntityName;
+        transport.Publish<T>(publish => publish.BindQueue(messageExchange, queue));
+    }
 }
