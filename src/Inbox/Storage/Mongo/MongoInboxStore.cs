@@ -11,7 +11,7 @@ namespace Crm.Inbox.Storage.Mongo;
 /// (partial) indexes: a racing insert fails with a duplicate key and the loser reads the winner's
 /// document. Times are stored as UTC ticks to keep ordering exact.
 /// </summary>
-public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
+public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxStore
 {
     private readonly IMongoCollection<CustomerDocument> customers = database.GetCollection<CustomerDocument>("customers");
     private readonly IMongoCollection<ConversationDocument> conversations = database.GetCollection<ConversationDocument>("conversations");
@@ -57,6 +57,7 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
                 Builders<MessageDocument>.IndexKeys.Ascending(m => m.ConversationId).Ascending(m => m.CreatedAtTicks).Ascending(m => m.Id),
                 new CreateIndexOptions { Name = "ix_messages_timeline" }),
         ], ct);
+        await InitializeRepliesAsync(ct);
     }
 
     public async Task<Customer> ResolveCustomerAsync(ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
@@ -211,6 +212,9 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
             .Set(m => m.StatusUpdatedAtTicks, at.UtcTicks);
         // A status without an error code (e.g. a later callback) keeps the one already recorded.
         if (errorCode is not null) update = update.Set(m => m.ErrorCode, errorCode);
+        // An outcome (unknown-outcome or further) takes the reply out of the outbox: never dispatched again.
+        if (rank >= MessageStatuses.Rank(MessageStatuses.UnknownOutcome))
+            update = update.Set(m => m.DispatchDueAtTicks, null).Set(m => m.DispatchClaim, null);
         var moved = await messages.UpdateOneAsync(
             MessageFilter.Eq(m => m.Id, messageId) & MessageFilter.Lt(m => m.StatusRank, rank),
             update, cancellationToken: ct);
@@ -280,6 +284,7 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
         Agent = m.Agent,
         CreatedAtTicks = m.CreatedAt.UtcTicks,
         StatusUpdatedAtTicks = m.StatusUpdatedAt.UtcTicks,
+        ResendOf = m.ResendOf,
     };
 
     private static TimelineMessage ToMessage(MessageDocument d) => new(
@@ -288,7 +293,7 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
         d.Location is { } l ? new SharedLocation(l.Latitude, l.Longitude, l.Label, l.Address) : null,
         d.Button is { } b ? new ButtonReply(b.Text, b.Payload) : null,
         d.RawFields.ToDictionary(f => f.Key, f => f.Value),
-        d.Status, d.ErrorCode, d.Agent, FromTicks(d.CreatedAtTicks), FromTicks(d.StatusUpdatedAtTicks));
+        d.Status, d.ErrorCode, d.Agent, FromTicks(d.CreatedAtTicks), FromTicks(d.StatusUpdatedAtTicks)) { ResendOf = d.ResendOf };
 
     private sealed class CustomerDocument
     {
@@ -327,7 +332,7 @@ public sealed class MongoInboxStore(IMongoDatabase database) : IInboxStore
         [BsonElement("lastMessagePreview")] public string? LastMessagePreview { get; set; }
     }
 
-    private sealed class MessageDocument
+    private sealed partial class MessageDocument
     {
         [BsonId, BsonGuidRepresentation(GuidRepresentation.Standard)]
         public Guid Id { get; set; }

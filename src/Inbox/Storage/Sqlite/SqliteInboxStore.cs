@@ -9,12 +9,12 @@ namespace Crm.Inbox.Storage.Sqlite;
 /// The embedded store: one SQLite file in WAL mode, so agents' reads never wait for the writer.
 /// Times are stored as UTC ticks to keep ordering exact.
 /// </summary>
-public sealed class SqliteInboxStore(string connectionString) : IInboxStore
+public sealed partial class SqliteInboxStore(string connectionString) : IInboxStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private const string MessageColumns =
-        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at";
+        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, resend_of";
 
     private const string ConversationColumns =
         "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview";
@@ -69,6 +69,7 @@ public sealed class SqliteInboxStore(string connectionString) : IInboxStore
             CREATE UNIQUE INDEX IF NOT EXISTS ux_messages_channel_message_id ON messages(channel, channel_message_id);
             CREATE INDEX IF NOT EXISTS ix_messages_timeline ON messages(conversation_id, created_at, id);
             """, ct);
+        await InitializeRepliesAsync(connection, ct);
     }
 
     public async Task<Customer> ResolveCustomerAsync(ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
@@ -185,7 +186,7 @@ public sealed class SqliteInboxStore(string connectionString) : IInboxStore
         var inserted = await ExecuteAsync(connection, transaction, $"""
             INSERT INTO messages ({MessageColumns}, status_rank)
             VALUES ($id, $conversation, $customer, $channel, $direction, $channelMessageId, $text, $media, $location, $button, $raw,
-                    $status, $errorCode, $agent, $created, $statusUpdated, $rank)
+                    $status, $errorCode, $agent, $created, $statusUpdated, $resendOf, $rank)
             ON CONFLICT DO NOTHING
             """, ct,
             ("$id", message.Id.ToString()), ("$conversation", message.ConversationId.ToString()),
@@ -197,7 +198,7 @@ public sealed class SqliteInboxStore(string connectionString) : IInboxStore
             ("$raw", JsonSerializer.Serialize(message.RawFields, Json)),
             ("$status", message.Status), ("$errorCode", message.ErrorCode), ("$agent", message.Agent),
             ("$created", message.CreatedAt.UtcTicks), ("$statusUpdated", message.StatusUpdatedAt.UtcTicks),
-            ("$rank", MessageStatuses.Rank(message.Status)));
+            ("$resendOf", message.ResendOf?.ToString()), ("$rank", MessageStatuses.Rank(message.Status)));
         if (inserted == 0)
         {
             await transaction.RollbackAsync(ct);
@@ -265,11 +266,14 @@ public sealed class SqliteInboxStore(string connectionString) : IInboxStore
                 ("$id", messageId.ToString()), ("$channelMessageId", channelMessageId));
         }
         changed += await ExecuteAsync(connection, transaction, """
-            UPDATE messages SET status = $status, status_rank = $rank, error_code = COALESCE($errorCode, error_code), status_updated_at = $at
+            UPDATE messages SET status = $status, status_rank = $rank, error_code = COALESCE($errorCode, error_code), status_updated_at = $at,
+                -- An outcome (unknown-outcome or further) takes the reply out of the outbox: never dispatched again.
+                dispatch_due_at = CASE WHEN $rank >= $settledRank THEN NULL ELSE dispatch_due_at END,
+                dispatch_claim = CASE WHEN $rank >= $settledRank THEN NULL ELSE dispatch_claim END
             WHERE id = $id AND status_rank < $rank
             """, ct,
             ("$id", messageId.ToString()), ("$status", status), ("$rank", MessageStatuses.Rank(status)),
-            ("$errorCode", errorCode), ("$at", at.UtcTicks));
+            ("$errorCode", errorCode), ("$at", at.UtcTicks), ("$settledRank", MessageStatuses.Rank(MessageStatuses.UnknownOutcome)));
         await transaction.CommitAsync(ct);
         return changed == 0 ? null : await GetMessageAsync(connection, messageId, ct);
     }
@@ -333,7 +337,10 @@ public sealed class SqliteInboxStore(string connectionString) : IInboxStore
                 NullableString(reader, 9) is { } button ? JsonSerializer.Deserialize<ButtonReply>(button, Json) : null,
                 JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(10), Json) ?? [],
                 reader.GetString(11), NullableString(reader, 12), NullableString(reader, 13),
-                FromTicks(reader.GetInt64(14)), FromTicks(reader.GetInt64(15))));
+                FromTicks(reader.GetInt64(14)), FromTicks(reader.GetInt64(15)))
+            {
+                ResendOf = NullableString(reader, 16) is { } resendOf ? Guid.Parse(resendOf) : null,
+            });
         }
         return messages;
     }
