@@ -98,6 +98,26 @@ public sealed class ReplyOutboxTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_handed_over_command_is_handed_over_again_until_an_outcome_arrives()
+    {
+        var settings = FastOutbox();
+        settings["Crm:Outbound:RedispatchAfter"] = "00:00:00.100";
+        await using var app = Start(settings, twilioAnswers: false);
+        var (agent, feed, conversation) = await ConversationAsync(app, "SMlost-in");
+        var bus = app.Services.GetRequiredService<IBus>();
+
+        var reply = await ReplyAsync(agent, conversation, "are you still there?");
+
+        // The bus may have lost the first command (an in-memory bus loses it in a crash): the same attempt goes again.
+        await commands.SentAsync(c => c.MessageId == reply.Id && commands.Sent.Count(s => s.MessageId == reply.Id && s.Attempt == 1) >= 2);
+        await bus.Publish(new OutboundMessageAccepted(reply.Id, Channels.WhatsApp, "SMlost0000000000000000000000000001", MessageStatuses.Queued, DateTimeOffset.UtcNow));
+        await feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Queued);
+        Assert.All(commands.Sent.Where(c => c.MessageId == reply.Id), c => Assert.Equal(1, c.Attempt));
+        await feed.DisposeAsync();
+        silentTwilio.HangUp();
+    }
+
+    [Fact]
     public async Task A_reply_the_connector_never_answers_for_ends_as_unknown_outcome_after_its_deadline()
     {
         await using var app = Start(FastOutbox(deadline: "00:00:01"), twilioAnswers: false);

@@ -15,7 +15,7 @@ namespace Crm.Inbox.Replies;
 /// </summary>
 public sealed class ReplyDispatcher(
     IReplyOutbox outbox,
-    ISendEndpointProvider sendEndpoints,
+    IBus bus,
     ReplyDispatchSignal signal,
     IOptions<ReplyOutboxOptions> options,
     TimeProvider clock,
@@ -56,7 +56,8 @@ public sealed class ReplyDispatcher(
             sendTimeout.CancelAfter(settings.BusSendTimeout);
             try
             {
-                var endpoint = await sendEndpoints.GetSendEndpoint(CommandQueues.For(reply.Channel));
+                // IBus, not the scoped ISendEndpointProvider: this service lives as long as the process.
+                var endpoint = await bus.GetSendEndpoint(CommandQueues.For(reply.Channel));
                 await endpoint.Send(command, sendTimeout.Token);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
