@@ -105,6 +105,12 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
     public async Task<IReadOnlyList<ReplyDispatch>> ClaimDueRepliesAsync(DateTimeOffset now, TimeSpan lease, int take, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
+        // Most polls find nothing: answer those from a read, without taking the write lock from ingest.
+        if (await ScalarAsync<long>(connection, null, """
+            SELECT EXISTS (SELECT 1 FROM messages
+                           WHERE dispatch_due_at IS NOT NULL AND dispatch_due_at <= $now AND dispatch_not_after > $now)
+            """, ct, ("$now", now.UtcTicks)) == 0) return [];
+
         // BEGIN IMMEDIATE holds the write lock from the read on, so two processes never claim the same row.
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         var due = new List<ReplyDispatch>();
@@ -173,6 +179,10 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
     public async Task<IReadOnlyList<TimelineMessage>> GiveUpOverdueRepliesAsync(DateTimeOffset deadlineBefore, DateTimeOffset now, int take, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
+        if (await ScalarAsync<long>(connection, null, """
+            SELECT EXISTS (SELECT 1 FROM messages WHERE dispatch_due_at IS NOT NULL AND dispatch_not_after < $before)
+            """, ct, ("$before", deadlineBefore.UtcTicks)) == 0) return [];
+
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         var overdue = new List<Guid>();
         var settledIds = new List<Guid>();
