@@ -64,8 +64,10 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
     {
         await using var connection = await OpenAsync(ct);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var inserted = await ExecuteAsync(connection, transaction, $"""
-            INSERT INTO messages ({MessageColumns}, status_rank,
+        var inserted = await ExecuteAsync(connection, transaction, """
+            INSERT INTO messages (id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json,
+                                  location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at,
+                                  resend_of, status_rank,
                                   dispatch_to, dispatch_from, dispatch_attempt, dispatch_due_at, dispatch_not_after)
             VALUES ($id, $conversation, $customer, $channel, $direction, NULL, $text, $media, NULL, NULL, $raw,
                     $status, NULL, $agent, $created, $created, $resendOf, $rank,
