@@ -135,6 +135,26 @@ public sealed class ReplyOutboxTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_reply_to_an_unreachable_twilio_does_not_stay_pending_past_its_deadline()
+    {
+        var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var closedPort = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        var settings = FastOutbox(deadline: "00:00:01");
+        settings["Crm:Twilio:ApiBaseUrl"] = $"http://127.0.0.1:{closedPort}";
+        await using var app = Start(settings);
+        var (agent, feed, conversation) = await ConversationAsync(app, "SMunreachable-in");
+
+        var reply = await ReplyAsync(agent, conversation, "still there?");
+
+        // Whichever way the connector reports it (or fails to), the agent learns the reply did not simply go out.
+        var settled = await feed.MessageStatusAsync(m => m.Id == reply.Id && MessageStatuses.Rank(m.Status) >= MessageStatuses.Rank(MessageStatuses.UnknownOutcome));
+        Assert.Contains(settled.Status, new[] { MessageStatuses.UnknownOutcome, MessageStatuses.Failed });
+        await feed.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_reply_the_bus_never_takes_fails_as_not_dispatched_after_its_deadline()
     {
         commands.Refusing = true;
