@@ -1,6 +1,7 @@
 using Crm.Contracts;
 using Crm.Inbox.Agents;
 using Crm.Inbox.Apis;
+using Crm.Inbox.Replies;
 using Crm.Inbox.Storage;
 using Crm.Inbox.Storage.Mongo;
 using Crm.Inbox.Storage.Sqlite;
@@ -32,6 +33,12 @@ public static class InboxRegistration
     {
         services.AddSingleton<AgentNotifier>();
         services.AddSignalR();
+        // The reply outbox: both stores implement it on the same messages they keep.
+        services.AddSingleton(provider => (IReplyOutbox)provider.GetRequiredService<IInboxStore>());
+        services.AddOptions<ReplyOutboxOptions>().BindConfiguration(ReplyOutboxOptions.Section);
+        services.AddSingleton<ReplyDispatchSignal>();
+        services.AddHostedService<ReplyDispatcher>();
+        services.AddHostedService<ReplyGiveUpSweeper>();
         return services;
     }
 

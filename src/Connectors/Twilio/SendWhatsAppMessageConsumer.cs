@@ -60,7 +60,7 @@ public sealed class SendWhatsAppMessageConsumer(
         {
             // Not the consume's token: a send that has started is let finish (it is bounded by the
             // request timeout), so even a stopping process reports what really happened.
-            result = await twilio.SendAsync(command.From ?? settings.WhatsAppFrom, WhatsAppNumbers.ToWhatsAppAddress(command.To), command.Text,
+            result = await twilio.SendAsync(command.From is { } from ? WhatsAppNumbers.ToWhatsAppAddress(from) : settings.WhatsAppFrom, WhatsAppNumbers.ToWhatsAppAddress(command.To), command.Text,
                 StatusCallbackFor(settings, command.MessageId), command.NotAfter, CancellationToken.None);
         }
         catch (HttpRequestException error) when (NeverReachedTwilio(error))

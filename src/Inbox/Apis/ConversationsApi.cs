@@ -1,5 +1,6 @@
 using Crm.Contracts;
 using Crm.Inbox.Agents;
+using Crm.Inbox.Replies;
 using Crm.Inbox.Storage;
 using Crm.Inbox.Timelines;
 using MassTransit;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Crm.Inbox.Apis;
 
@@ -25,6 +27,7 @@ public static class ConversationsApi
         api.MapGet("/{conversationId:guid}", GetConversation);
         api.MapGet("/{conversationId:guid}/messages", ListMessages);
         api.MapPost("/{conversationId:guid}/messages", PostReply);
+        api.MapPost("/{conversationId:guid}/messages/{messageId:guid}/resend", ResendReply);
         return app;
     }
 
@@ -68,38 +71,85 @@ public static class ConversationsApi
 
     public sealed record ReplyRequest(string? Text);
 
+    /// <summary>
+    /// Stores the reply and its dispatch in one write and answers at once: the dispatcher hands it to the bus,
+    /// so a bus that is down delays the reply (it stays <c>pending</c>) but never loses or falsely fails it.
+    /// </summary>
     public static async Task<Results<Accepted<TimelineMessage>, NotFound, ProblemHttpResult>> PostReply(
-        Guid conversationId, ReplyRequest request, HttpContext http, IInboxStore store, AgentNotifier agents,
-        ISendEndpointProvider sendEndpoints, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        Guid conversationId, ReplyRequest request, HttpContext http, IInboxStore store, IReplyOutbox outbox, AgentNotifier agents,
+        ReplyDispatchSignal dispatcher, IOptions<ReplyOutboxOptions> options, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         var text = request.Text?.Trim();
         if (string.IsNullOrEmpty(text)) return InvalidParameter("text is required.");
         if (text.Length > MaxReplyLength) return InvalidParameter($"text is longer than {MaxReplyLength} characters.");
         if (await store.GetConversationAsync(conversationId, ct) is not { } conversation) return TypedResults.NotFound();
 
-        var now = clock.GetUtcNow();
-        var message = new TimelineMessage(NewId.NextGuid(), conversation.Id, conversation.CustomerId, conversation.Channel,
-            Directions.Outbound, null, text, [], null, null, new Dictionary<string, string>(), MessageStatuses.Pending, null,
-            http.User.Identity?.Name, now, now);
-        await store.AppendMessageAsync(message, ct);
-        await agents.MessageAddedAsync(message, await store.GetConversationAsync(conversation.Id, ct));
+        var reply = NewReply(conversation, text, http, clock);
+        await outbox.AppendReplyAsync(reply, OutboundFor(conversation, reply, options.Value), ct);
+        await AnnounceAsync(reply, store, agents, dispatcher, loggers);
+        return TypedResults.Accepted($"/api/conversations/{conversation.Id}/messages", reply);
+    }
 
+    /// <summary>
+    /// Sends a reply that did not (or may not have) reached the customer again, as a new reply linked to it.
+    /// Only the agent's explicit choice resends: "unknown-outcome" means the customer may already have it.
+    /// </summary>
+    public static async Task<Results<Accepted<TimelineMessage>, NotFound, ProblemHttpResult>> ResendReply(
+        Guid conversationId, Guid messageId, HttpContext http, IInboxStore store, IReplyOutbox outbox, AgentNotifier agents,
+        ReplyDispatchSignal dispatcher, IOptions<ReplyOutboxOptions> options, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+    {
+        if (await store.GetConversationAsync(conversationId, ct) is not { } conversation) return TypedResults.NotFound();
+        if (await store.GetMessageAsync(messageId, ct) is not { } original || original.ConversationId != conversationId) return TypedResults.NotFound();
+
+        var logger = loggers.CreateLogger(typeof(ConversationsApi));
+        if (original.Direction != Directions.Outbound || string.IsNullOrEmpty(original.Text))
+            return Conflict(logger, messageId, "Only replies can be resent.");
+        if (original.Status is not (MessageStatuses.Failed or MessageStatuses.Undelivered or MessageStatuses.UnknownOutcome))
+            return Conflict(logger, messageId, $"This reply is {original.Status}; only failed, undelivered or unknown-outcome replies can be resent.");
+        if (await outbox.FindResendAsync(messageId, ct) is { } earlier)
+            return Conflict(logger, messageId, $"This reply was already resent as {earlier.Id}.");
+
+        var reply = NewReply(conversation, original.Text, http, clock) with { ResendOf = original.Id };
+        // Two agents (or a double click) racing past the check above: the store keeps one resend.
+        if (!await outbox.AppendReplyAsync(reply, OutboundFor(conversation, reply, options.Value), ct))
+            return Conflict(logger, messageId, "This reply was already resent.");
+        await AnnounceAsync(reply, store, agents, dispatcher, loggers);
+        return TypedResults.Accepted($"/api/conversations/{conversation.Id}/messages", reply);
+    }
+
+    private static TimelineMessage NewReply(Conversation conversation, string text, HttpContext http, TimeProvider clock)
+    {
+        var now = clock.GetUtcNow();
+        return new TimelineMessage(NewId.NextGuid(), conversation.Id, conversation.CustomerId, conversation.Channel,
+            Directions.Outbound, null, text, [], null, null, new Dictionary<string, string>(), MessageStatuses.Pending, null,
+            http.User.Identity?.Name, now, now)
+        {
+            BusinessIdentity = conversation.BusinessIdentity,
+        };
+    }
+
+    // From: the business number the conversation came in on; null (not recorded) means the connector's default.
+    private static OutboundReply OutboundFor(Conversation conversation, TimelineMessage reply, ReplyOutboxOptions settings)
+        => new(conversation.CustomerIdentity, From: conversation.BusinessIdentity, NotAfter: reply.CreatedAt + settings.SendDeadline);
+
+    /// <summary>Tells agents, then wakes the dispatcher. The reply is stored: a failed push must not fail the request.</summary>
+    private static async Task AnnounceAsync(TimelineMessage reply, IInboxStore store, AgentNotifier agents, ReplyDispatchSignal dispatcher, ILoggerFactory loggers)
+    {
         try
         {
-            var endpoint = await sendEndpoints.GetSendEndpoint(CommandQueues.For(conversation.Channel));
-            await endpoint.Send(new SendOutboundMessage(message.Id, conversation.Id, conversation.Channel, conversation.CustomerIdentity, text,
-                From: null, Attempt: 1, NotAfter: now.AddMinutes(10)), ct);
+            await agents.MessageAddedAsync(reply, await store.GetConversationAsync(reply.ConversationId, CancellationToken.None));
         }
-        catch (Exception error) when (error is not OperationCanceledException)
+        catch (Exception error)
         {
-            // The reply is kept on the timeline, marked failed, so the agent sees it did not go out and can resend.
-            loggers.CreateLogger(typeof(ConversationsApi)).LogError(error, "Could not queue reply {MessageId}", message.Id);
-            if (await store.ApplyStatusAsync(message.Id, MessageStatuses.Failed, "not-queued", null, clock.GetUtcNow(), CancellationToken.None) is { } failed)
-                await agents.MessageStatusChangedAsync(failed);
-            return TypedResults.Problem("The reply was saved but could not be queued for sending.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            loggers.CreateLogger(typeof(ConversationsApi)).LogWarning(error, "Could not push new reply {MessageId} to agents", reply.Id);
         }
+        dispatcher.Wake();
+    }
 
-        return TypedResults.Accepted($"/api/conversations/{conversation.Id}/messages", message);
+    private static ProblemHttpResult Conflict(ILogger logger, Guid messageId, string detail)
+    {
+        logger.LogInformation("Resend of {MessageId} refused: {Reason}", messageId, detail);
+        return TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Cannot resend this message");
     }
 
     private static ProblemHttpResult MalformedCursor(ILoggerFactory loggers, string parameter)

@@ -2,45 +2,87 @@ using Crm.Contracts;
 using Crm.Inbox.Agents;
 using Crm.Inbox.Storage;
 using MassTransit;
+using Microsoft.Extensions.Logging;
 
 namespace Crm.Inbox.Timelines;
 
 /// <summary>
-/// Keeps an outbound message's status current, whichever way the news arrives: the provider's answer
-/// to the send, or its later status callbacks. Out-of-order news never moves a status backwards.
+/// Keeps an outbound message's status current, whichever way the news arrives: the connector's outcome of
+/// a send, or the provider's later status callbacks. Out-of-order news never moves a status backwards, and
+/// every outcome (anything from unknown-outcome on) takes the reply out of the outbox, so it is never
+/// dispatched again. Retrying puts the reply's next attempt in the outbox, due when the connector asked.
 /// </summary>
-public sealed class DeliveryStatusConsumer(IInboxStore store, AgentNotifier agents)
-    : IConsumer<OutboundMessageAccepted>, IConsumer<OutboundMessageFailed>, IConsumer<MessageStatusReported>
+public sealed class DeliveryStatusConsumer(IInboxStore store, IReplyOutbox outbox, AgentNotifier agents, ILogger<DeliveryStatusConsumer> logger)
+    : IConsumer<OutboundMessageAccepted>,
+      IConsumer<OutboundMessageFailed>,
+      IConsumer<OutboundMessageRetrying>,
+      IConsumer<OutboundMessageOutcomeUnknown>,
+      IConsumer<MessageStatusReported>
 {
     public Task Consume(ConsumeContext<OutboundMessageAccepted> context)
     {
         var accepted = context.Message;
-        return ApplyAsync(accepted.MessageId, accepted.Status, null, accepted.ChannelMessageId, accepted.AcceptedAt, context.CancellationToken);
+        // Accepted is an outcome whatever status word the provider used.
+        var status = MessageStatuses.Rank(accepted.Status) >= MessageStatuses.Rank(MessageStatuses.Queued) ? accepted.Status : MessageStatuses.Queued;
+        return ApplyAsync(accepted.MessageId, status, null, accepted.ChannelMessageId, accepted.AcceptedAt, context.CancellationToken);
     }
 
     public Task Consume(ConsumeContext<OutboundMessageFailed> context)
     {
         var failed = context.Message;
-        return ApplyAsync(failed.MessageId, MessageStatuses.Failed, failed.ErrorCode ?? "send-failed", null, failed.FailedAt, context.CancellationToken);
+        logger.LogWarning("Reply {MessageId} failed: {ErrorCode} {Reason}", failed.MessageId, failed.ErrorCode, failed.Reason);
+        return ApplyAsync(failed.MessageId, MessageStatuses.Failed, failed.ErrorCode ?? SendFailures.Refused, null, failed.FailedAt, context.CancellationToken);
+    }
+
+    public async Task Consume(ConsumeContext<OutboundMessageRetrying> context)
+    {
+        var retrying = context.Message;
+        var updated = await outbox.ScheduleNextAttemptAsync(retrying.MessageId, retrying.Attempt, retrying.NextAttemptAt, retrying.ReportedAt, context.CancellationToken);
+        if (updated is null)
+        {
+            // A repeated report, or one for an attempt already superseded or settled: nothing to do.
+            logger.LogInformation("Ignored retrying report for reply {MessageId} attempt {Attempt}", retrying.MessageId, retrying.Attempt);
+            return;
+        }
+        logger.LogInformation("Reply {MessageId} attempt {Attempt} did not reach the provider ({ErrorCode} {Reason}); next attempt at {NextAttemptAt:O}",
+            retrying.MessageId, retrying.Attempt, retrying.ErrorCode, retrying.Reason, retrying.NextAttemptAt);
+        await agents.MessageStatusChangedAsync(updated);
+    }
+
+    public Task Consume(ConsumeContext<OutboundMessageOutcomeUnknown> context)
+    {
+        var unknown = context.Message;
+        logger.LogWarning("Reply {MessageId} may or may not have been sent: {Reason}", unknown.MessageId, unknown.Reason);
+        return ApplyAsync(unknown.MessageId, MessageStatuses.UnknownOutcome, null, null, unknown.ReportedAt, context.CancellationToken);
     }
 
     public async Task Consume(ConsumeContext<MessageStatusReported> context)
     {
         var report = context.Message;
+        var ct = context.CancellationToken;
         var messageId = report.MessageId
-            ?? (await store.FindMessageByChannelIdAsync(report.Channel, report.ChannelMessageId, context.CancellationToken))?.Id
-            // The send's acceptance may not be recorded yet; throwing lets the retry policy try again later.
-            ?? throw new UnknownMessageException(report.Channel, report.ChannelMessageId);
-        await ApplyAsync(messageId, report.Status, report.ErrorCode, report.ChannelMessageId, report.ReportedAt, context.CancellationToken);
+            ?? (await store.FindMessageByChannelIdAsync(report.Channel, report.ChannelMessageId, ct))?.Id;
+        if (messageId is null)
+        {
+            // Not ours (another system's number), or from before the send's acceptance was recorded; the
+            // acceptance carries the status anyway. Retrying it would only hold a consumer slot from real news.
+            logger.LogInformation("Dropped {Status} status for unknown {Channel} message {ChannelMessageId}", report.Status, report.Channel, report.ChannelMessageId);
+            return;
+        }
+
+        if (!await ApplyAsync(messageId.Value, report.Status, report.ErrorCode, report.ChannelMessageId, report.ReportedAt, ct)
+            && report.MessageId is not null && await store.GetMessageAsync(messageId.Value, ct) is null)
+        {
+            logger.LogInformation("Dropped {Status} status for unknown message {MessageId}", report.Status, messageId);
+        }
     }
 
-    private async Task ApplyAsync(Guid messageId, string status, string? errorCode, string? channelMessageId, DateTimeOffset at, CancellationToken ct)
+    private async Task<bool> ApplyAsync(Guid messageId, string status, string? errorCode, string? channelMessageId, DateTimeOffset at, CancellationToken ct)
     {
-        if (!MessageStatuses.IsKnown(status)) return;
+        if (!MessageStatuses.IsKnown(status)) return false;
         var updated = await store.ApplyStatusAsync(messageId, status, errorCode, channelMessageId, at, ct);
-        if (updated is not null) await agents.MessageStatusChangedAsync(updated);
+        if (updated is null) return false;
+        await agents.MessageStatusChangedAsync(updated);
+        return true;
     }
 }
-
-public sealed class UnknownMessageException(string channel, string channelMessageId)
-    : Exception($"No {channel} message with id {channelMessageId} is stored yet.");

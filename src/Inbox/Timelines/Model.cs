@@ -64,6 +64,9 @@ public record TimelineMessage(
     /// <summary>The business's address the message went to (inbound) or from; null when not recorded.</summary>
     public string? BusinessIdentity { get; init; }
 
+    /// <summary>For a reply sent again by an agent: the failed (or unsure) reply it repeats.</summary>
+    public Guid? ResendOf { get; init; }
+
     /// <summary>A short line for conversation lists.</summary>
     public string Preview => Text is { Length: > 0 } text
         ? (text.Length <= 120 ? text : text[..120])

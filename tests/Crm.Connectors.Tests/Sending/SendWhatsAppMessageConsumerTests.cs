@@ -103,7 +103,8 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
     {
         TwilioAnswers(201, """{"sid":"SMfrom","status":"queued"}""");
 
-        await harness.Bus.Publish(Command(from: "whatsapp:+14155550199"));
+        // The inbox names the business identity the conversation came in on; the connector writes Twilio's address.
+        await harness.Bus.Publish(Command(from: "+14155550199"));
         await PublishedAsync<OutboundMessageAccepted>(1);
 
         var body = Assert.Single(twilio.LogEntries).RequestMessage.Body!;

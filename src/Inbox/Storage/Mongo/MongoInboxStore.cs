@@ -74,6 +74,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
                 Builders<MessageDocument>.IndexKeys.Ascending(m => m.ConversationId).Ascending(m => m.CreatedAtTicks).Ascending(m => m.Id),
                 new CreateIndexOptions { Name = "ix_messages_timeline" }),
         ], ct);
+        await InitializeRepliesAsync(ct);
     }
 
     public async Task<Customer> ResolveCustomerAsync(ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
@@ -245,6 +246,9 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
             .Set(m => m.StatusUpdatedAtTicks, at.UtcTicks);
         // A status without an error code (e.g. a later callback) keeps the one already recorded.
         if (errorCode is not null) update = update.Set(m => m.ErrorCode, errorCode);
+        // An outcome (unknown-outcome or further) takes the reply out of the outbox: never dispatched again.
+        if (rank >= MessageStatuses.Rank(MessageStatuses.UnknownOutcome))
+            update = update.Set(m => m.DispatchDueAtTicks, null).Set(m => m.DispatchClaim, null);
         var moved = await messages.UpdateOneAsync(
             MessageFilter.Eq(m => m.Id, messageId) & MessageFilter.Lt(m => m.StatusRank, rank),
             update, cancellationToken: ct);
@@ -327,6 +331,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         CreatedAtTicks = m.CreatedAt.UtcTicks,
         StatusUpdatedAtTicks = m.StatusUpdatedAt.UtcTicks,
         BusinessIdentity = m.BusinessIdentity,
+        ResendOf = m.ResendOf,
     };
 
     private static TimelineMessage ToMessage(MessageDocument d) => new(
@@ -338,6 +343,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         d.Status, d.ErrorCode, d.Agent, FromTicks(d.CreatedAtTicks), FromTicks(d.StatusUpdatedAtTicks))
     {
         BusinessIdentity = d.BusinessIdentity,
+        ResendOf = d.ResendOf,
     };
 
     private sealed class CustomerDocument
@@ -380,7 +386,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         [BsonElement("businessIdentity")] public string BusinessIdentity { get; set; } = "";
     }
 
-    private sealed class MessageDocument
+    private sealed partial class MessageDocument
     {
         [BsonId, BsonGuidRepresentation(GuidRepresentation.Standard)]
         public Guid Id { get; set; }

@@ -21,7 +21,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     private const int BusyTimeoutMilliseconds = 10_000;
 
     private const string MessageColumns =
-        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity";
+        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity, resend_of";
 
     private const string ConversationColumns =
         "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity";
@@ -33,7 +33,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     private const string InsertMessageSql = $"""
         INSERT INTO messages ({MessageColumns}, status_rank)
         VALUES ($id, $conversation, $customer, $channel, $direction, $channelMessageId, $text, $media, $location, $button, $raw,
-                $status, $errorCode, $agent, $created, $statusUpdated, $business, $rank)
+                $status, $errorCode, $agent, $created, $statusUpdated, $business, $resendOf, $rank)
         ON CONFLICT DO NOTHING
         """;
 
@@ -109,6 +109,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 CREATE UNIQUE INDEX IF NOT EXISTS ux_messages_channel_message_id ON messages(channel, channel_message_id);
                 CREATE INDEX IF NOT EXISTS ix_messages_timeline ON messages(conversation_id, created_at, id);
                 """, ct);
+            await InitializeRepliesAsync(connection, ct);
             return true;
         }, ct);
     }
@@ -294,7 +295,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             ("$raw", JsonSerializer.Serialize(message.RawFields, Json)),
             ("$status", message.Status), ("$errorCode", message.ErrorCode), ("$agent", message.Agent),
             ("$created", message.CreatedAt.UtcTicks), ("$statusUpdated", message.StatusUpdatedAt.UtcTicks),
-            ("$business", message.BusinessIdentity), ("$rank", MessageStatuses.Rank(message.Status)));
+            ("$business", message.BusinessIdentity), ("$resendOf", message.ResendOf?.ToString()), ("$rank", MessageStatuses.Rank(message.Status)));
         return insert.ExecuteNonQueryAsync(ct);
     }
 
@@ -357,11 +358,14 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                     ("$id", messageId.ToString()), ("$channelMessageId", channelMessageId));
             }
             changed += await ExecuteAsync(connection, transaction, """
-                UPDATE messages SET status = $status, status_rank = $rank, error_code = COALESCE($errorCode, error_code), status_updated_at = $at
+                UPDATE messages SET status = $status, status_rank = $rank, error_code = COALESCE($errorCode, error_code), status_updated_at = $at,
+                    -- An outcome (unknown-outcome or further) takes the reply out of the outbox: never dispatched again.
+                    dispatch_due_at = CASE WHEN $rank >= $settledRank THEN NULL ELSE dispatch_due_at END,
+                    dispatch_claim = CASE WHEN $rank >= $settledRank THEN NULL ELSE dispatch_claim END
                 WHERE id = $id AND status_rank < $rank
                 """, ct,
                 ("$id", messageId.ToString()), ("$status", status), ("$rank", MessageStatuses.Rank(status)),
-                ("$errorCode", errorCode), ("$at", at.UtcTicks));
+                ("$errorCode", errorCode), ("$at", at.UtcTicks), ("$settledRank", MessageStatuses.Rank(MessageStatuses.UnknownOutcome)));
             return changed == 0 ? null : await GetMessageAsync(connection, transaction, messageId, ct);
         }, ct);
 
@@ -532,6 +536,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 FromTicks(reader.GetInt64(14)), FromTicks(reader.GetInt64(15)))
             {
                 BusinessIdentity = NullableString(reader, 16),
+                ResendOf = NullableString(reader, 17) is { } resendOf ? Guid.Parse(resendOf) : null,
             });
         }
         return messages;
