@@ -34,4 +34,10 @@ public sealed class TwilioOptions
 
     /// <summary>First retry delay, doubled on each further attempt unless Twilio sends Retry-After.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Further WhatsApp numbers this deployment owns besides <see cref="WhatsAppFrom"/> (e.g. <c>whatsapp:+14155550999</c>).
+    /// Webhooks to any other number are refused: they were meant for someone else's deployment.
+    /// </summary>
+    public List<string> WhatsAppNumbers { get; set; } = [];
 }
