@@ -31,7 +31,7 @@ public static class TwilioWhatsAppWebhook
     public static InboundMessageReceived Normalize(IReadOnlyList<KeyValuePair<string, string>> form, DateTimeOffset receivedAt)
     {
         ArgumentNullException.ThrowIfNull(form);
-        var fields = new Fields(form);
+        var fields = new Fields(WithoutNulBytes(form));
 
         var sid = fields.Take("MessageSid") ?? fields.Take("SmsMessageSid") ?? fields.Take("SmsSid");
         // Mark the older aliases used even when MessageSid won, so they stay out of RawFields.
@@ -55,6 +55,15 @@ public static class TwilioWhatsAppWebhook
         return new InboundMessageReceived(Channels.WhatsApp, sid, customer, name, business, text,
             media, location, button, fields.Remaining(), receivedAt);
     }
+
+    /// <summary>
+    /// U+0000 means nothing in a message and some stores cannot hold it (BSON keys, PostgreSQL text), so it is
+    /// dropped once the signature has been checked over what Twilio really sent. Other control characters stay.
+    /// </summary>
+    private static IReadOnlyList<KeyValuePair<string, string>> WithoutNulBytes(IReadOnlyList<KeyValuePair<string, string>> form)
+        => form.Any(field => field.Key.Contains('\0') || field.Value.Contains('\0'))
+            ? form.Select(field => new KeyValuePair<string, string>(field.Key.Replace("\0", ""), field.Value.Replace("\0", ""))).ToList()
+            : form;
 
     private static string Identity(Fields fields, string name)
     {

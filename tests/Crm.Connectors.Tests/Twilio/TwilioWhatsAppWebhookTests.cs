@@ -246,8 +246,17 @@ public sealed class TwilioWhatsAppWebhookTests
     [Fact]
     public void A_sender_with_a_control_character_is_a_format_error()
     {
-        var error = Assert.Throws<FormatException>(() => TwilioWhatsAppWebhook.Normalize(Form(("From", "whatsapp:+1415555\u00000100")), Now));
+        var error = Assert.Throws<FormatException>(() => TwilioWhatsAppWebhook.Normalize(Form(("From", "whatsapp:+1415555\u001b0100")), Now));
         Assert.Contains("From", error.Message);
+    }
+
+    [Fact]
+    public void Nul_bytes_are_dropped_from_every_field_and_other_control_characters_kept()
+    {
+        var message = TwilioWhatsAppWebhook.Normalize(Form(("Body", "remove\0 nul\0, keep\ttab"), ("Odd\0Field", "x\0y")), Now);
+
+        Assert.Equal("remove nul, keep\ttab", message.Text);
+        Assert.Equal("xy", message.RawFields["OddField"]);
     }
 
     [Fact]
@@ -272,7 +281,7 @@ public sealed class TwilioWhatsAppWebhookTests
     [Theory]
     [InlineData("SM<script>")]
     [InlineData("SM 1")]
-    [InlineData("SM\u0000")]
+    [InlineData("SM\u001b")]
     public void A_message_id_that_cannot_be_twilios_is_a_format_error(string sid)
         => Assert.Throws<FormatException>(() => TwilioWhatsAppWebhook.Normalize(Form(("MessageSid", sid)), Now));
 
