@@ -173,6 +173,16 @@ public sealed class HostileWebhookTests : IAsyncLifetime
         Assert.Equal("bsuid:US.13491208655302741918", conversation.CustomerIdentity);
     }
 
+    [Fact]
+    public async Task A_signed_status_callback_whose_message_id_cannot_be_twilios_is_refused_with_400()
+    {
+        const string path = "/webhooks/twilio/status";
+        var response = await app.PostFromTwilioAsync(path, TwilioFakes.StatusCallback("SM<img src=x>", "delivered"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        AssertRefusedWithOneLogLine(response);
+    }
+
     private async Task<HttpResponseMessage> PostRawAsync(string contentType, byte[] body, string? signature = null)
     {
         var content = new ByteArrayContent(body);

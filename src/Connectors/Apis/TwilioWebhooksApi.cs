@@ -56,6 +56,8 @@ public static class TwilioWebhooksApi
         var sid = First(form, "MessageSid");
         if (string.IsNullOrEmpty(sid))
             return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable Twilio status callback", "MessageSid is missing.");
+        if (!TwilioWhatsAppWebhook.IsMessageSid(sid))
+            return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable Twilio status callback", "MessageSid is not a Twilio id.");
 
         var twilioStatus = First(form, "MessageStatus");
         if (TwilioStatuses.ToInboxStatus(twilioStatus) is not { } status)

@@ -35,11 +35,12 @@ public static class TwilioWebhookForm
         if (!IsUrlEncodedUtf8(request.ContentType))
             return Result.Refused(StatusCodes.Status415UnsupportedMediaType, "Twilio webhooks are application/x-www-form-urlencoded (UTF-8) posts.");
 
-        if (request.ContentLength > MaxBodyBytes)
-            return Result.Refused(StatusCodes.Status413PayloadTooLarge, $"The body is {request.ContentLength} bytes; webhooks are at most {MaxBodyBytes}.");
-        // Bodies without a length (chunked) are cut off by the server at the same limit as they stream in.
+        // First, so the server neither waits for nor drains an oversized body after the answer, and cuts off
+        // bodies without a length (chunked) at the same limit as they stream in.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = MaxBodyBytes;
+        if (request.ContentLength > MaxBodyBytes)
+            return Result.Refused(StatusCodes.Status413PayloadTooLarge, $"The body is {request.ContentLength} bytes; webhooks are at most {MaxBodyBytes}.");
 
         byte[] body;
         try

@@ -89,7 +89,8 @@ public static class TwilioWhatsAppWebhook
         if (fields.Peek("WaId") is { } waId && "+" + waId == customer) fields.Take("WaId");
     }
 
-    private static bool IsMessageSid(string sid)
+    /// <summary>Whether <paramref name="sid"/> could be a Twilio id (see <see cref="MaxMessageSidLength"/>).</summary>
+    public static bool IsMessageSid(string sid)
         => sid.Length <= MaxMessageSidLength && sid.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     /// <summary>
