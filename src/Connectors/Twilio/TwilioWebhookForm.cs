@@ -65,8 +65,11 @@ public static class TwilioWebhookForm
     internal static Result Parse(string body)
     {
         var fields = new List<KeyValuePair<string, string>>();
-        foreach (var pair in body.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        // Walked lazily, so a body of a hundred thousand separators stops at the limit without splitting the rest.
+        foreach (var range in body.AsSpan().Split('&'))
         {
+            var pair = body[range];
+            if (pair.Length == 0) continue;
             if (fields.Count == MaxFields)
                 return Result.Refused(StatusCodes.Status400BadRequest, $"Unreadable form: more than {MaxFields} fields.");
             var equals = pair.IndexOf('=');
