@@ -57,7 +57,7 @@ public sealed class HostileWebhookKestrelTests : IAsyncLifetime
         var chunk = Encoding.ASCII.GetBytes($"4000\r\n{new string('v', 0x4000)}\r\n");
         try
         {
-            // 1 MB in 16 KB chunks, four times the limit; the server may stop listening part way.
+            // 1 MB in 16 KB chunks, twice the limit; the server may stop listening part way.
             for (var sent = 0; sent < 64; sent++) await stream.WriteAsync(chunk);
             await stream.WriteAsync(Encoding.ASCII.GetBytes("0\r\n\r\n"));
         }

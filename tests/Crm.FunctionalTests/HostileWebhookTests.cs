@@ -68,6 +68,19 @@ public sealed class HostileWebhookTests : IAsyncLifetime
         Assert.Equal("tab\there, bell\a, escape\u001b, delete\u007f", added.Text);
     }
 
+    /// <summary>The worst case the limits must fit: WhatsApp's 4096 characters, each the longest emoji there is.</summary>
+    [Fact]
+    public async Task A_signed_message_of_4096_subdivision_flags_is_within_every_limit()
+    {
+        const string england = "\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F";
+        var text = string.Concat(Enumerable.Repeat(england, 4096));
+
+        var response = await app.PostFromTwilioAsync(WhatsAppPath, TwilioFakes.WhatsAppText("SMflags", "+14155550100", text));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(text, (await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMflags")).Text);
+    }
+
     /// <summary>Twilio does deliver NUL bytes (Chatwoot's Twilio spec strips them); ASP.NET Core's form reader refuses them.</summary>
     [Fact]
     public async Task A_signed_message_with_nul_bytes_is_kept_without_them()

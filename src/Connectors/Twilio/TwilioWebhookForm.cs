@@ -13,8 +13,11 @@ namespace Crm.Connectors.Twilio;
 /// </summary>
 public static class TwilioWebhookForm
 {
-    /// <summary>A webhook is a few KB; 256 KB leaves room for a 4096-character body, ten media URLs and metadata.</summary>
-    public const long MaxBodyBytes = 256 * 1024;
+    /// <summary>
+    /// A webhook is a few KB. The longest a real one gets is a 4096-character body of the longest emoji (a
+    /// subdivision flag: 7 code points, 28 bytes, 84 percent-encoded), about 344 KB; 512 KB leaves room for the rest.
+    /// </summary>
+    public const long MaxBodyBytes = 512 * 1024;
 
     /// <summary>Twilio sends about 20 fields, up to ~45 with ten media items, location, referral and button fields.</summary>
     public const int MaxFields = 100;
@@ -22,7 +25,7 @@ public static class TwilioWebhookForm
     /// <summary>Twilio's longest field names (e.g. <c>ReferralCtwaClid</c>, <c>MediaContentType9</c>) are under 32 characters.</summary>
     public const int MaxKeyLength = 128;
 
-    /// <summary>Decoded characters: a 4096-character body is at most 8192 UTF-16 units; the rest is room for JSON metadata.</summary>
+    /// <summary>Decoded UTF-16 units: 4096 subdivision flags are 57,344 of them.</summary>
     public const int MaxValueLength = 64 * 1024;
 
     public sealed record Result(IReadOnlyList<KeyValuePair<string, string>>? Fields, int Status, string? Refusal)

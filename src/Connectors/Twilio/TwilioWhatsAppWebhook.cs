@@ -13,7 +13,11 @@ public static class TwilioWhatsAppWebhook
     private static readonly string[] RoutineFields =
         ["AccountSid", "ApiVersion", "SmsStatus", "NumSegments", "MessagingServiceSid"];
 
-    /// <summary>WhatsApp's limit on a text message; captions are shorter. Counted in characters (runes).</summary>
+    /// <summary>
+    /// WhatsApp's limit on a text message; captions are shorter. Counted in what a reader sees as characters
+    /// (text elements: an emoji built of several code points is one), the most lenient count, so no message
+    /// WhatsApp delivered is refused whichever way it counts.
+    /// </summary>
     public const int MaxBodyLength = 4096;
 
     /// <summary>Twilio allows at most 10 media items per message (WhatsApp sends one).</summary>
@@ -45,7 +49,7 @@ public static class TwilioWhatsAppWebhook
         KeepSpellingWhenFolded(fields, customer);
         var name = fields.Take("ProfileName");
         var text = fields.Take("Body");
-        if (text is not null && text.EnumerateRunes().Count() > MaxBodyLength)
+        if (text is not null && new StringInfo(text).LengthInTextElements > MaxBodyLength)
             throw new FormatException($"Body is longer than WhatsApp's {MaxBodyLength} characters.");
         var media = Media(fields);
         var location = Location(fields);

@@ -263,10 +263,14 @@ public sealed class TwilioWhatsAppWebhookTests
     public void The_business_number_is_normalized_like_the_sender()
         => Assert.Equal("+14155238886", TwilioWhatsAppWebhook.Normalize(Form(("To", "whatsapp:+1 415 523 8886")), Now).BusinessIdentity);
 
-    [Fact]
-    public void A_body_of_whatsapps_full_length_is_kept_even_in_emoji()
+    [Theory]
+    [InlineData("a")]
+    [InlineData("\U0001F600")]
+    // A family: four people joined by zero-width joiners, seven code points, one character on screen.
+    [InlineData("\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466")]
+    public void A_body_of_whatsapps_full_length_is_kept_however_its_characters_are_built(string character)
     {
-        var longest = string.Concat(Enumerable.Repeat("\U0001F600", TwilioWhatsAppWebhook.MaxBodyLength));
+        var longest = string.Concat(Enumerable.Repeat(character, TwilioWhatsAppWebhook.MaxBodyLength));
 
         Assert.Equal(longest, TwilioWhatsAppWebhook.Normalize(Form(("Body", longest)), Now).Text);
     }
