@@ -13,6 +13,7 @@ namespace Crm.Connectors.Apis;
 /// <summary>
 /// Twilio's webhooks. Nothing is published before the signature checks out; once the spool has kept it, Twilio
 /// gets its 200. If the spool cannot keep it Twilio gets a 5xx and retries, and the inbox drops the repeat.
+/// Anything else that is refused gets a 4xx problem and one warning that says why (never the body or a secret).
 /// </summary>
 public static class TwilioWebhooksApi
 {
@@ -20,71 +21,99 @@ public static class TwilioWebhooksApi
 
     public static IEndpointRouteBuilder MapTwilioWebhooks(this IEndpointRouteBuilder app)
     {
-        var webhooks = app.MapGroup("").AllowAnonymous().AddEndpointFilter(VerifySignature).DisableAntiforgery().WithTags("Twilio");
+        var webhooks = app.MapGroup("").AllowAnonymous().AddEndpointFilter(ReadSignedForm).DisableAntiforgery().WithTags("Twilio");
         webhooks.MapPost(TwilioWebhookPaths.WhatsApp, ReceiveWhatsAppMessage);
         webhooks.MapPost(TwilioWebhookPaths.Status, ReceiveStatus);
         return app;
     }
 
-    public static async Task<IResult> ReceiveWhatsAppMessage(HttpRequest request, IInboundSpool spool, TimeProvider clock, CancellationToken ct)
+    public static async Task<IResult> ReceiveWhatsAppMessage(HttpContext context, IInboundSpool spool, TimeProvider clock,
+        IOptions<TwilioOptions> options, ILoggerFactory loggers, CancellationToken ct)
     {
-        var form = FormPairs(await request.ReadFormAsync(ct));
         InboundMessageReceived message;
         try
         {
-            message = TwilioWhatsAppWebhook.Normalize(form, clock.GetUtcNow());
+            message = TwilioWhatsAppWebhook.Normalize(SignedForm(context), clock.GetUtcNow());
         }
         catch (FormatException error)
         {
-            return TypedResults.Problem(error.Message, statusCode: StatusCodes.Status400BadRequest, title: "Unreadable Twilio webhook");
+            return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable Twilio webhook", error.Message);
+        }
+
+        if (!OwnedNumbers.For(options.Value).Contains(message.BusinessIdentity))
+        {
+            return Refuse(context, loggers, StatusCodes.Status422UnprocessableEntity, "Not one of this deployment's WhatsApp numbers",
+                $"{message.BusinessIdentity} is not Crm:Twilio:WhatsAppFrom nor in Crm:Twilio:WhatsAppNumbers.");
         }
 
         await spool.AcceptAsync(message, ct);
         return TypedResults.Text(EmptyTwiml, "text/xml");
     }
 
-    public static async Task<IResult> ReceiveStatus(HttpRequest request, IInboundSpool spool, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<IResult> ReceiveStatus(HttpContext context, IInboundSpool spool, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
-        var form = await request.ReadFormAsync(ct);
-        var sid = form["MessageSid"].ToString();
+        var form = SignedForm(context);
+        var sid = First(form, "MessageSid");
         if (string.IsNullOrEmpty(sid))
-            return TypedResults.Problem("MessageSid is missing.", statusCode: StatusCodes.Status400BadRequest, title: "Unreadable Twilio status callback");
+            return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable Twilio status callback", "MessageSid is missing.");
+        if (!TwilioWhatsAppWebhook.IsMessageSid(sid))
+            return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable Twilio status callback", "MessageSid is not a Twilio id.");
 
-        var twilioStatus = form["MessageStatus"].ToString();
+        var twilioStatus = First(form, "MessageStatus");
         if (TwilioStatuses.ToInboxStatus(twilioStatus) is not { } status)
         {
             // Not an outbound delivery status (e.g. "received"): acknowledge so Twilio does not retry.
-            loggers.CreateLogger(typeof(TwilioWebhooksApi)).LogInformation("Ignoring Twilio status {Status} for {Sid}", twilioStatus, sid);
+            Logger(loggers).LogInformation("Ignoring Twilio status {Status} for {Sid}", twilioStatus, sid);
             return TypedResults.Text(EmptyTwiml, "text/xml");
         }
 
-        Guid? messageId = Guid.TryParse(request.Query["messageId"], out var id) ? id : null;
-        var errorCode = form["ErrorCode"].ToString();
+        Guid? messageId = Guid.TryParse(context.Request.Query["messageId"], out var id) ? id : null;
+        var errorCode = First(form, "ErrorCode");
         await spool.AcceptAsync(new MessageStatusReported(messageId, Channels.WhatsApp, sid, status,
             string.IsNullOrEmpty(errorCode) ? null : errorCode, clock.GetUtcNow()), ct);
         return TypedResults.Text(EmptyTwiml, "text/xml");
     }
 
-    private static async ValueTask<object?> VerifySignature(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>
+    /// Reads the form once, within bounds, and checks its signature; the handler gets the same fields. No
+    /// endpoint parameter reads the body, so this runs before anything of it is read.
+    /// </summary>
+    private static async ValueTask<object?> ReadSignedForm(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var request = context.HttpContext.Request;
-        var settings = context.HttpContext.RequestServices.GetRequiredService<IOptions<TwilioOptions>>().Value;
-        if (!request.HasFormContentType)
-            return TypedResults.Problem("Twilio webhooks are form posts.", statusCode: StatusCodes.Status415UnsupportedMediaType);
+        var http = context.HttpContext;
+        var loggers = http.RequestServices.GetRequiredService<ILoggerFactory>();
+        var read = await TwilioWebhookForm.ReadAsync(http.Request, http.RequestAborted);
+        if (read.Fields is not { } form)
+            return Refuse(http, loggers, read.Status, "Unreadable Twilio webhook", read.Refusal!);
 
-        var form = FormPairs(await request.ReadFormAsync(context.HttpContext.RequestAborted));
-        var signature = request.Headers["X-Twilio-Signature"].ToString();
-        if (!TwilioSignature.IsValid(settings.AuthToken, signature, PublicUrl(request, settings), form))
+        var settings = http.RequestServices.GetRequiredService<IOptions<TwilioOptions>>().Value;
+        var signature = http.Request.Headers["X-Twilio-Signature"].ToString();
+        if (!TwilioSignature.IsValid(settings.AuthToken, signature, PublicUrl(http.Request, settings), form))
         {
-            var logger = context.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TwilioWebhooksApi));
-            if (string.IsNullOrEmpty(settings.AuthToken))
-                logger.LogWarning("Rejected a Twilio webhook to {Path}: Crm:Twilio:AuthToken is not configured, so no signature can be checked", request.Path);
-            else
-                logger.LogWarning("Rejected a Twilio webhook to {Path} with a missing or wrong signature (is Crm:Twilio:PublicBaseUrl the URL Twilio calls?)", request.Path);
+            var reason = string.IsNullOrEmpty(settings.AuthToken)
+                ? "Crm:Twilio:AuthToken is not configured, so no signature can be checked"
+                : "the signature is missing or wrong (is Crm:Twilio:PublicBaseUrl the URL Twilio calls?)";
+            Logger(loggers).LogWarning("Refused a Twilio webhook to {Path}: {Reason}", http.Request.Path, reason);
             return TypedResults.Problem("The X-Twilio-Signature header is missing or does not match.", statusCode: StatusCodes.Status403Forbidden);
         }
+
+        http.Items[typeof(TwilioWebhookForm)] = form;
         return await next(context);
     }
+
+    private static IReadOnlyList<KeyValuePair<string, string>> SignedForm(HttpContext context)
+        => (IReadOnlyList<KeyValuePair<string, string>>)context.Items[typeof(TwilioWebhookForm)]!;
+
+    private static string First(IReadOnlyList<KeyValuePair<string, string>> form, string key)
+        => form.FirstOrDefault(field => field.Key == key).Value ?? "";
+
+    private static IResult Refuse(HttpContext context, ILoggerFactory loggers, int status, string title, string reason)
+    {
+        Logger(loggers).LogWarning("Refused a Twilio webhook to {Path} with {Status}: {Reason}", context.Request.Path, status, reason);
+        return TypedResults.Problem(reason, statusCode: status, title: title);
+    }
+
+    private static ILogger Logger(ILoggerFactory loggers) => loggers.CreateLogger(typeof(TwilioWebhooksApi));
 
     /// <summary>The URL Twilio signed: behind a proxy the configured public base, else what this server saw.</summary>
     private static string PublicUrl(HttpRequest request, TwilioOptions settings)
@@ -94,7 +123,4 @@ public static class TwilioWebhooksApi
             ? publicBase.ToString().TrimEnd('/') + pathAndQuery
             : $"{request.Scheme}://{request.Host}{pathAndQuery}";
     }
-
-    private static List<KeyValuePair<string, string>> FormPairs(IFormCollection form)
-        => form.SelectMany(field => field.Value.Select(value => new KeyValuePair<string, string>(field.Key, value ?? ""))).ToList();
 }

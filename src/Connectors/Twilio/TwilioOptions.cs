@@ -69,4 +69,10 @@ public sealed class TwilioOptions
         for (var attempt = 1; attempt < MaxSendAttempts; attempt++) lease += InlineRetryDelay(attempt);
         return lease;
     }
+
+    /// <summary>
+    /// Further WhatsApp numbers this deployment owns besides <see cref="WhatsAppFrom"/> (e.g. <c>whatsapp:+14155550999</c>).
+    /// Webhooks to any other number are refused: they were meant for someone else's deployment.
+    /// </summary>
+    public List<string> WhatsAppNumbers { get; set; } = [];
 }

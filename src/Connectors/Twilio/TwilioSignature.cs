@@ -11,38 +11,48 @@ namespace Crm.Connectors.Twilio;
 public static class TwilioSignature
 {
     public static string Compute(string authToken, string url, IEnumerable<KeyValuePair<string, string>> formParameters)
+        => Convert.ToBase64String(Hmac(authToken, url, SortedParameters(formParameters)));
+
+    /// <summary>
+    /// True when <paramref name="signature"/> matches <paramref name="url"/> as given, or with its port
+    /// added or removed: Twilio may sign either form, so its own libraries accept both. The parameters are
+    /// sorted once, and the second form is only tried when the first does not match.
+    /// </summary>
+    public static bool IsValid(string authToken, string? signature, string url, IEnumerable<KeyValuePair<string, string>> formParameters)
     {
-        var data = new StringBuilder(url);
-        // Ordinal, as Twilio sorts; repeated keys keep every value, themselves sorted.
+        if (string.IsNullOrEmpty(signature) || string.IsNullOrEmpty(authToken)) return false;
+
+        Span<byte> expected = stackalloc byte[HMACSHA1.HashSizeInBytes];
+        // Not base64, or not the length of an HMAC-SHA1: no variant can match.
+        if (!Convert.TryFromBase64String(signature, expected, out var written) || written != HMACSHA1.HashSizeInBytes) return false;
+
+        var parameters = SortedParameters(formParameters);
+        string? tried = null;
+        foreach (var candidate in UrlVariants(url))
+        {
+            if (candidate == tried) continue;
+            tried = candidate;
+            // Constant time, so a forger cannot learn the signature byte by byte.
+            if (CryptographicOperations.FixedTimeEquals(Hmac(authToken, candidate, parameters), expected)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Each key followed by its value, ordinally sorted as Twilio sorts; repeated keys keep every value, themselves sorted.</summary>
+    private static string SortedParameters(IEnumerable<KeyValuePair<string, string>> formParameters)
+    {
+        var data = new StringBuilder();
         foreach (var (key, value) in formParameters
                      .OrderBy(p => p.Key, StringComparer.Ordinal)
                      .ThenBy(p => p.Value, StringComparer.Ordinal))
         {
             data.Append(key).Append(value);
         }
-
-        var hash = HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString()));
-        return Convert.ToBase64String(hash);
+        return data.ToString();
     }
 
-    /// <summary>
-    /// True when <paramref name="signature"/> matches <paramref name="url"/> as given, or with its port
-    /// added or removed: Twilio may sign either form, so its own libraries accept both.
-    /// </summary>
-    public static bool IsValid(string authToken, string? signature, string url, IEnumerable<KeyValuePair<string, string>> formParameters)
-    {
-        if (string.IsNullOrEmpty(signature) || string.IsNullOrEmpty(authToken)) return false;
-
-        var parameters = formParameters as IReadOnlyCollection<KeyValuePair<string, string>> ?? formParameters.ToList();
-        var expected = Encoding.UTF8.GetBytes(signature);
-        var valid = false;
-        foreach (var candidate in UrlVariants(url).Distinct(StringComparer.Ordinal))
-        {
-            // Constant time, so a forger cannot learn the signature byte by byte.
-            valid |= CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(Compute(authToken, candidate, parameters)), expected);
-        }
-        return valid;
-    }
+    private static byte[] Hmac(string authToken, string url, string sortedParameters)
+        => HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(url + sortedParameters));
 
     /// <summary>
     /// The URL as given, with the scheme's default port added when it has none, and without its port

@@ -11,24 +11,46 @@ public static class TwilioWhatsAppWebhook
 
     /// <summary>Fields Twilio always sends that say nothing about the message itself.</summary>
     private static readonly string[] RoutineFields =
-        ["AccountSid", "ApiVersion", "SmsStatus", "NumSegments", "WaId", "MessagingServiceSid"];
+        ["AccountSid", "ApiVersion", "SmsStatus", "NumSegments", "MessagingServiceSid"];
 
-    /// <exception cref="FormatException">The message id, sender or recipient is missing or unreadable.</exception>
+    /// <summary>
+    /// WhatsApp's limit on a text message; captions are shorter. Counted in what a reader sees as characters
+    /// (text elements: an emoji built of several code points is one), the most lenient count, so no message
+    /// WhatsApp delivered is refused whichever way it counts.
+    /// </summary>
+    public const int MaxBodyLength = 4096;
+
+    /// <summary>Twilio allows at most 10 media items per message (WhatsApp sends one).</summary>
+    public const int MaxMedia = 10;
+
+    /// <summary>
+    /// Twilio's ids are two letters and 32 hex digits; anything longer than 64 characters, or with more than
+    /// letters, digits, '-' and '_', cannot be one and is not let into keys and logs.
+    /// </summary>
+    public const int MaxMessageSidLength = 64;
+
+    /// <exception cref="FormatException">
+    /// The message id, sender or recipient is missing or unreadable, or the message is beyond what Twilio sends.
+    /// </exception>
     public static InboundMessageReceived Normalize(IReadOnlyList<KeyValuePair<string, string>> form, DateTimeOffset receivedAt)
     {
         ArgumentNullException.ThrowIfNull(form);
-        var fields = new Fields(form);
+        var fields = new Fields(WithoutNulBytes(form));
 
         var sid = fields.Take("MessageSid") ?? fields.Take("SmsMessageSid") ?? fields.Take("SmsSid");
         // Mark the older aliases used even when MessageSid won, so they stay out of RawFields.
         fields.Take("SmsMessageSid");
         fields.Take("SmsSid");
         if (sid is null) throw new FormatException("The webhook has no MessageSid (nor SmsMessageSid or SmsSid).");
+        if (!IsMessageSid(sid)) throw new FormatException($"MessageSid is not a Twilio id (letters, digits, '-' or '_', at most {MaxMessageSidLength}).");
 
-        var customer = Number(fields, "From");
-        var business = Number(fields, "To");
+        var customer = Identity(fields, "From");
+        var business = Identity(fields, "To");
+        KeepSpellingWhenFolded(fields, customer);
         var name = fields.Take("ProfileName");
         var text = fields.Take("Body");
+        if (text is not null && new StringInfo(text).LengthInTextElements > MaxBodyLength)
+            throw new FormatException($"Body is longer than WhatsApp's {MaxBodyLength} characters.");
         var media = Media(fields);
         var location = Location(fields);
         var button = Button(fields);
@@ -38,18 +60,42 @@ public static class TwilioWhatsAppWebhook
             media, location, button, fields.Remaining(), receivedAt);
     }
 
-    private static string Number(Fields fields, string name)
+    /// <summary>
+    /// U+0000 means nothing in a message and some stores cannot hold it (BSON keys, PostgreSQL text), so it is
+    /// dropped once the signature has been checked over what Twilio really sent. Other control characters stay.
+    /// </summary>
+    private static IReadOnlyList<KeyValuePair<string, string>> WithoutNulBytes(IReadOnlyList<KeyValuePair<string, string>> form)
+        => form.Any(field => field.Key.Contains('\0') || field.Value.Contains('\0'))
+            ? form.Select(field => new KeyValuePair<string, string>(field.Key.Replace("\0", ""), field.Value.Replace("\0", ""))).ToList()
+            : form;
+
+    private static string Identity(Fields fields, string name)
     {
         var address = fields.Take(name) ?? throw new FormatException($"The webhook has no {name}.");
         try
         {
-            return WhatsAppNumbers.ToE164(address);
+            return WhatsAppNumbers.Identity(address);
         }
         catch (FormatException error)
         {
             throw new FormatException($"{name}: {error.Message}", error);
         }
     }
+
+    /// <summary>
+    /// When the customer's identity is not simply the address Twilio sent (a folded national variant, a
+    /// business-scoped id), the address and WhatsApp's own id stay in RawFields so the person can be linked later.
+    /// </summary>
+    private static void KeepSpellingWhenFolded(Fields fields, string customer)
+    {
+        if (fields.Peek("From") is { } from && WhatsAppNumbers.ToWhatsAppAddress(customer) == from) fields.Take("From");
+        else fields.Release("From");
+        if (fields.Peek("WaId") is { } waId && "+" + waId == customer) fields.Take("WaId");
+    }
+
+    /// <summary>Whether <paramref name="sid"/> could be a Twilio id (see <see cref="MaxMessageSidLength"/>).</summary>
+    public static bool IsMessageSid(string sid)
+        => sid.Length <= MaxMessageSidLength && sid.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     /// <summary>
     /// Every MediaUrlN present, in index order. NumMedia is not relied on: were it missing or wrong,
@@ -70,6 +116,7 @@ public static class TwilioWhatsAppWebhook
             }
         }
 
+        if (indexes.Count > MaxMedia) throw new FormatException($"The webhook has more than Twilio's {MaxMedia} media items.");
         var media = new List<MediaAttachment>();
         foreach (var index in indexes)
         {
@@ -120,6 +167,9 @@ public static class TwilioWhatsAppWebhook
             taken.Add(name);
             return Peek(name);
         }
+
+        /// <summary>Puts a field back, so it appears in RawFields after all.</summary>
+        public void Release(string name) => taken.Remove(name);
 
         /// <summary>Every unused field by name; a repeated one's values joined with ",".</summary>
         public Dictionary<string, string> Remaining()

@@ -1,52 +1,116 @@
+using System.Text.RegularExpressions;
 using PhoneNumbers;
 
 namespace Crm.Connectors.Twilio;
 
 /// <summary>
-/// Twilio writes WhatsApp addresses as <c>whatsapp:+14155238886</c>; the inbox keys customers by the
-/// plain E.164 number, so the same person is the same customer whatever the channel's spelling.
+/// Twilio writes WhatsApp addresses as <c>whatsapp:+14155238886</c> (or, for people WhatsApp knows only by a
+/// business-scoped user id, <c>whatsapp:US.13491208655302741918</c>). The inbox keys customers by
+/// <see cref="Identity"/>, so one person is one customer whatever the spelling, and replies go to
+/// <see cref="ToWhatsAppAddress"/> of that identity.
 /// </summary>
-public static class WhatsAppNumbers
+/// <remarks>
+/// A sender's format never turns a message away: WhatsApp already knows the sender exists, and refusing
+/// loses a real customer's message. Identities are one of:
+/// <list type="bullet">
+/// <item><c>+&lt;digits&gt;</c>: a phone number, in E.164 when libphonenumber can read it, else the digits as given.
+/// WhatsApp's own variants are folded to one canonical form (see <see cref="FoldWhatsAppVariants"/>).</item>
+/// <item><c>bsuid:&lt;id&gt;</c>: a business-scoped user id, kept exactly as given. The prefix keeps it from ever
+/// equalling a phone number; the same person's number may arrive later (Twilio's <c>WaId</c>, kept raw).</item>
+/// <item><c>address:&lt;address&gt;</c>: any other address, kept exactly as Twilio sent it, so it can still be answered.</item>
+/// </list>
+/// </remarks>
+public static partial class WhatsAppNumbers
 {
+    public const string BusinessScopedUserPrefix = "bsuid:";
+    public const string UnrecognizedAddressPrefix = "address:";
+
+    /// <summary>Longer than any address Twilio sends (a BSUID is at most 2 + 1 + 4 + 128 characters).</summary>
+    public const int MaxAddressLength = 256;
+
     private const string Prefix = "whatsapp:";
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
 
-    /// <summary>The address as E.164, e.g. <c>+14155238886</c>.</summary>
-    /// <exception cref="FormatException">The address is not an international number of a possible length.</exception>
-    public static string ToE164(string address)
+    /// <summary>The identity the inbox keys this sender or recipient by; never refuses a readable address.</summary>
+    /// <exception cref="FormatException">The address is empty, too long or holds control characters.</exception>
+    public static string Identity(string address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        var number = address.Trim();
-        if (number.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)) number = number[Prefix.Length..].Trim();
-        // Addresses are always international; without a region to assume, only the '+' may be missing.
-        if (!number.StartsWith('+')) number = "+" + number;
+        if (address.Length > MaxAddressLength)
+            throw new FormatException($"The address is longer than {MaxAddressLength} characters.");
+        if (address.Any(char.IsControl))
+            throw new FormatException("The address holds control characters.");
 
+        var value = address.Trim();
+        if (value.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)) value = value[Prefix.Length..].Trim();
+        if (value.Length == 0) throw new FormatException("The address is empty.");
+
+        if (BusinessScopedUserId().IsMatch(value)) return BusinessScopedUserPrefix + value;
+        if (PhoneLike().IsMatch(value)) return PhoneIdentity(new string(value.Where(char.IsAsciiDigit).ToArray()));
+        return UnrecognizedAddressPrefix + address.Trim();
+    }
+
+    /// <summary>The Twilio address that reaches the holder of <paramref name="identity"/>.</summary>
+    public static string ToWhatsAppAddress(string identity)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        if (identity.StartsWith(BusinessScopedUserPrefix, StringComparison.Ordinal)) return Prefix + identity[BusinessScopedUserPrefix.Length..];
+        if (identity.StartsWith(UnrecognizedAddressPrefix, StringComparison.Ordinal)) return identity[UnrecognizedAddressPrefix.Length..];
+        return Prefix + identity;
+    }
+
+    /// <summary>
+    /// E.164 when libphonenumber can parse the number; otherwise the digits as given (e.g. a length
+    /// libphonenumber calls impossible): the number is still who wrote, and may be a range its tables lag behind.
+    /// </summary>
+    private static string PhoneIdentity(string digits)
+    {
         PhoneNumber parsed;
         try
         {
-            parsed = Phones.Parse(number, null);
+            // Addresses are always international: no region to assume.
+            parsed = Phones.Parse("+" + digits, null);
         }
-        catch (NumberParseException error)
+        catch (NumberParseException)
         {
-            throw new FormatException($"'{address}' is not an international phone number: {error.Message}", error);
+            return "+" + digits;
         }
-
-        // A length check for the country, not a check against libphonenumber's allocation tables:
-        // WhatsApp already knows the number exists, and those tables lag behind new ranges (and
-        // reject reserved ones, like the UK's 07700 900xxx), which would turn real customers away.
-        var check = Phones.IsPossibleNumberWithReason(parsed);
-        if (check != PhoneNumberUtil.ValidationResult.IS_POSSIBLE)
-            throw new FormatException($"'{address}' is not a valid phone number ({Describe(check)}).");
-        return Phones.Format(parsed, PhoneNumberFormat.E164);
+        return FoldWhatsAppVariants(parsed.CountryCode, Phones.Format(parsed, PhoneNumberFormat.E164));
     }
 
-    public static string ToWhatsAppAddress(string e164) => Prefix + e164;
-
-    private static string Describe(PhoneNumberUtil.ValidationResult result) => result switch
+    /// <summary>
+    /// One person, one number, whichever way WhatsApp spells it. The canonical form is the number as the
+    /// country's current plan writes it nationally:
+    /// <list type="bullet">
+    /// <item>Mexico: WhatsApp sends <c>+52 1</c> + 10 digits (the mobile token dropped from dialling in 2019;
+    /// libphonenumber calls it too long). Canonical: <c>+52</c> + the 10 digits, what Mexico and libphonenumber call valid.</item>
+    /// <item>Argentina: WhatsApp sends <c>+54 9</c> + 10 digits (the international mobile token). Canonical:
+    /// <c>+54</c> + the 10 digits both spellings share (the subscriber number; replies sent without the 9 reach it).</item>
+    /// <item>Brazil: accounts registered before the ninth mobile digit (2012–2016) are still sent as
+    /// <c>+55</c> + area + 8 digits. Canonical: with the ninth digit, <c>+55</c> + area + 9 + 8 digits,
+    /// the only form libphonenumber calls a valid mobile. Landlines (first digit 2–5) are left alone.</item>
+    /// </list>
+    /// Twilio's own <c>From</c> and <c>WaId</c> are kept raw when they differ, so the spelling WhatsApp used is never lost.
+    /// </summary>
+    private static string FoldWhatsAppVariants(int countryCode, string e164)
     {
-        PhoneNumberUtil.ValidationResult.TOO_SHORT or PhoneNumberUtil.ValidationResult.IS_POSSIBLE_LOCAL_ONLY => "too short",
-        PhoneNumberUtil.ValidationResult.TOO_LONG => "too long",
-        PhoneNumberUtil.ValidationResult.INVALID_COUNTRY_CODE => "unknown country code",
-        _ => "wrong length for its country",
-    };
+        var national = e164[(1 + CountryCodeLength(countryCode))..];
+        return countryCode switch
+        {
+            52 when national.Length == 11 && national[0] == '1' => "+52" + national[1..],
+            54 when national.Length == 11 && national[0] == '9' => "+54" + national[1..],
+            55 when national.Length == 10 && national[2] is >= '6' and <= '9' => "+55" + national[..2] + "9" + national[2..],
+            _ => e164,
+        };
+    }
+
+    private static int CountryCodeLength(int countryCode) => countryCode < 10 ? 1 : countryCode < 100 ? 2 : 3;
+
+    /// <summary>Two-letter country, a dot, an optional <c>ENT.</c> (a parent id), then up to 128 letters and digits.</summary>
+    [GeneratedRegex(@"^[A-Za-z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$", RegexOptions.CultureInvariant)]
+    private static partial Regex BusinessScopedUserId();
+
+    /// <summary>Digits, an optional leading '+', and the punctuation people write numbers with.</summary>
+    [GeneratedRegex(@"^\+?[0-9 ().\-]*[0-9][0-9 ().\-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex PhoneLike();
 }

@@ -105,4 +105,36 @@ public sealed class TwilioSignatureTests
     [InlineData("https://[::1]:443/hook", "https://[::1]/hook")]
     public void The_port_is_added_when_missing_and_removed_when_present(string url, string otherForm)
         => Assert.Equal([url, otherForm], TwilioSignature.UrlVariants(url));
+
+    [Fact]
+    public void The_parameters_are_read_once_even_when_the_second_url_form_is_the_one_that_matches()
+    {
+        var signedWithPort = TwilioSignature.Compute(AuthToken, "https://mycompany.com:443/myapp.php?foo=1&bar=2", Parameters());
+        var parameters = new CountingParameters(Parameters());
+
+        Assert.True(TwilioSignature.IsValid(AuthToken, signedWithPort, Url, parameters));
+        Assert.Equal(1, parameters.Enumerations);
+    }
+
+    [Theory]
+    [InlineData("not base64!")]
+    [InlineData("AAAA")]
+    public void A_signature_that_cannot_be_an_hmac_sha1_is_invalid(string signature)
+        => Assert.False(TwilioSignature.IsValid(AuthToken, signature, Url, Parameters()));
+
+    /// <summary>Counts how often the form is walked, as a form read from the request would be.</summary>
+    private sealed class CountingParameters(List<KeyValuePair<string, string>> inner) : IReadOnlyCollection<KeyValuePair<string, string>>
+    {
+        public int Enumerations { get; private set; }
+
+        public int Count => inner.Count;
+
+        public IEnumerator<KeyValuePair<string, string>> GetEnumerator()
+        {
+            Enumerations++;
+            return inner.GetEnumerator();
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 }

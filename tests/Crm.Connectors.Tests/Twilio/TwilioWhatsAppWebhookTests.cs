@@ -172,13 +172,6 @@ public sealed class TwilioWhatsAppWebhookTests
     }
 
     [Fact]
-    public void An_invalid_sender_is_a_format_error()
-    {
-        var error = Assert.Throws<FormatException>(() => TwilioWhatsAppWebhook.Normalize(Form(("From", "whatsapp:not-a-number")), Now));
-        Assert.Contains("From", error.Message);
-    }
-
-    [Fact]
     public void A_missing_sender_is_a_format_error()
     {
         var form = Form();
@@ -193,4 +186,120 @@ public sealed class TwilioWhatsAppWebhookTests
     [InlineData("whatsapp:14155238886", "+14155238886")]
     public void Sender_numbers_are_normalized_to_e164(string from, string expected)
         => Assert.Equal(expected, TwilioWhatsAppWebhook.Normalize(Form(("From", from)), Now).CustomerIdentity);
+
+    [Theory]
+    [InlineData("whatsapp:+5215512345678", "5215512345678", "+525512345678")]
+    [InlineData("whatsapp:+5491123456789", "5491123456789", "+541123456789")]
+    [InlineData("whatsapp:+553187654321", "553187654321", "+5531987654321")]
+    public void A_sender_in_a_whatsapp_national_spelling_is_accepted_as_its_canonical_number(string from, string waId, string expected)
+    {
+        var message = TwilioWhatsAppWebhook.Normalize(Form(("From", from), ("WaId", waId)), Now);
+
+        Assert.Equal(expected, message.CustomerIdentity);
+        // How WhatsApp spelled it is kept, so the folding can be undone or checked.
+        Assert.Equal(from, message.RawFields["From"]);
+        Assert.Equal(waId, message.RawFields["WaId"]);
+    }
+
+    [Fact]
+    public void Mexicos_two_spellings_are_one_customer()
+        => Assert.Equal(
+            TwilioWhatsAppWebhook.Normalize(Form(("From", "whatsapp:+525512345678")), Now).CustomerIdentity,
+            TwilioWhatsAppWebhook.Normalize(Form(("From", "whatsapp:+5215512345678")), Now).CustomerIdentity);
+
+    [Theory]
+    [InlineData("whatsapp:US.13491208655302741918", "bsuid:US.13491208655302741918")]
+    [InlineData("whatsapp:IN.2081648738043044942", "bsuid:IN.2081648738043044942")]
+    public void A_sender_known_only_by_a_business_scoped_user_id_is_accepted(string from, string expected)
+    {
+        var form = Form(("From", from));
+        form.RemoveAll(field => field.Key == "WaId");
+
+        var message = TwilioWhatsAppWebhook.Normalize(form, Now);
+
+        Assert.Equal(expected, message.CustomerIdentity);
+        Assert.Equal(from, WhatsAppNumbers.ToWhatsAppAddress(message.CustomerIdentity));
+    }
+
+    [Fact]
+    public void A_business_scoped_sender_keeps_the_phone_number_twilio_sent_with_it()
+    {
+        var message = TwilioWhatsAppWebhook.Normalize(Form(("From", "whatsapp:US.13491208655302741918"), ("WaId", "14155550100")), Now);
+
+        Assert.Equal("bsuid:US.13491208655302741918", message.CustomerIdentity);
+        Assert.Equal("14155550100", message.RawFields["WaId"]);
+    }
+
+    [Fact]
+    public void A_plain_e164_sender_keeps_no_redundant_raw_copy_of_its_address()
+    {
+        var message = TwilioWhatsAppWebhook.Normalize(Form(), Now);
+
+        Assert.DoesNotContain("From", message.RawFields.Keys);
+        Assert.DoesNotContain("WaId", message.RawFields.Keys);
+    }
+
+    [Fact]
+    public void A_sender_of_no_known_shape_is_accepted_as_given()
+        => Assert.Equal("address:whatsapp:not-a-number", TwilioWhatsAppWebhook.Normalize(Form(("From", "whatsapp:not-a-number")), Now).CustomerIdentity);
+
+    [Fact]
+    public void A_sender_with_a_control_character_is_a_format_error()
+    {
+        var error = Assert.Throws<FormatException>(() => TwilioWhatsAppWebhook.Normalize(Form(("From", "whatsapp:+1415555\u001b0100")), Now));
+        Assert.Contains("From", error.Message);
+    }
+
+    [Fact]
+    public void Nul_bytes_are_dropped_from_every_field_and_other_control_characters_kept()
+    {
+        var message = TwilioWhatsAppWebhook.Normalize(Form(("Body", "remove\0 nul\0, keep\ttab"), ("Odd\0Field", "x\0y")), Now);
+
+        Assert.Equal("remove nul, keep\ttab", message.Text);
+        Assert.Equal("xy", message.RawFields["OddField"]);
+    }
+
+    [Fact]
+    public void The_business_number_is_normalized_like_the_sender()
+        => Assert.Equal("+14155238886", TwilioWhatsAppWebhook.Normalize(Form(("To", "whatsapp:+1 415 523 8886")), Now).BusinessIdentity);
+
+    [Theory]
+    [InlineData("a")]
+    [InlineData("\U0001F600")]
+    // A family: four people joined by zero-width joiners, seven code points, one character on screen.
+    [InlineData("\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466")]
+    public void A_body_of_whatsapps_full_length_is_kept_however_its_characters_are_built(string character)
+    {
+        var longest = string.Concat(Enumerable.Repeat(character, TwilioWhatsAppWebhook.MaxBodyLength));
+
+        Assert.Equal(longest, TwilioWhatsAppWebhook.Normalize(Form(("Body", longest)), Now).Text);
+    }
+
+    [Fact]
+    public void A_body_longer_than_whatsapp_allows_is_a_format_error()
+    {
+        var error = Assert.Throws<FormatException>(() => TwilioWhatsAppWebhook.Normalize(Form(("Body", new string('a', TwilioWhatsAppWebhook.MaxBodyLength + 1))), Now));
+        Assert.Contains("Body", error.Message);
+    }
+
+    [Theory]
+    [InlineData("SM<script>")]
+    [InlineData("SM 1")]
+    [InlineData("SM\u001b")]
+    public void A_message_id_that_cannot_be_twilios_is_a_format_error(string sid)
+        => Assert.Throws<FormatException>(() => TwilioWhatsAppWebhook.Normalize(Form(("MessageSid", sid)), Now));
+
+    [Fact]
+    public void A_message_id_longer_than_any_twilio_id_is_a_format_error()
+        => Assert.Throws<FormatException>(() => TwilioWhatsAppWebhook.Normalize(Form(("MessageSid", "SM" + new string('0', TwilioWhatsAppWebhook.MaxMessageSidLength))), Now));
+
+    [Fact]
+    public void Ten_media_items_are_kept_and_eleven_are_a_format_error()
+    {
+        var ten = Enumerable.Range(0, TwilioWhatsAppWebhook.MaxMedia).Select(i => ($"MediaUrl{i}", $"https://m/{i}")).ToArray();
+        Assert.Equal(10, TwilioWhatsAppWebhook.Normalize(Form(ten), Now).Media.Count);
+
+        var error = Assert.Throws<FormatException>(() => TwilioWhatsAppWebhook.Normalize(Form([.. ten, ("MediaUrl10", "https://m/10")]), Now));
+        Assert.Contains("media", error.Message);
+    }
 }
