@@ -19,7 +19,7 @@ public static class Help
         Options
           --target baseline|embedded|distributed|distributed-split   (default embedded)
           --drain-seconds 300   how long to wait for pushes after the load; --stall-seconds 30 gives up sooner when none come
-          --senders 1000        customers the webhooks are spread over; --warmup 1000 webhooks first, not counted
+          --senders 1000        customers the webhooks are spread over; --warmup-seconds 20 of load first (at most --warmup 100000 webhooks), not counted
           --max-webhooks 300000 webhooks built before a closed-loop run (a run also ends when they are used up)
           --rabbitmq amqp://guest:guest@localhost:5672/   --redis localhost:6379   (Distributed targets, rabbitmq-raw)
           --no-build            skip building src/Gateway in Release first;  --keep  keep each run's logs and database

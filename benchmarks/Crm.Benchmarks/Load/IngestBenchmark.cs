@@ -7,7 +7,7 @@ namespace Crm.Benchmarks.Load;
 
 /// <summary>What one ingest run asks for: closed loop with <see cref="Clients"/>, or open loop at <see cref="Rate"/>.</summary>
 public sealed record IngestSettings(Target Target, int Clients, double? Rate, TimeSpan Duration, TimeSpan DrainTimeout,
-    TimeSpan StallTimeout, int Senders, int MaxWebhooks, int Warmup)
+    TimeSpan StallTimeout, int Senders, int MaxWebhooks, int Warmup, TimeSpan WarmupTime)
 {
     public static IngestSettings From(BenchArgs args, bool openLoop) => new(
         CrmDeployment.ParseTarget(args.Text("target", "embedded")),
@@ -18,7 +18,8 @@ public sealed record IngestSettings(Target Target, int Clients, double? Rate, Ti
         TimeSpan.FromSeconds(args.Number("stall-seconds", 30)),
         args.Int("senders", 1000),
         args.Int("max-webhooks", 300_000),
-        args.Int("warmup", 1000));
+        args.Int("warmup", 100_000),
+        TimeSpan.FromSeconds(args.Number("warmup-seconds", 20)));
 
     public string Describe => Rate is { } rate
         ? $"{Target} open loop {rate.ToString("0", CultureInfo.InvariantCulture)}/s for {Duration.TotalSeconds:0} s"
@@ -76,8 +77,9 @@ public static class IngestBenchmark
         using var sender = new WebhookSender(deployment.SignedWebhookUrl, forms, connections);
         using (var warmupSender = new WebhookSender(deployment.SignedWebhookUrl, warmupForms, settings.Clients))
         {
-            // JIT, connection pools, the first customers: not what a steady run measures.
-            await warmupSender.ClosedLoopAsync(settings.Clients, TimeSpan.FromSeconds(60), baseline ? null : warmupLedger);
+            // JIT (tiered compilation settles only after several seconds under load), connection pools, the first
+            // customers: not what a steady run measures. Whichever ends first: the warm-up time or its webhooks.
+            await warmupSender.ClosedLoopAsync(settings.Clients, settings.WarmupTime, baseline ? null : warmupLedger, cycle: baseline);
             if (!baseline) await DrainAsync(warmupLedger, TimeSpan.FromSeconds(60), settings.StallTimeout, quiet: true);
         }
 

@@ -15,8 +15,8 @@ public sealed class SpoolConsumeAcknowledger : IReceiveObserver
 
     private readonly ConcurrentQueue<long> consumed = new();
 
-    /// <summary>Raised for each consumed spooled message.</summary>
-    public event Action? Consumed;
+    /// <summary>Consumed messages the spool has not forgotten yet.</summary>
+    public int Pending => consumed.Count;
 
     public bool TryTake(out long seq) => consumed.TryDequeue(out seq);
 
@@ -27,7 +27,6 @@ public sealed class SpoolConsumeAcknowledger : IReceiveObserver
             && long.TryParse(value?.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
         {
             consumed.Enqueue(seq);
-            Consumed?.Invoke();
         }
         return Task.CompletedTask;
     }

@@ -25,16 +25,25 @@ public sealed class SpoolForwarder(
 
     /// <summary>Rows handed over and not yet forgotten, with when to hand each over again.</summary>
     private readonly ConcurrentDictionary<long, DateTimeOffset> awaiting = new();
-    private readonly SemaphoreSlim wake = CreateWake(spool, acknowledger);
+    private readonly SemaphoreSlim wake = CreateWake(spool);
 
-    /// <summary>Woken by new rows and by consumed messages, so neither waits for a poll.</summary>
-    private static SemaphoreSlim CreateWake(SqliteInboundSpool spool, SpoolConsumeAcknowledger acknowledger)
+    /// <summary>
+    /// Woken by new rows, so they never wait for a poll. Consumed messages do not wake it: forgetting them
+    /// can wait for the next pass and be done many at a time.
+    /// </summary>
+    private static SemaphoreSlim CreateWake(SqliteInboundSpool spool)
     {
         var wake = new SemaphoreSlim(0);
         spool.RowsCommitted += () => wake.Release();
-        acknowledger.Consumed += () => wake.Release();
         return wake;
     }
+
+    /// <summary>Rows are forgotten in groups: at least this many, or whatever is there after <see cref="ForgetInterval"/>.</summary>
+    private const int ForgetGroup = 256;
+
+    private static readonly TimeSpan ForgetInterval = TimeSpan.FromMilliseconds(250);
+
+    private DateTimeOffset lastForget;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -132,6 +141,9 @@ public sealed class SpoolForwarder(
 
     private async Task ForgetConsumedAsync(CancellationToken ct)
     {
+        var now = clock.GetUtcNow();
+        if (acknowledger.Pending < ForgetGroup && now - lastForget < ForgetInterval) return;
+        lastForget = now;
         var seqs = new List<long>();
         while (seqs.Count < 5_000 && acknowledger.TryTake(out var seq)) seqs.Add(seq);
         await spool.RemoveAsync(seqs, ct);
