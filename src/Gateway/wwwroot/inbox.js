@@ -137,12 +137,45 @@ function renderMessages(scrollToEnd) {
     if (message.button) item.append(element('span', '', `🔘 ${message.button.text}`));
     const meta = [when(message.createdAt)];
     if (message.agent) meta.push(message.agent);
-    if (message.direction === 'outbound') meta.push(message.status + (message.errorCode ? ` (${message.errorCode})` : ''));
+    if (message.direction === 'outbound') meta.push((StatusWords[message.status] || message.status) + (message.errorCode ? ` (${message.errorCode})` : ''));
     item.append(element('span', `meta ${message.status}`, meta.join(' · ')));
+    if (canResend(message, sorted)) item.append(resendButton(message));
     return item;
   }));
   $('older').hidden = !state.olderCursor;
   if (scrollToEnd) list.scrollTop = list.scrollHeight;
+}
+
+// What a reply's status means to the agent; anything else is shown as it is.
+const StatusWords = {
+  pending: 'sending…',
+  retrying: 'retrying: Twilio could not be reached',
+  'unknown-outcome': 'may or may not have been sent: check with the customer before resending',
+  failed: 'not sent',
+  undelivered: 'not delivered',
+};
+
+// A reply that did not go out (or may not have) can be sent again once, as a new message linked to it.
+function canResend(message, messages) {
+  return message.direction === 'outbound'
+    && ['failed', 'undelivered', 'unknown-outcome'].includes(message.status)
+    && !messages.some(other => other.resendOf === message.id);
+}
+
+function resendButton(message) {
+  const button = element('button', 'resend', 'Resend');
+  button.type = 'button';
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    $('reply-error').textContent = '';
+    try {
+      upsertMessage(await api(`/api/conversations/${message.conversationId}/messages/${message.id}/resend`, { method: 'POST' }));
+    } catch (error) {
+      $('reply-error').textContent = error.message;
+      button.disabled = false;
+    }
+  });
+  return button;
 }
 
 $('reply').addEventListener('submit', async event => {
