@@ -5,16 +5,15 @@ using MongoDB.Driver;
 namespace Crm.Inbox.Tests.Storage;
 
 /// <summary>
-/// Runs the store contract against a real MongoDB when CRM_TEST_MONGO holds a connection string;
-/// skipped otherwise (no MongoDB server can be installed on the project's machines).
-/// Each test gets its own database, dropped afterwards.
+/// A fresh MongoDB database per store when CRM_TEST_MONGO holds a connection string, dropped afterwards;
+/// the test is skipped otherwise (no MongoDB server can be installed on the project's machines).
 /// </summary>
-public sealed class MongoInboxStoreTests : InboxStoreContract, IDisposable
+public sealed class MongoTestStores : IDisposable
 {
     private static readonly string? ConnectionString = Environment.GetEnvironmentVariable("CRM_TEST_MONGO");
     private readonly List<(IMongoClient Client, string Database)> created = [];
 
-    protected override async Task<IInboxStore> CreateStoreAsync()
+    public async Task<IInboxStore> CreateAsync()
     {
         Skip.If(string.IsNullOrEmpty(ConnectionString), "CRM_TEST_MONGO is not set: no MongoDB to test against.");
         var client = new MongoClient(ConnectionString);
@@ -29,4 +28,14 @@ public sealed class MongoInboxStoreTests : InboxStoreContract, IDisposable
     {
         foreach (var (client, database) in created) client.DropDatabase(database);
     }
+}
+
+/// <summary>Runs the store contract against a real MongoDB when CRM_TEST_MONGO is set; skipped otherwise.</summary>
+public sealed class MongoInboxStoreTests : InboxStoreContract, IDisposable
+{
+    private readonly MongoTestStores stores = new();
+
+    protected override Task<IInboxStore> CreateStoreAsync() => stores.CreateAsync();
+
+    public void Dispose() => stores.Dispose();
 }

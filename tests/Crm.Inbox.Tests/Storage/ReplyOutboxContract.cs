@@ -337,22 +337,9 @@ public sealed class SqliteReplyOutboxTests : ReplyOutboxContract, IDisposable
 /// <summary>The same contract against a real MongoDB when CRM_TEST_MONGO is set; skipped otherwise.</summary>
 public sealed class MongoReplyOutboxTests : ReplyOutboxContract, IDisposable
 {
-    private static readonly string? ConnectionString = Environment.GetEnvironmentVariable("CRM_TEST_MONGO");
-    private readonly List<(IMongoClient Client, string Database)> created = [];
+    private readonly MongoTestStores stores = new();
 
-    protected override async Task<IInboxStore> CreateStoreAsync()
-    {
-        Skip.If(string.IsNullOrEmpty(ConnectionString), "CRM_TEST_MONGO is not set: no MongoDB to test against.");
-        var client = new MongoClient(ConnectionString);
-        var name = $"crm-test-{Guid.NewGuid():N}";
-        created.Add((client, name));
-        var store = new MongoInboxStore(client.GetDatabase(name));
-        await store.InitializeAsync();
-        return store;
-    }
+    protected override Task<IInboxStore> CreateStoreAsync() => stores.CreateAsync();
 
-    public void Dispose()
-    {
-        foreach (var (client, database) in created) client.DropDatabase(database);
-    }
+    public void Dispose() => stores.Dispose();
 }

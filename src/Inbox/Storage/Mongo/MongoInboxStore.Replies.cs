@@ -58,11 +58,7 @@ public sealed partial class MongoInboxStore : IReplyOutbox
             return false;
         }
 
-        var at = reply.CreatedAt.UtcTicks;
-        await conversations.UpdateOneAsync(
-            ConversationFilter.Eq(c => c.Id, reply.ConversationId) & ConversationFilter.Lte(c => c.LastMessageAtTicks, at),
-            Builders<ConversationDocument>.Update.Set(c => c.LastMessageAtTicks, at).Set(c => c.LastMessagePreview, reply.Preview),
-            cancellationToken: ct);
+        await MoveLastActivityAsync(reply, ct);
         return true;
     }
 

@@ -182,13 +182,19 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
             return false;
         }
 
+        await MoveLastActivityAsync(message, ct);
+        return true;
+    }
+
+    /// <summary>Makes <paramref name="message"/> its conversation's last activity, unless a newer one already is.</summary>
+    private Task MoveLastActivityAsync(TimelineMessage message, CancellationToken ct)
+    {
         // A late-arriving older message must not replace the preview of a newer one.
         var at = message.CreatedAt.UtcTicks;
-        await conversations.UpdateOneAsync(
+        return conversations.UpdateOneAsync(
             ConversationFilter.Eq(c => c.Id, message.ConversationId) & ConversationFilter.Lte(c => c.LastMessageAtTicks, at),
             Builders<ConversationDocument>.Update.Set(c => c.LastMessageAtTicks, at).Set(c => c.LastMessagePreview, message.Preview),
             cancellationToken: ct);
-        return true;
     }
 
     public async Task<TimelineMessage?> GetMessageAsync(Guid id, CancellationToken ct = default)

@@ -60,40 +60,30 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
             """, ct);
     }
 
-    public async Task<bool> AppendReplyAsync(TimelineMessage reply, OutboundReply outbound, CancellationToken ct = default)
-    {
-        await using var connection = await OpenAsync(ct);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var inserted = await ExecuteAsync(connection, transaction, """
-            INSERT INTO messages (id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json,
-                                  location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at,
-                                  resend_of, business_identity, status_rank,
-                                  dispatch_to, dispatch_from, dispatch_attempt, dispatch_due_at, dispatch_not_after)
-            VALUES ($id, $conversation, $customer, $channel, $direction, NULL, $text, $media, NULL, NULL, $raw,
-                    $status, NULL, $agent, $created, $created, $resendOf, $business, $rank,
-                    $to, $from, 1, $created, $notAfter)
-            ON CONFLICT DO NOTHING
-            """, ct,
-            ("$id", reply.Id.ToString()), ("$conversation", reply.ConversationId.ToString()),
-            ("$customer", reply.CustomerId.ToString()), ("$channel", reply.Channel), ("$direction", reply.Direction),
-            ("$text", reply.Text), ("$media", JsonSerializer.Serialize(reply.Media, Json)), ("$raw", JsonSerializer.Serialize(reply.RawFields, Json)),
-            ("$status", reply.Status), ("$agent", reply.Agent), ("$created", reply.CreatedAt.UtcTicks),
-            ("$resendOf", reply.ResendOf?.ToString()), ("$business", reply.BusinessIdentity), ("$rank", MessageStatuses.Rank(reply.Status)),
-            ("$to", outbound.To), ("$from", outbound.From), ("$notAfter", outbound.NotAfter.UtcTicks));
-        if (inserted == 0)
+    public Task<bool> AppendReplyAsync(TimelineMessage reply, OutboundReply outbound, CancellationToken ct = default)
+        => WriteAsync(async (connection, transaction) =>
         {
-            await transaction.RollbackAsync(ct);
-            return false;
-        }
-
-        await ExecuteAsync(connection, transaction, """
-            UPDATE conversations SET last_message_at = $at, last_message_preview = $preview
-            WHERE id = $id AND last_message_at <= $at
-            """, ct,
-            ("$id", reply.ConversationId.ToString()), ("$at", reply.CreatedAt.UtcTicks), ("$preview", reply.Preview));
-        await transaction.CommitAsync(ct);
-        return true;
-    }
+            var inserted = await ExecuteAsync(connection, transaction, """
+                INSERT INTO messages (id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json,
+                                      location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at,
+                                      resend_of, business_identity, status_rank,
+                                      dispatch_to, dispatch_from, dispatch_attempt, dispatch_due_at, dispatch_not_after)
+                VALUES ($id, $conversation, $customer, $channel, $direction, NULL, $text, $media, NULL, NULL, $raw,
+                        $status, NULL, $agent, $created, $created, $resendOf, $business, $rank,
+                        $to, $from, 1, $created, $notAfter)
+                ON CONFLICT DO NOTHING
+                """, ct,
+                ("$id", reply.Id.ToString()), ("$conversation", reply.ConversationId.ToString()),
+                ("$customer", reply.CustomerId.ToString()), ("$channel", reply.Channel), ("$direction", reply.Direction),
+                ("$text", reply.Text), ("$media", JsonSerializer.Serialize(reply.Media, Json)), ("$raw", JsonSerializer.Serialize(reply.RawFields, Json)),
+                ("$status", reply.Status), ("$agent", reply.Agent), ("$created", reply.CreatedAt.UtcTicks),
+                ("$resendOf", reply.ResendOf?.ToString()), ("$business", reply.BusinessIdentity), ("$rank", MessageStatuses.Rank(reply.Status)),
+                ("$to", outbound.To), ("$from", outbound.From), ("$notAfter", outbound.NotAfter.UtcTicks));
+            // Nothing was written when it was refused (the original was already resent): committing is harmless.
+            if (inserted == 0) return false;
+            await MoveLastActivityAsync(connection, transaction, reply, ct);
+            return true;
+        }, ct);
 
     public async Task<TimelineMessage?> FindResendAsync(Guid originalId, CancellationToken ct = default)
     {
@@ -106,45 +96,46 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
 
     public async Task<IReadOnlyList<ReplyDispatch>> ClaimDueRepliesAsync(DateTimeOffset now, TimeSpan lease, int take, CancellationToken ct = default)
     {
-        await using var connection = await OpenAsync(ct);
         // Most polls find nothing: answer those from a read, without taking the write lock from ingest.
-        if (await ScalarAsync<long>(connection, null, """
+        await using (var reader = await OpenAsync(ct))
+            if (await ScalarAsync<long>(reader, null, """
             SELECT EXISTS (SELECT 1 FROM messages
                            WHERE dispatch_due_at IS NOT NULL AND dispatch_due_at <= $now AND dispatch_not_after > $now)
             """, ct, ("$now", now.UtcTicks)) == 0) return [];
 
-        // BEGIN IMMEDIATE holds the write lock from the read on, so two processes never claim the same row.
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var due = new List<ReplyDispatch>();
-        // ix_messages_dispatch_due
-        await using (var command = Command(connection, transaction, $"""
-            SELECT {DispatchColumns} FROM messages
-            WHERE dispatch_due_at IS NOT NULL AND dispatch_due_at <= $now AND dispatch_not_after > $now
-            ORDER BY dispatch_due_at LIMIT $take
-            """, ("$now", now.UtcTicks), ("$take", take)))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        // On the writer (BEGIN IMMEDIATE): the write lock is held from the read on, so two processes never claim the same row.
+        return await WriteAsync(async (connection, transaction) =>
         {
-            while (await reader.ReadAsync(ct))
-            {
-                due.Add(new ReplyDispatch(
-                    Guid.Parse(reader.GetString(0)), Guid.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
-                    NullableString(reader, 4), reader.GetString(5), reader.GetInt32(6), FromTicks(reader.GetInt64(7)),
-                    ClaimToken: Guid.NewGuid().ToString("N"), reader.GetInt32(10), reader.GetInt32(11)));
-            }
-        }
+                var due = new List<ReplyDispatch>();
+                // ix_messages_dispatch_due
+                await using (var command = Command(connection, transaction, $"""
+                SELECT {DispatchColumns} FROM messages
+                WHERE dispatch_due_at IS NOT NULL AND dispatch_due_at <= $now AND dispatch_not_after > $now
+                ORDER BY dispatch_due_at LIMIT $take
+                """, ("$now", now.UtcTicks), ("$take", take)))
+                await using (var reader = await command.ExecuteReaderAsync(ct))
+                {
+                    while (await reader.ReadAsync(ct))
+                    {
+                        due.Add(new ReplyDispatch(
+                            Guid.Parse(reader.GetString(0)), Guid.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
+                            NullableString(reader, 4), reader.GetString(5), reader.GetInt32(6), FromTicks(reader.GetInt64(7)),
+                            ClaimToken: Guid.NewGuid().ToString("N"), reader.GetInt32(10), reader.GetInt32(11)));
+                    }
+                }
 
-        foreach (var claim in due)
-        {
-            // A claim still set here belongs to a dispatcher that died mid-send: that attempt may be on the bus.
-            await ExecuteAsync(connection, transaction, """
-                UPDATE messages SET dispatch_due_at = $leaseEnd, dispatch_claim = $token,
-                    dispatch_handed = CASE WHEN dispatch_claim IS NOT NULL THEN 1 ELSE dispatch_handed END
-                WHERE id = $id
-                """, ct,
-                ("$id", claim.MessageId.ToString()), ("$leaseEnd", (now + lease).UtcTicks), ("$token", claim.ClaimToken));
-        }
-        await transaction.CommitAsync(ct);
-        return due;
+                foreach (var claim in due)
+                {
+                    // A claim still set here belongs to a dispatcher that died mid-send: that attempt may be on the bus.
+                    await ExecuteAsync(connection, transaction, """
+                    UPDATE messages SET dispatch_due_at = $leaseEnd, dispatch_claim = $token,
+                        dispatch_handed = CASE WHEN dispatch_claim IS NOT NULL THEN 1 ELSE dispatch_handed END
+                    WHERE id = $id
+                    """, ct,
+                        ("$id", claim.MessageId.ToString()), ("$leaseEnd", (now + lease).UtcTicks), ("$token", claim.ClaimToken));
+                }
+                return (IReadOnlyList<ReplyDispatch>)due;
+        }, ct);
     }
 
     public Task<bool> MarkHandedOverAsync(ReplyDispatch claimed, DateTimeOffset redispatchAt, CancellationToken ct = default)
@@ -153,78 +144,79 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
     public Task<bool> MarkBusRefusedAsync(ReplyDispatch claimed, DateTimeOffset retryAt, CancellationToken ct = default)
         => ReleaseClaimAsync(claimed, retryAt, "dispatch_refusals = dispatch_refusals + 1", ct);
 
-    private async Task<bool> ReleaseClaimAsync(ReplyDispatch claimed, DateTimeOffset dueAt, string changes, CancellationToken ct)
-    {
-        await using var connection = await OpenAsync(ct);
-        var changed = await ExecuteAsync(connection, null, $"""
-            UPDATE messages SET {changes}, dispatch_claim = NULL, dispatch_due_at = $due
-            WHERE id = $id AND dispatch_claim = $token AND dispatch_attempt = $attempt AND dispatch_due_at IS NOT NULL
-            """, ct,
-            ("$id", claimed.MessageId.ToString()), ("$token", claimed.ClaimToken), ("$attempt", claimed.Attempt), ("$due", dueAt.UtcTicks));
-        return changed == 1;
-    }
+    private Task<bool> ReleaseClaimAsync(ReplyDispatch claimed, DateTimeOffset dueAt, string changes, CancellationToken ct)
+        => WriteAsync(async (connection, transaction) =>
+        {
+            var changed = await ExecuteAsync(connection, transaction, $"""
+                UPDATE messages SET {changes}, dispatch_claim = NULL, dispatch_due_at = $due
+                WHERE id = $id AND dispatch_claim = $token AND dispatch_attempt = $attempt AND dispatch_due_at IS NOT NULL
+                """, ct,
+                ("$id", claimed.MessageId.ToString()), ("$token", claimed.ClaimToken), ("$attempt", claimed.Attempt), ("$due", dueAt.UtcTicks));
+            return changed == 1;
+        }, ct);
 
-    public async Task<TimelineMessage?> ScheduleNextAttemptAsync(Guid messageId, int failedAttempt, DateTimeOffset nextAttemptAt, DateTimeOffset at, CancellationToken ct = default)
-    {
-        await using var connection = await OpenAsync(ct);
-        var changed = await ExecuteAsync(connection, null, """
-            UPDATE messages SET status = $status, status_rank = $rank, status_updated_at = $at,
-                dispatch_attempt = dispatch_attempt + 1, dispatch_due_at = $next, dispatch_claim = NULL,
-                dispatch_handed = 0, dispatch_sends = 0, dispatch_refusals = 0
-            WHERE id = $id AND dispatch_attempt = $attempt AND dispatch_due_at IS NOT NULL AND status_rank <= $rank
-            """, ct,
-            ("$id", messageId.ToString()), ("$attempt", failedAttempt), ("$next", nextAttemptAt.UtcTicks), ("$at", at.UtcTicks),
-            ("$status", MessageStatuses.Retrying), ("$rank", MessageStatuses.Rank(MessageStatuses.Retrying)));
-        return changed == 0 ? null : await GetMessageAsync(connection, messageId, ct);
-    }
+    public Task<TimelineMessage?> ScheduleNextAttemptAsync(Guid messageId, int failedAttempt, DateTimeOffset nextAttemptAt, DateTimeOffset at, CancellationToken ct = default)
+        => WriteAsync(async (connection, transaction) =>
+        {
+            var changed = await ExecuteAsync(connection, transaction, """
+                UPDATE messages SET status = $status, status_rank = $rank, status_updated_at = $at,
+                    dispatch_attempt = dispatch_attempt + 1, dispatch_due_at = $next, dispatch_claim = NULL,
+                    dispatch_handed = 0, dispatch_sends = 0, dispatch_refusals = 0
+                WHERE id = $id AND dispatch_attempt = $attempt AND dispatch_due_at IS NOT NULL AND status_rank <= $rank
+                """, ct,
+                ("$id", messageId.ToString()), ("$attempt", failedAttempt), ("$next", nextAttemptAt.UtcTicks), ("$at", at.UtcTicks),
+                ("$status", MessageStatuses.Retrying), ("$rank", MessageStatuses.Rank(MessageStatuses.Retrying)));
+            return changed == 0 ? null : await GetMessageAsync(connection, transaction, messageId, ct);
+        }, ct);
 
     public async Task<IReadOnlyList<TimelineMessage>> GiveUpOverdueRepliesAsync(DateTimeOffset deadlineBefore, DateTimeOffset now, int take, CancellationToken ct = default)
     {
-        await using var connection = await OpenAsync(ct);
-        if (await ScalarAsync<long>(connection, null, """
+        await using (var reader = await OpenAsync(ct))
+            if (await ScalarAsync<long>(reader, null, """
             SELECT EXISTS (SELECT 1 FROM messages WHERE dispatch_due_at IS NOT NULL AND dispatch_not_after < $before)
             """, ct, ("$before", deadlineBefore.UtcTicks)) == 0) return [];
 
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var overdue = new List<Guid>();
-        var settledIds = new List<Guid>();
-        // ix_messages_dispatch_deadline
-        await using (var command = Command(connection, transaction, """
-            SELECT id FROM messages
-            WHERE dispatch_due_at IS NOT NULL AND dispatch_not_after < $before
-            ORDER BY dispatch_not_after LIMIT $take
-            """, ("$before", deadlineBefore.UtcTicks), ("$take", take)))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        return await WriteAsync(async (connection, transaction) =>
         {
-            while (await reader.ReadAsync(ct)) overdue.Add(Guid.Parse(reader.GetString(0)));
-        }
+                var overdue = new List<Guid>();
+                var settledIds = new List<Guid>();
+                // ix_messages_dispatch_deadline
+                await using (var command = Command(connection, transaction, """
+                SELECT id FROM messages
+                WHERE dispatch_due_at IS NOT NULL AND dispatch_not_after < $before
+                ORDER BY dispatch_not_after LIMIT $take
+                """, ("$before", deadlineBefore.UtcTicks), ("$take", take)))
+                await using (var reader = await command.ExecuteReaderAsync(ct))
+                {
+                    while (await reader.ReadAsync(ct)) overdue.Add(Guid.Parse(reader.GetString(0)));
+                }
 
-        foreach (var id in overdue)
-        {
-            // Only pending or retrying replies are settled here; anything further along just leaves the outbox.
-            var moved = await ExecuteAsync(connection, transaction, """
-                UPDATE messages SET
-                    status = CASE WHEN dispatch_handed = 1 OR dispatch_claim IS NOT NULL THEN $unknown ELSE $failed END,
-                    status_rank = CASE WHEN dispatch_handed = 1 OR dispatch_claim IS NOT NULL THEN $unknownRank ELSE $failedRank END,
-                    error_code = CASE WHEN dispatch_handed = 1 OR dispatch_claim IS NOT NULL THEN error_code ELSE $notDispatched END,
-                    status_updated_at = $now
-                WHERE id = $id AND status_rank <= $retryingRank
-                """, ct,
-                ("$id", id.ToString()), ("$now", now.UtcTicks), ("$retryingRank", MessageStatuses.Rank(MessageStatuses.Retrying)),
-                ("$unknown", MessageStatuses.UnknownOutcome), ("$unknownRank", MessageStatuses.Rank(MessageStatuses.UnknownOutcome)),
-                ("$failed", MessageStatuses.Failed), ("$failedRank", MessageStatuses.Rank(MessageStatuses.Failed)),
-                ("$notDispatched", SendFailures.NotDispatched));
-            if (moved == 1) settledIds.Add(id);
-            await ExecuteAsync(connection, transaction,
-                "UPDATE messages SET dispatch_due_at = NULL, dispatch_claim = NULL WHERE id = $id", ct, ("$id", id.ToString()));
-        }
-        await transaction.CommitAsync(ct);
+                foreach (var id in overdue)
+                {
+                    // Only pending or retrying replies are settled here; anything further along just leaves the outbox.
+                    var moved = await ExecuteAsync(connection, transaction, """
+                    UPDATE messages SET
+                        status = CASE WHEN dispatch_handed = 1 OR dispatch_claim IS NOT NULL THEN $unknown ELSE $failed END,
+                        status_rank = CASE WHEN dispatch_handed = 1 OR dispatch_claim IS NOT NULL THEN $unknownRank ELSE $failedRank END,
+                        error_code = CASE WHEN dispatch_handed = 1 OR dispatch_claim IS NOT NULL THEN error_code ELSE $notDispatched END,
+                        status_updated_at = $now
+                    WHERE id = $id AND status_rank <= $retryingRank
+                    """, ct,
+                        ("$id", id.ToString()), ("$now", now.UtcTicks), ("$retryingRank", MessageStatuses.Rank(MessageStatuses.Retrying)),
+                        ("$unknown", MessageStatuses.UnknownOutcome), ("$unknownRank", MessageStatuses.Rank(MessageStatuses.UnknownOutcome)),
+                        ("$failed", MessageStatuses.Failed), ("$failedRank", MessageStatuses.Rank(MessageStatuses.Failed)),
+                        ("$notDispatched", SendFailures.NotDispatched));
+                    if (moved == 1) settledIds.Add(id);
+                    await ExecuteAsync(connection, transaction,
+                        "UPDATE messages SET dispatch_due_at = NULL, dispatch_claim = NULL WHERE id = $id", ct, ("$id", id.ToString()));
+                }
 
-        var settled = new List<TimelineMessage>();
-        foreach (var id in settledIds)
-        {
-            if (await GetMessageAsync(connection, id, ct) is { } message) settled.Add(message);
-        }
-        return settled;
+                var settled = new List<TimelineMessage>();
+                foreach (var id in settledIds)
+                {
+                    if (await GetMessageAsync(connection, transaction, id, ct) is { } message) settled.Add(message);
+                }
+                return (IReadOnlyList<TimelineMessage>)settled;
+        }, ct);
     }
 }

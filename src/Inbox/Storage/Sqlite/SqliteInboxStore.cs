@@ -273,15 +273,21 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         => await WriteAsync(async (connection, transaction) =>
         {
             if (await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), message, ct) == 0) return false;
-
-            // A late-arriving older message must not replace the preview of a newer one.
-            await ExecuteAsync(connection, transaction, """
-                UPDATE conversations SET last_message_at = $at, last_message_preview = $preview
-                WHERE id = $id AND last_message_at <= $at
-                """, ct,
-                ("$id", message.ConversationId.ToString()), ("$at", message.CreatedAt.UtcTicks), ("$preview", message.Preview));
+            await MoveLastActivityAsync(connection, transaction, message, ct);
             return true;
         }, ct);
+
+    /// <summary>Makes <paramref name="message"/> its conversation's last activity, unless a newer one already is.</summary>
+    private Task<int> MoveLastActivityAsync(SqliteConnection connection, SqliteTransaction transaction, TimelineMessage message, CancellationToken ct)
+    {
+        // A late-arriving older message must not replace the preview of a newer one.
+        var update = Reused(connection, transaction, """
+            UPDATE conversations SET last_message_at = $at, last_message_preview = $preview
+            WHERE id = $id AND last_message_at <= $at
+            """);
+        SetParameters(update, ("$id", message.ConversationId.ToString()), ("$at", message.CreatedAt.UtcTicks), ("$preview", message.Preview));
+        return update.ExecuteNonQueryAsync(ct);
+    }
 
     private static Task<int> InsertMessageAsync(SqliteCommand insert, TimelineMessage message, CancellationToken ct)
     {
