@@ -84,7 +84,7 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
     }
 
     /// <summary>An agent's live connection, recording everything the server pushes.</summary>
-    public async Task<AgentFeed> ConnectAgentAsync(HttpClient signedIn)
+    public async Task<AgentFeed> ConnectAgentAsync(HttpClient signedIn, Action? onClosed = null)
     {
         var token = signedIn.DefaultRequestHeaders.Authorization?.Parameter;
         var connection = new HubConnectionBuilder()
@@ -95,6 +95,7 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
                 options.AccessTokenProvider = () => Task.FromResult(token);
             })
             .Build();
+        if (onClosed is not null) connection.Closed += _ => { onClosed(); return Task.CompletedTask; };
         var feed = new AgentFeed(connection);
         await connection.StartAsync();
         return feed;
