@@ -51,6 +51,14 @@ public sealed class CrmDatabase(string path)
         return claimed;
     }
 
+    /// <summary>Webhooks acknowledged from a connectors spool file and not yet handed to the bus.</summary>
+    public static long SpoolDepth(string spoolPath)
+    {
+        long depth = 0;
+        new CrmDatabase(spoolPath).Read("SELECT COUNT(*) FROM spool", reader => depth = reader.GetInt64(0));
+        return depth;
+    }
+
     private void Read(string sql, Action<SqliteDataReader> row, params (string Name, object Value)[] parameters)
     {
         using var connection = new SqliteConnection(connectionString);

@@ -34,6 +34,14 @@ public static class FaultEnvironment
         await RabbitMqCtlAsync(["set_permissions", "-p", VirtualHost, "guest", ".*", ".*", ".*"], TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>Messages in the suite's queues (ready + unacknowledged), for the test output.</summary>
+    public static async Task<string> QueueDepthsAsync()
+    {
+        var lines = await RabbitMqCtlAsync(["list_queues", "-p", VirtualHost, "--quiet", "name", "messages"], TimeSpan.FromSeconds(60));
+        return string.Join(", ", lines.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(line => !line.StartsWith("name", StringComparison.Ordinal)));
+    }
+
     /// <summary>
     /// Runs rabbitmqctl and returns its output; fails saying why when it cannot be used (not installed, not root,
     /// no Erlang cookie), because the suite cannot isolate its queues or restart the broker without it.

@@ -1,6 +1,7 @@
 using Crm.FaultTests.Checks;
 using Crm.FaultTests.Hosting;
 using Crm.FaultTests.Traffic;
+using Xunit.Abstractions;
 
 namespace Crm.FaultTests.Scenarios;
 
@@ -10,8 +11,13 @@ public sealed class ProcessCrashTests : IDisposable
 {
     private readonly TwilioApi twilio = new();
     private readonly CrmDeployment crm;
+    private readonly ITestOutputHelper output;
 
-    public ProcessCrashTests() => crm = new CrmDeployment(twilio.Url);
+    public ProcessCrashTests(ITestOutputHelper output)
+    {
+        this.output = output;
+        crm = new CrmDeployment(twilio.Url);
+    }
 
     [Fact]
     public async Task Every_acknowledged_webhook_is_stored_exactly_once_when_the_inbox_is_killed_mid_stream()
@@ -22,6 +28,7 @@ public sealed class ProcessCrashTests : IDisposable
         var firstPart = stream.SendAsync(0, 300, TimeSpan.FromMilliseconds(60));
         await stream.WaitForAnsweredAsync(150);
         crm.Inbox.KillHard();
+        output.WriteLine($"Inbox killed after {stream.Answered} answers; queues then: {await FaultEnvironment.QueueDepthsAsync()}");
         // The connectors keep acknowledging into their spool and RabbitMQ keeps what they hand over.
         var restart = crm.Inbox.StartAsync();
         await Task.WhenAll(firstPart, restart);
@@ -29,6 +36,7 @@ public sealed class ProcessCrashTests : IDisposable
 
         Assert.All(stream.AnswersFor(0, 400), answer => Assert.Equal("2xx", answer));
         await Outcomes.AssertEveryAcknowledgedWebhookStoredExactlyOnceAsync(crm, stream, TimeSpan.FromSeconds(120));
+        output.WriteLine($"Answers: {stream.Summary()}; all acknowledged ones stored once");
     }
 
     [Fact]
@@ -41,6 +49,7 @@ public sealed class ProcessCrashTests : IDisposable
         var firstPart = stream.SendAsync(0, 300, TimeSpan.Zero);
         await stream.WaitForAnsweredAsync(150);
         crm.Connectors.KillHard();
+        output.WriteLine($"Connectors killed after {stream.Answered} answers with {CrmDatabase.SpoolDepth(crm.Connectors.SpoolPath)} webhooks in the spool");
         // Webhooks in flight at the kill, or sent while it is down, get no answer: never acknowledged, Twilio retries them.
         await firstPart;
         await crm.Connectors.StartAsync(); // same port, same spool file
@@ -48,6 +57,7 @@ public sealed class ProcessCrashTests : IDisposable
 
         Assert.All(stream.AnswersFor(300, 100), answer => Assert.Equal("2xx", answer));
         await Outcomes.AssertEveryAcknowledgedWebhookStoredExactlyOnceAsync(crm, stream, TimeSpan.FromSeconds(120));
+        output.WriteLine($"Answers: {stream.Summary()}; all acknowledged ones stored once");
     }
 
     public void Dispose()
