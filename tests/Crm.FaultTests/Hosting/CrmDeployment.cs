@@ -4,7 +4,7 @@ namespace Crm.FaultTests.Hosting;
 /// One scenario's Crm in Distributed mode: a <c>connectors</c> process (Twilio webhooks and sending) and an
 /// <c>inbox,agents</c> process (timelines, the reply outbox, the agent API), sharing one SQLite file, RabbitMQ (the
 /// suite's virtual host) and Redis. Each process keeps its port and its files across restarts, as a restarted
-/// server keeps its address and disk; queues are purged only on a scenario's first start.
+/// server keeps its address and disk; each scenario starts on an empty RabbitMQ virtual host.
 /// </summary>
 public sealed class CrmDeployment : IDisposable
 {
@@ -35,22 +35,23 @@ public sealed class CrmDeployment : IDisposable
         Connectors = new CrmRole(this, "connectors", "connectors");
     }
 
-    /// <summary>The inbox first: its first start purges and declares the inbox's queues before webhooks flow.</summary>
+    /// <summary>On an empty virtual host, the inbox first: it declares the inbox's queues before webhooks flow.</summary>
     public async Task StartAsync()
     {
-        await FaultEnvironment.EnsureVirtualHostAsync();
+        await FaultEnvironment.ResetVirtualHostAsync();
         await Inbox.StartAsync();
         await Connectors.StartAsync();
     }
 
-    internal IEnumerable<string> SettingsFor(CrmRole role, bool firstStart)
+    internal IEnumerable<string> SettingsFor(CrmRole role)
     {
         var settings = new Dictionary<string, string>
         {
             ["Crm:Mode"] = "Distributed",
             ["Crm:Roles"] = role.Roles,
             ["Crm:Store"] = "Sqlite",
-            ["Crm:PurgeQueuesOnStart"] = firstStart ? "true" : "false",
+            // Never true here: it purges on every reconnection, not only on start (see FaultEnvironment.ResetVirtualHostAsync).
+            ["Crm:PurgeQueuesOnStart"] = "false",
             ["ConnectionStrings:Sqlite"] = "Data Source=" + SqlitePath,
             ["ConnectionStrings:RabbitMq"] = FaultEnvironment.RabbitMq,
             ["ConnectionStrings:Redis"] = FaultEnvironment.Redis,
@@ -84,7 +85,6 @@ public sealed class CrmDeployment : IDisposable
 public sealed class CrmRole(CrmDeployment deployment, string name, string roles) : IDisposable
 {
     private CrmProcess? current;
-    private int starts;
 
     public string Name { get; } = name;
     public string Roles { get; } = roles;
@@ -101,9 +101,8 @@ public sealed class CrmRole(CrmDeployment deployment, string name, string roles)
         var contentRoot = System.IO.Directory.CreateDirectory(Path.Combine(deployment.Directory, Name)).FullName;
         var settingsFile = Path.Combine(Path.GetDirectoryName(FaultEnvironment.GatewayDll)!, "appsettings.json");
         File.Copy(settingsFile, Path.Combine(contentRoot, "appsettings.json"), overwrite: true);
-        current = CrmProcess.Start(Name, Port, deployment.SettingsFor(this, firstStart: starts == 0), contentRoot,
+        current = CrmProcess.Start(Name, Port, deployment.SettingsFor(this), contentRoot,
             Path.Combine(deployment.Directory, Name + ".log"));
-        starts++;
         await current.WaitUntilHealthyAsync("/health/ready", TimeSpan.FromSeconds(120));
     }
 

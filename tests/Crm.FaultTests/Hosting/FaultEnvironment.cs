@@ -19,18 +19,19 @@ public static class FaultEnvironment
     public static string RabbitMq => $"amqp://guest:guest@{RabbitMqHost}/{VirtualHost}";
     public static string Redis => Environment.GetEnvironmentVariable("CRM_TEST_REDIS") ?? "localhost:6379";
 
-    private static readonly Lazy<Task> VirtualHostReady = new(CreateVirtualHostAsync);
-
-    /// <summary>Creates the suite's virtual host once per run (rabbitmqctl is idempotent about it with the check first).</summary>
-    public static Task EnsureVirtualHostAsync() => VirtualHostReady.Value;
-
-    private static async Task CreateVirtualHostAsync()
+    /// <summary>
+    /// Gives a scenario an empty virtual host: no queue, exchange or message left by an earlier one. This is the
+    /// suite's purge: Crm:PurgeQueuesOnStart is not used, because MassTransit purges again on every reconnection
+    /// (seen as "Purged N messages" after a broker restart), which would drop what the queues held.
+    /// </summary>
+    public static async Task ResetVirtualHostAsync()
     {
         if (!File.Exists(GatewayDll))
             throw new FileNotFoundException($"The fault suite runs the built Gateway, and {GatewayDll} is missing: build tests/Crm.FaultTests first.");
         var hosts = await RabbitMqCtlAsync(["list_vhosts", "--quiet"], TimeSpan.FromSeconds(60));
-        if (!hosts.Split('\n', StringSplitOptions.TrimEntries).Contains(VirtualHost))
-            await RabbitMqCtlAsync(["add_vhost", VirtualHost], TimeSpan.FromSeconds(60));
+        if (hosts.Split('\n', StringSplitOptions.TrimEntries).Contains(VirtualHost))
+            await RabbitMqCtlAsync(["delete_vhost", VirtualHost], TimeSpan.FromSeconds(60));
+        await RabbitMqCtlAsync(["add_vhost", VirtualHost], TimeSpan.FromSeconds(60));
         await RabbitMqCtlAsync(["set_permissions", "-p", VirtualHost, "guest", ".*", ".*", ".*"], TimeSpan.FromSeconds(60));
     }
 
