@@ -15,14 +15,17 @@ public sealed class CrmDatabase(string path)
 
     public sealed record Reply(Guid Id, string Status, string? ErrorCode, bool InOutbox);
 
-    /// <summary>How many times each of this run's inbound messages is stored, keyed by (channel, message sid).</summary>
+    /// <summary>
+    /// How many times each of this run's inbound messages is stored, by message sid. Counted without the unique index's
+    /// help (over every channel, not per channel), so a second copy under any channel counts as a duplicate.
+    /// </summary>
     public Dictionary<string, long> StoredInbound(string sidPrefix)
     {
         var stored = new Dictionary<string, long>();
         Read("""
-            SELECT channel, channel_message_id, COUNT(*) FROM messages
-            WHERE channel_message_id LIKE $prefix || '%' GROUP BY channel, channel_message_id
-            """, reader => stored[reader.GetString(1)] = reader.GetInt64(2) + (stored.GetValueOrDefault(reader.GetString(1))), ("$prefix", sidPrefix));
+            SELECT channel_message_id, COUNT(*) FROM messages
+            WHERE channel_message_id LIKE $prefix || '%' GROUP BY channel_message_id
+            """, reader => stored[reader.GetString(0)] = reader.GetInt64(1), ("$prefix", sidPrefix));
         return stored;
     }
 
