@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Crm.FaultTests.Hosting;
 using WireMock;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -8,7 +7,7 @@ using WireMock.Server;
 using WireMock.Types;
 using WireMock.Util;
 
-namespace Crm.FaultTests;
+namespace Crm.FaultTests.Hosting;
 
 /// <summary>
 /// Twilio's Messages API played by WireMock.Net on a fixed port, so it can be stopped (connections refused, as when
