@@ -16,15 +16,42 @@ public static class Distributed
     public static string RabbitMq => Environment.GetEnvironmentVariable("CRM_TEST_RABBITMQ") ?? "amqp://guest:guest@localhost:5672/";
     public static string Redis => Environment.GetEnvironmentVariable("CRM_TEST_REDIS") ?? "localhost:6379";
 
-    public static Dictionary<string, string?> Settings(string roles = "all") => new()
+    /// <summary>
+    /// Settings for one Crm process of a test. With <paramref name="emptyQueues"/>, Crm's queues are emptied first,
+    /// so nothing an earlier test left behind is delivered into this one. (Crm itself never purges: MassTransit's
+    /// purge-on-start runs again on every reconnection, and would drop what a broker restart left in the queues.)
+    /// </summary>
+    public static Dictionary<string, string?> Settings(string roles = "all", bool emptyQueues = true)
     {
-        ["Crm:Mode"] = "Distributed",
-        ["Crm:Roles"] = roles,
-        ["Crm:Store"] = "Sqlite",
-        ["Crm:PurgeQueuesOnStart"] = "true",
-        ["ConnectionStrings:RabbitMq"] = RabbitMq,
-        ["ConnectionStrings:Redis"] = Redis,
-    };
+        if (emptyQueues) EmptyCrmQueues();
+        return new()
+        {
+            ["Crm:Mode"] = "Distributed",
+            ["Crm:Roles"] = roles,
+            ["Crm:Store"] = "Sqlite",
+            ["ConnectionStrings:RabbitMq"] = RabbitMq,
+            ["ConnectionStrings:Redis"] = Redis,
+        };
+    }
+
+    private static void EmptyCrmQueues()
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(RabbitMq) };
+        using var connection = factory.CreateConnectionAsync().GetAwaiter().GetResult();
+        foreach (var queue in new[] { InboxQueues.InboundMessages, InboxQueues.DeliveryStatuses, CommandQueues.WhatsAppOutbound })
+        {
+            // A channel per queue: purging a queue that does not exist yet closes the channel.
+            using var channel = connection.CreateChannelAsync().GetAwaiter().GetResult();
+            try
+            {
+                channel.QueuePurgeAsync(queue).GetAwaiter().GetResult();
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                // Not declared yet: nothing to empty.
+            }
+        }
+    }
 }
 
 /// <summary>These tests share RabbitMQ's queues, so they never run at the same time.</summary>

@@ -54,13 +54,8 @@ public sealed class DistributedDeliveryTests : IDisposable
         Assert.Equal(1, report.GetProperty("checks").GetProperty("spool").GetProperty("data").GetProperty("depth").GetInt64());
     }
 
-    private static Dictionary<string, string?> Settings(string roles)
-    {
-        var settings = Distributed.Settings(roles);
-        // These tests are about what waits in the queues: nothing may purge them.
-        settings["Crm:PurgeQueuesOnStart"] = "false";
-        return settings;
-    }
+    // These tests are about what waits in the queues: nothing may empty them.
+    private static Dictionary<string, string?> Settings(string roles) => Distributed.Settings(roles, emptyQueues: false);
 
     /// <summary>A broker as on a fresh deployment: no inbox queue, no binding.</summary>
     private static async Task ForgetInboxQueuesAsync()

@@ -1,3 +1,4 @@
+using Crm.Contracts;
 using System.Globalization;
 
 namespace Crm.Benchmarks.Hosting;
@@ -70,6 +71,8 @@ public sealed class CrmDeployment : IAsyncDisposable
             }
 
             var sqlitePath = existingSqlitePath ?? Path.Combine(directory, "crm.db");
+            // A run starts from empty queues, so nothing left by an earlier run is counted.
+            if (target != Target.Embedded) await EmptyCrmQueuesAsync(environment.RabbitMqUrl);
             if (target == Target.DistributedSplit)
             {
                 var workers = await StartGatewayAsync("crm-workers", "connectors,inbox", target, environment, sqlitePath, directory);
@@ -100,6 +103,26 @@ public sealed class CrmDeployment : IAsyncDisposable
         ["Logging__LogLevel__MassTransit"] = "Warning",
     };
 
+    /// <summary>Crm purges nothing itself (a purge on start would run again on every reconnection and drop messages).</summary>
+    private static async Task EmptyCrmQueuesAsync(string rabbitMqUrl)
+    {
+        var factory = new RabbitMQ.Client.ConnectionFactory { Uri = new Uri(rabbitMqUrl) };
+        await using var connection = await factory.CreateConnectionAsync();
+        foreach (var queue in new[] { InboxQueues.InboundMessages, InboxQueues.DeliveryStatuses, CommandQueues.WhatsAppOutbound })
+        {
+            // A channel per queue: purging a queue that does not exist yet closes the channel.
+            await using var channel = await connection.CreateChannelAsync();
+            try
+            {
+                await channel.QueuePurgeAsync(queue);
+            }
+            catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+            {
+                // Not declared yet: nothing to empty.
+            }
+        }
+    }
+
     private static Task<ServerProcess> StartGatewayAsync(string name, string roles, Target target, BenchEnvironment environment, string sqlitePath, string directory)
     {
         var port = ServerProcess.FreeLoopbackPort();
@@ -128,8 +151,6 @@ public sealed class CrmDeployment : IAsyncDisposable
                 "--Crm:Mode=Distributed",
                 "--Crm:Roles=" + roles,
                 "--Crm:Store=Sqlite",
-                // A run starts from empty queues, so nothing left by an earlier run is counted.
-                "--Crm:PurgeQueuesOnStart=true",
                 "--ConnectionStrings:RabbitMq=" + environment.RabbitMqUrl,
                 "--ConnectionStrings:Redis=" + environment.Redis,
             ]);

@@ -51,7 +51,7 @@ public static class CrmHosting
 
         services.AddAutomation();
         // The host does not wait for the broker: webhooks are taken into the spool while it is unreachable,
-        // and the spool's forwarder waits for the bus to be healthy (after any purge on start) before it publishes.
+        // and the spool's forwarder waits for the bus to be healthy before it publishes.
         services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = false);
         services.AddMassTransit(bus =>
         {
@@ -64,7 +64,6 @@ public static class CrmHosting
             bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
             {
                 endpoint.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000, 10_000));
-                if (topology.PurgeQueuesOnStart && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) rabbit.PurgeOnStartup = true;
                 // In memory an error queue would only grow; everything that reaches a consumer there is still
                 // kept upstream (the spool, the reply outbox) and handed over again, so a fault is dropped here.
                 if (topology.Transport == BusTransport.InMemory) endpoint.DiscardFaultedMessages();

@@ -20,8 +20,7 @@ public sealed record CrmTopology(
     bool UseRedis,
     bool RunsAgents,
     bool RunsInbox,
-    bool RunsConnectors,
-    bool PurgeQueuesOnStart)
+    bool RunsConnectors)
 {
     public static CrmTopology From(IConfiguration configuration)
     {
@@ -45,7 +44,6 @@ public sealed record CrmTopology(
             section.GetValue("Redis", distributed),
             roles.Contains("all") || roles.Contains("agents"),
             roles.Contains("all") || roles.Contains("inbox"),
-            roles.Contains("all") || roles.Contains("connectors"),
-            section.GetValue("PurgeQueuesOnStart", false));
+            roles.Contains("all") || roles.Contains("connectors"));
     }
 }

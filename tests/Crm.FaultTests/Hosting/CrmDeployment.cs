@@ -51,7 +51,6 @@ public sealed class CrmDeployment : IDisposable
             ["Crm:Roles"] = role.Roles,
             ["Crm:Store"] = "Sqlite",
             // Never true here: it purges on every reconnection, not only on start (see FaultEnvironment.ResetVirtualHostAsync).
-            ["Crm:PurgeQueuesOnStart"] = "false",
             ["ConnectionStrings:Sqlite"] = "Data Source=" + SqlitePath,
             ["ConnectionStrings:RabbitMq"] = FaultEnvironment.RabbitMq,
             ["ConnectionStrings:Redis"] = FaultEnvironment.Redis,

@@ -21,8 +21,8 @@ public static class FaultEnvironment
 
     /// <summary>
     /// Gives a scenario an empty virtual host: no queue, exchange or message left by an earlier one. This is the
-    /// suite's purge: Crm:PurgeQueuesOnStart is not used, because MassTransit purges again on every reconnection
-    /// (seen as "Purged N messages" after a broker restart), which would drop what the queues held.
+    /// suite's purge. (MassTransit's purge-on-start is no use here: it purges again on every reconnection, seen as
+    /// "Purged N messages" after a broker restart, which would drop what the queues held.)
     /// </summary>
     public static async Task ResetVirtualHostAsync()
     {
