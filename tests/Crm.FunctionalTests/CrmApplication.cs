@@ -1,3 +1,4 @@
+using MassTransit;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Crm.Connectors.Twilio;
@@ -30,11 +31,13 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
     public string SpoolFile { get; }
     private readonly string? ownedDirectory;
     private readonly Action<IServiceCollection>? testServices;
+    private readonly bool waitForBus;
 
     public CrmApplication(WireMockServer twilio, IDictionary<string, string?>? overrides = null, string? sqliteFile = null,
-        Action<IServiceCollection>? testServices = null, string? spoolFile = null)
+        Action<IServiceCollection>? testServices = null, string? spoolFile = null, bool waitForBus = true)
     {
         this.testServices = testServices;
+        this.waitForBus = waitForBus;
         if (sqliteFile is null)
         {
             ownedDirectory = Directory.CreateTempSubdirectory("crm-functional-").FullName;
@@ -62,6 +65,10 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        // Crm serves before its bus is up (webhooks go to the spool). A test instance, though, waits for its bus,
+        // so that disposing it stops a started bus: one still starting would live on after the instance, and
+        // its consumers would take later tests' messages from the shared RabbitMQ queues.
+        if (waitForBus) builder.ConfigureTestServices(services => services.Configure<MassTransitHostOptions>(options => options.WaitUntilStarted = true));
         if (testServices is not null) builder.ConfigureTestServices(testServices);
     }
 
