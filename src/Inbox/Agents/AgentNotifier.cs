@@ -13,14 +13,15 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
     }
 
     /// <summary>
-    /// Each stored message once, in order, then each touched conversation once, as it stood after the batch.
+    /// Each stored message once, then each touched conversation once, as it stood after the batch. A batch's
+    /// pushes are started together, in order, and awaited together: through the Redis backplane every push is
+    /// a round trip, and awaiting them one by one held Distributed ingest to about 1k messages a second.
     /// </summary>
     public async Task MessagesAddedAsync(IReadOnlyList<StoredInbound> stored)
     {
         if (stored.Count == 0) return;
-        foreach (var entry in stored) await hub.Clients.All.MessageAdded(entry.Message);
-        foreach (var conversation in stored.Select(s => s.Conversation).DistinctBy(c => c.Id))
-            await hub.Clients.All.ConversationUpdated(conversation);
+        await Task.WhenAll(stored.Select(entry => hub.Clients.All.MessageAdded(entry.Message)));
+        await Task.WhenAll(stored.Select(s => s.Conversation).DistinctBy(c => c.Id).Select(c => hub.Clients.All.ConversationUpdated(c)));
     }
 
     public Task MessageStatusChangedAsync(TimelineMessage message) => hub.Clients.All.MessageStatusChanged(message);
