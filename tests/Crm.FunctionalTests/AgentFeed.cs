@@ -1,3 +1,4 @@
+using Crm.Inbox.Agents;
 using Crm.Inbox.Timelines;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -14,9 +15,13 @@ public sealed class AgentFeed : IAsyncDisposable
     public AgentFeed(HubConnection connection)
     {
         this.connection = connection;
-        connection.On<TimelineMessage>("MessageAdded", m => Record("MessageAdded", m));
+        // A batch arrives as one push; tests wait for its messages and conversations one by one.
+        connection.On<MessagesAddedPush>("MessagesAdded", push =>
+        {
+            foreach (var message in push.Messages) Record("MessageAdded", message);
+            foreach (var conversation in push.Conversations) Record("ConversationUpdated", conversation);
+        });
         connection.On<TimelineMessage>("MessageStatusChanged", m => Record("MessageStatusChanged", m));
-        connection.On<Conversation>("ConversationUpdated", c => Record("ConversationUpdated", c));
     }
 
     public Task<TimelineMessage> MessageAddedAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageAdded", match);

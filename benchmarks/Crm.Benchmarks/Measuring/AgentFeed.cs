@@ -36,8 +36,7 @@ public sealed class AgentFeed : IAsyncDisposable
         var feed = new AgentFeed(connection);
         // A long run under load must not end because a keep-alive was late.
         connection.ServerTimeout = TimeSpan.FromMinutes(5);
-        connection.On<JsonElement>("MessageAdded", feed.Record);
-        connection.On<JsonElement>("ConversationUpdated", _ => { });
+        connection.On<JsonElement>("MessagesAdded", feed.RecordBatch);
         await connection.StartAsync();
         return feed;
     }
@@ -49,6 +48,12 @@ public sealed class AgentFeed : IAsyncDisposable
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return body.GetProperty("token").GetString() ?? throw new InvalidOperationException("The dev sign-in returned no token.");
+    }
+
+    /// <summary>One push per stored batch: <c>{ messages: [...], conversations: [...] }</c>.</summary>
+    private void RecordBatch(JsonElement push)
+    {
+        foreach (var message in push.GetProperty("messages").EnumerateArray()) Record(message);
     }
 
     private void Record(JsonElement message)

@@ -13,7 +13,9 @@ public sealed record SpooledMessage(long Seq, Type Type, object Message);
 /// The connectors' durable spool: a SQLite file on their own disk. A webhook's message is acknowledged only
 /// once its row is committed with <c>synchronous=FULL</c>; concurrent webhooks share one transaction and one
 /// fsync (group commit), so durability costs one disk flush per batch, not per message. The
-/// <see cref="SpoolForwarder"/> hands rows to the bus and forgets them once the bus has them durably.
+/// <see cref="SpoolForwarder"/> hands rows to the bus and forgets them once the bus has them durably. Rows
+/// just committed are handed to it from memory as well, so it reads the disk only after a restart or when it
+/// fell far behind.
 /// </summary>
 public sealed class SqliteInboundSpool : IInboundSpool, IAsyncDisposable
 {
@@ -37,6 +39,9 @@ public sealed class SqliteInboundSpool : IInboundSpool, IAsyncDisposable
     private readonly SemaphoreSlim readLock = new(1, 1);
     private readonly Task writeLoop;
     private long depth;
+
+    /// <summary>Committed rows not yet read by the forwarder, in seq order; dropped whole when it falls behind.</summary>
+    private readonly Queue<SpooledMessage> committed = new();
 
     public SqliteInboundSpool(string path, SpoolOptions options, TimeProvider clock, ILogger<SqliteInboundSpool> logger)
     {
@@ -77,7 +82,7 @@ public sealed class SqliteInboundSpool : IInboundSpool, IAsyncDisposable
     {
         if (!TypeNames.TryGetValue(typeof(T), out var typeName))
             throw new ArgumentException($"{typeof(T).Name} is not a message the spool carries.", nameof(message));
-        var append = new PendingAppend(typeName, JsonSerializer.SerializeToUtf8Bytes(message, Json));
+        var append = new PendingAppend(typeName, typeof(T), message, JsonSerializer.SerializeToUtf8Bytes(message, Json));
         await appends.Writer.WriteAsync(append, ct);
         // Once queued the row may still be written after a cancellation; the inbox drops the provider's retry.
         await append.Committed.Task.WaitAsync(ct);
@@ -86,6 +91,7 @@ public sealed class SqliteInboundSpool : IInboundSpool, IAsyncDisposable
     /// <summary>Up to <paramref name="max"/> rows after <paramref name="afterSeq"/>, oldest first.</summary>
     public async Task<IReadOnlyList<SpooledMessage>> ReadAfterAsync(long afterSeq, int max, CancellationToken ct)
     {
+        if (TakeCommitted(afterSeq, max) is { } fromMemory) return fromMemory;
         await readLock.WaitAsync(ct);
         try
         {
@@ -97,6 +103,22 @@ public sealed class SqliteInboundSpool : IInboundSpool, IAsyncDisposable
         finally
         {
             readLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// The rows right after <paramref name="afterSeq"/> from memory, when memory holds the very next one:
+    /// seqs are consecutive within and across commits, so no kept row can lie in between.
+    /// </summary>
+    private List<SpooledMessage>? TakeCommitted(long afterSeq, int max)
+    {
+        lock (committed)
+        {
+            while (committed.Count > 0 && committed.Peek().Seq <= afterSeq) committed.Dequeue();
+            if (committed.Count == 0 || committed.Peek().Seq != afterSeq + 1) return null;
+            var rows = new List<SpooledMessage>(Math.Min(max, committed.Count));
+            while (rows.Count < max && committed.Count > 0 && committed.Peek().Seq == afterSeq + 1 + rows.Count) rows.Add(committed.Dequeue());
+            return rows;
         }
     }
 
@@ -165,7 +187,8 @@ public sealed class SqliteInboundSpool : IInboundSpool, IAsyncDisposable
     private async Task WriteLoopAsync()
     {
         var batch = new List<PendingAppend>(options.MaxCommitBatch);
-        using var insert = Command(writer, "INSERT INTO spool (type, body, accepted_at) VALUES ($type, $body, $at)",
+        var seqs = new long[options.MaxCommitBatch];
+        using var insert = Command(writer, "INSERT INTO spool (type, body, accepted_at) VALUES ($type, $body, $at) RETURNING seq",
             ("$type", ""), ("$body", Array.Empty<byte>()), ("$at", 0L));
         while (await appends.Reader.WaitToReadAsync())
         {
@@ -176,15 +199,16 @@ public sealed class SqliteInboundSpool : IInboundSpool, IAsyncDisposable
                 using var transaction = writer.BeginTransaction();
                 insert.Transaction = transaction;
                 var now = clock.GetUtcNow().UtcTicks;
-                foreach (var append in batch)
+                for (var i = 0; i < batch.Count; i++)
                 {
-                    insert.Parameters["$type"].Value = append.TypeName;
-                    insert.Parameters["$body"].Value = append.Body;
+                    insert.Parameters["$type"].Value = batch[i].TypeName;
+                    insert.Parameters["$body"].Value = batch[i].Body;
                     insert.Parameters["$at"].Value = now;
-                    insert.ExecuteNonQuery();
+                    seqs[i] = (long)insert.ExecuteScalar()!;
                 }
                 transaction.Commit();
                 Interlocked.Add(ref depth, batch.Count);
+                KeepCommitted(batch, seqs);
                 foreach (var append in batch) append.Committed.TrySetResult();
                 RowsCommitted?.Invoke();
             }
@@ -200,6 +224,16 @@ public sealed class SqliteInboundSpool : IInboundSpool, IAsyncDisposable
                 writeLock.Release();
                 batch.Clear();
             }
+        }
+    }
+
+    private void KeepCommitted(List<PendingAppend> batch, long[] seqs)
+    {
+        lock (committed)
+        {
+            // A forwarder this far behind reads from the disk anyway; memory stays bounded.
+            if (committed.Count + batch.Count > options.MaxCommitBatch * 8) committed.Clear();
+            for (var i = 0; i < batch.Count; i++) committed.Enqueue(new SpooledMessage(seqs[i], batch[i].Type, batch[i].Message));
         }
     }
 
@@ -244,9 +278,11 @@ public sealed class SqliteInboundSpool : IInboundSpool, IAsyncDisposable
         reader.Dispose();
     }
 
-    private sealed class PendingAppend(string typeName, byte[] body)
+    private sealed class PendingAppend(string typeName, Type type, object message, byte[] body)
     {
         public string TypeName => typeName;
+        public Type Type => type;
+        public object Message => message;
         public byte[] Body => body;
         public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -205,12 +205,13 @@ function upsertMessage(message) {
 }
 
 const pushes = {
-  MessageAdded: upsertMessage,
-  MessageStatusChanged: upsertMessage,
-  ConversationUpdated: conversation => {
-    state.conversations.set(conversation.id, conversation);
-    renderConversations();
+  // A stored batch in one push: its messages, and each conversation they moved.
+  MessagesAdded: ({ messages, conversations }) => {
+    messages.forEach(upsertMessage);
+    conversations.forEach(conversation => state.conversations.set(conversation.id, conversation));
+    if (conversations.length > 0) renderConversations();
   },
+  MessageStatusChanged: upsertMessage,
 };
 
 // SignalR's JSON hub protocol straight over a WebSocket: a handshake, then one JSON record per message.

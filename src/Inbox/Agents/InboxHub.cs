@@ -7,10 +7,18 @@ namespace Crm.Inbox.Agents;
 /// <summary>What the server pushes to every connected agent.</summary>
 public interface IInboxClient
 {
-    Task MessageAdded(TimelineMessage message);
+    /// <summary>
+    /// New timeline messages and the conversations they moved, as each stood afterwards. One push carries a
+    /// whole stored batch: one frame per batch instead of two per message is what lets a burst reach agents
+    /// as fast as it is stored.
+    /// </summary>
+    Task MessagesAdded(MessagesAddedPush push);
+
     Task MessageStatusChanged(TimelineMessage message);
-    Task ConversationUpdated(Conversation conversation);
 }
+
+/// <summary>Messages in the order they were stored; each conversation once.</summary>
+public sealed record MessagesAddedPush(IReadOnlyList<TimelineMessage> Messages, IReadOnlyList<Conversation> Conversations);
 
 /// <summary>
 /// Live updates for agents. The whole team shares one inbox, so every change goes to every agent;

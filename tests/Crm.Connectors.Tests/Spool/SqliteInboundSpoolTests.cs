@@ -49,6 +49,33 @@ public sealed class SqliteInboundSpoolTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reader_that_fell_far_behind_still_gets_every_row_once_in_order()
+    {
+        // Small commits, so far more rows are committed than the spool keeps in memory for its reader.
+        var options = new SpoolOptions { MaxCommitBatch = 4 };
+        await using var spool = new SqliteInboundSpool(SpoolFile, options, TimeProvider.System, NullLogger<SqliteInboundSpool>.Instance);
+        for (var i = 0; i < 100; i++) await spool.AcceptAsync(Inbound($"SM{i}"), CancellationToken.None);
+
+        var read = new List<SpooledMessage>();
+        var late = false;
+        for (long cursor = 0; ;)
+        {
+            var page = await spool.ReadAfterAsync(cursor, 7, CancellationToken.None);
+            if (page.Count == 0) break;
+            read.AddRange(page);
+            cursor = page[^1].Seq;
+            if (read.Count >= 50 && !late)
+            {
+                // Committed while the reader is still behind: it comes after the older rows, not before.
+                await spool.AcceptAsync(Inbound("SMlate"), CancellationToken.None);
+                late = true;
+            }
+        }
+
+        Assert.Equal([.. Enumerable.Range(0, 100).Select(i => $"SM{i}"), "SMlate"], read.Select(m => ((InboundMessageReceived)m.Message).ChannelMessageId));
+    }
+
+    [Fact]
     public async Task Removing_forgets_only_the_named_messages()
     {
         await using var spool = Open();

@@ -375,6 +375,9 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             return changed == 0 ? null : await GetMessageAsync(connection, transaction, messageId, ct);
         }, ct);
 
+    /// <summary>The writer's page cache: the hot index pages stay in memory, and memory stays far from the 400 MB budget.</summary>
+    private const int WriterCacheKilobytes = 32 * 1024;
+
     /// <summary>
     /// Runs <paramref name="write"/> in one transaction on the writer connection, committing when it returns.
     /// The only way this store writes: one writer per process, so writes queue here instead of on SQLite's lock.
@@ -425,6 +428,9 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 writer = await OpenAsync(ct);
                 // FULL: a committed batch survives a power cut; with batches that is one fsync per batch.
                 await ExecuteAsync(writer, null, "PRAGMA synchronous = FULL", ct);
+                // Every inbound message looks up indexes (duplicate check, identity, open conversation): with
+                // SQLite's default 2 MB page cache those lookups went to the OS (pread) once the file outgrew it.
+                await ExecuteAsync(writer, null, $"PRAGMA cache_size = -{WriterCacheKilobytes}", ct);
             }
             return await work(writer);
         }
