@@ -120,7 +120,7 @@ public static class ConversationsApi
     private static TimelineMessage NewReply(Conversation conversation, string text, HttpContext http, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
-        return new TimelineMessage(NewId.NextGuid(), conversation.Id, conversation.CustomerId, conversation.Channel,
+        return new TimelineMessage(TimelineIds.NewMessageId(), conversation.Id, conversation.CustomerId, conversation.Channel,
             Directions.Outbound, null, text, [], null, null, new Dictionary<string, string>(), MessageStatuses.Pending, null,
             http.User.Identity?.Name, now, now)
         {

@@ -106,3 +106,12 @@ public static class InboundTimeline
         BusinessIdentity = inbound.BusinessIdentity,
     };
 }
+
+public static class TimelineIds
+{
+    /// <summary>
+    /// A message id that sorts by creation time as text and as bytes (UUID version 7), so each new message lands at
+    /// the end of the id index instead of on a random page: one index page written per batch, not one per message.
+    /// </summary>
+    public static Guid NewMessageId() => Guid.CreateVersion7();
+}

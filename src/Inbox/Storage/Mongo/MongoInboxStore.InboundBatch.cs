@@ -45,7 +45,7 @@ public sealed partial class MongoInboxStore
         {
             var customer = customersByIdentity[new ChannelIdentity(inbound.Channel, inbound.CustomerIdentity)];
             var conversation = conversationsByKey[(customer.Id, inbound.Channel, inbound.BusinessIdentity ?? "")];
-            return InboundTimeline.ToTimelineMessage(inbound, NewId.NextGuid(), conversation.Id, customer.Id);
+            return InboundTimeline.ToTimelineMessage(inbound, TimelineIds.NewMessageId(), conversation.Id, customer.Id);
         }).ToList();
         var stored = await InsertNewAsync(drafts, ct);
 

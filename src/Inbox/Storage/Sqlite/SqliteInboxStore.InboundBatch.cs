@@ -60,7 +60,7 @@ public sealed partial class SqliteInboxStore
                 conversations[(customer.Id, inbound.Channel, business)] = conversation;
             }
 
-            var message = InboundTimeline.ToTimelineMessage(inbound, NewId.NextGuid(), conversation.Current.Id, customer.Id);
+            var message = InboundTimeline.ToTimelineMessage(inbound, TimelineIds.NewMessageId(), conversation.Current.Id, customer.Id);
             if (await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), message, ct) == 0) continue;
             conversation.MoveActivity(message);
             stored.Add((message, conversation));
