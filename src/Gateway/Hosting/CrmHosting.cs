@@ -67,6 +67,8 @@ public static class CrmHosting
                 // Outside the retry: a message failing because the process stops is not retried here but handed back.
                 endpoint.UseFilter(new HandBackWhenStoppingFilter(context.GetRequiredService<IHostApplicationLifetime>(),
                     context.GetRequiredService<ILoggerFactory>().CreateLogger<HandBackWhenStoppingFilter>()));
+                if (context.GetService<StoreInitialization>() is { } storeInitialization)
+                    endpoint.UseFilter(new WaitForStoreFilter(storeInitialization));
                 endpoint.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000, 10_000));
                 // In memory an error queue would only grow; everything that reaches a consumer there is still
                 // kept upstream (the spool, the reply outbox) and handed over again, so a fault is dropped here.
