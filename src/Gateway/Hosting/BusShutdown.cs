@@ -3,11 +3,13 @@ using MassTransit;
 namespace Crm.Gateway.Hosting;
 
 /// <summary>
-/// Stops the bus before anything its consumers use is stopped or disposed. Hosted services stop in reverse
-/// registration order and the container is disposed right after; MassTransit's own hosted service gives up
-/// waiting when the host's stop token fires and lets the container be disposed under consumers still running
-/// (their retries then fault with ObjectDisposedException into the error queue). Here the bus stops first,
-/// in <see cref="IHostedLifecycleService.StoppingAsync"/>, which runs before every hosted service's StopAsync.
+/// Stops the bus before anything its consumers use is stopped or disposed. Left to MassTransit's own hosted
+/// service, the host went on to dispose the container (the store, its writer, the scope factory) while a batch
+/// was still being consumed; the batch's retries then faulted with ObjectDisposedException into the error
+/// queue, which nothing drains (GracefulShutdownTests). Here the bus stops in
+/// <see cref="IHostedLifecycleService.StoppingAsync"/>, which the host awaits before any hosted service's
+/// StopAsync: consumes in flight finish, or are canceled when the grace period ends and stay un-acked for the
+/// broker to redeliver to a live process.
 /// </summary>
 internal sealed class BusShutdown(IBusControl bus, ILogger<BusShutdown> logger) : IHostedLifecycleService
 {
@@ -19,7 +21,7 @@ internal sealed class BusShutdown(IBusControl bus, ILogger<BusShutdown> logger) 
     {
         logger.LogInformation("Stopping the bus before the services its consumers use.");
         await bus.StopAsync(cancellationToken);
-        logger.LogInformation("Bus stopped; in-flight messages finished or were handed back to the broker.");
+        logger.LogInformation("Bus stopped.");
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -64,9 +64,6 @@ public static class CrmHosting
 
             bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
-                // Outside the retry: a message failing because the process stops is not retried here but handed back.
-                endpoint.UseFilter(new HandBackWhenStoppingFilter(context.GetRequiredService<IHostApplicationLifetime>(),
-                    context.GetRequiredService<ILoggerFactory>().CreateLogger<HandBackWhenStoppingFilter>()));
                 if (context.GetService<StoreInitialization>() is { } storeInitialization)
                     endpoint.UseFilter(new WaitForStoreFilter(storeInitialization));
                 endpoint.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000, 10_000));
