@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MongoDB.Driver;
 
 namespace Crm.Inbox;
@@ -19,14 +20,17 @@ public static class InboxRegistration
 {
     public static IServiceCollection AddSqliteInboxStore(this IServiceCollection services, string connectionString)
         // A factory, so the container disposes the store (and its writer connection) at shutdown.
-        => services.AddSingleton<IInboxStore>(_ => new SqliteInboxStore(connectionString)).AddHostedService<InboxStoreInitializer>();
+        => services.AddSingleton<IInboxStore>(_ => new SqliteInboxStore(connectionString)).AddStoreInitializer();
 
     public static IServiceCollection AddMongoInboxStore(this IServiceCollection services, string connectionString)
     {
         var url = MongoUrl.Create(connectionString);
         var database = new MongoClient(url).GetDatabase(url.DatabaseName ?? "crm");
-        return services.AddSingleton<IInboxStore>(new MongoInboxStore(database)).AddHostedService<InboxStoreInitializer>();
+        return services.AddSingleton<IInboxStore>(new MongoInboxStore(database)).AddStoreInitializer();
     }
+
+    private static IServiceCollection AddStoreInitializer(this IServiceCollection services)
+        => services.AddSingleton<StoreInitialization>().AddHostedService<InboxStoreInitializer>();
 
     /// <summary>Services the inbox's consumers and agent API need, in whichever process hosts them.</summary>
     public static IServiceCollection AddInbox(this IServiceCollection services)
@@ -60,10 +64,71 @@ public static class InboxRegistration
         return app;
     }
 
-    /// <summary>Creates tables and indexes before the bus starts consuming.</summary>
-    private sealed class InboxStoreInitializer(IInboxStore store) : IHostedService
+    /// <summary>
+    /// Creates tables and indexes. A store that cannot be reached at start does not stop the process from
+    /// starting (it reports not ready, <see cref="StoreInitialization"/>): the initializer keeps trying in the
+    /// background, and consumers wait for it, so nothing is written before the unique indexes exist.
+    /// </summary>
+    private sealed class InboxStoreInitializer(IInboxStore store, StoreInitialization initialization, ILogger<InboxStoreInitializer> logger)
+        : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) => store.InitializeAsync(cancellationToken);
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
+        private readonly CancellationTokenSource stopping = new();
+        private Task retrying = Task.CompletedTask;
+
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            // Usually the store answers at once, and the bus then starts with its tables in place.
+            if (await TryInitializeAsync(cancellationToken, logFailure: true)) return;
+            retrying = RetryUntilInitializedAsync(stopping.Token);
+        }
+
+        private async Task RetryUntilInitializedAsync(CancellationToken ct)
+        {
+            try
+            {
+                do await Task.Delay(RetryInterval, ct);
+                while (!await TryInitializeAsync(ct, logFailure: false));
+                logger.LogInformation("The store is reachable again and initialized.");
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Stopping before the store ever answered.
+            }
+        }
+
+        private async Task<bool> TryInitializeAsync(CancellationToken ct, bool logFailure)
+        {
+            try
+            {
+                await store.InitializeAsync(ct);
+                initialization.Completed();
+                return true;
+            }
+            catch (Exception error) when (!ct.IsCancellationRequested)
+            {
+                // One line when it starts failing; readiness reports it for as long as it lasts.
+                if (logFailure) logger.LogWarning(error, "The store cannot be initialized yet; retrying every {Interval}.", RetryInterval);
+                return false;
+            }
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await stopping.CancelAsync();
+            await retrying;
+        }
     }
+}
+
+/// <summary>Whether the store's tables and indexes exist yet: readiness reports it and consumers wait for it.</summary>
+public sealed class StoreInitialization
+{
+    private readonly TaskCompletionSource completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool IsCompleted => completed.Task.IsCompleted;
+
+    public Task WaitAsync(CancellationToken ct) => completed.Task.WaitAsync(ct);
+
+    internal void Completed() => completed.TrySetResult();
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Crm.Inbox;
 using Crm.Inbox.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -45,6 +46,8 @@ public sealed class StoreHealthCheck(IServiceProvider services) : IHealthCheck
     {
         // Roles without the inbox (connectors only) have no store to check.
         if (services.GetService<IInboxStore>() is not { } store) return HealthCheckResult.Healthy("No store in this process.");
+        if (services.GetService<StoreInitialization>() is { IsCompleted: false })
+            return HealthCheckResult.Unhealthy("The store's tables and indexes are not created yet (the store was unreachable at start).");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(5));
         try

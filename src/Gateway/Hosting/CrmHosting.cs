@@ -22,6 +22,7 @@ public static class CrmHosting
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [CrmHealth.Ready]);
         builder.AddAgentAuthentication(topology);
+        services.AddHostedService<BusShutdown>();
 
         // The store is registered before the bus so its tables exist before the first message is consumed.
         if (topology.RunsAgents || topology.RunsInbox)
@@ -61,8 +62,10 @@ public static class CrmHosting
             if (topology.RunsInbox) bus.AddInboxConsumers();
             if (topology.RunsConnectors) bus.AddConnectorConsumers();
 
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
             {
+                if (context.GetService<StoreInitialization>() is { } storeInitialization)
+                    endpoint.UseFilter(new WaitForStoreFilter(storeInitialization));
                 endpoint.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000, 10_000));
                 // In memory an error queue would only grow; everything that reaches a consumer there is still
                 // kept upstream (the spool, the reply outbox) and handed over again, so a fault is dropped here.
