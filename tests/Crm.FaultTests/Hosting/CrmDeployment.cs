@@ -108,6 +108,9 @@ public sealed class CrmRole(CrmDeployment deployment, string name, string roles)
     /// <summary>kill -9, then the same process again on the same port with the same files.</summary>
     public void KillHard() => Process.KillHard();
 
+    /// <summary>SIGTERM, waiting until the process has exited.</summary>
+    public void StopGracefully() => Process.StopGracefully();
+
     public string LogTail() => current?.LogTail() ?? $"({Name} never started)";
 
     public void Dispose() => current?.Dispose();

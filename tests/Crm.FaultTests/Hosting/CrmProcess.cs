@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -91,6 +92,21 @@ public sealed class CrmProcess : IDisposable
         if (!process.HasExited) process.Kill(); // Process.Kill sends SIGKILL on Unix.
         process.WaitForExit(15_000);
     }
+
+    /// <summary>SIGTERM, as a deploy or `systemctl stop` sends: the host stops gracefully, then the process exits.</summary>
+    public void StopGracefully()
+    {
+        lock (log) log.WriteLine($"--- {Name} sent SIGTERM at {DateTime.UtcNow:HH:mm:ss.fff}");
+        if (!process.HasExited && SendSignal(process.Id, SigTerm) != 0)
+            throw new InvalidOperationException($"Could not send SIGTERM to {Name} (errno {Marshal.GetLastPInvokeError()}).");
+        // ASP.NET Core's default shutdown grace period is 30 s; beyond that something hangs.
+        if (!process.WaitForExit(60_000)) throw new TimeoutException($"{Name} did not exit within 60 s of SIGTERM.\n{LogTail()}");
+    }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     /// <summary>The end of the log, for failure messages.</summary>
     public string LogTail(int lines = 40)

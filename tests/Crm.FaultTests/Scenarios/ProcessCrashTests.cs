@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace Crm.FaultTests.Scenarios;
 
-/// <summary>kill -9 of either process while webhooks stream in: nothing acknowledged is lost or stored twice.</summary>
+/// <summary>kill -9 of either process, or a graceful stop, while webhooks stream in: nothing acknowledged is lost or stored twice.</summary>
 [Collection(FaultSuite.Name)]
 public sealed class ProcessCrashTests : IDisposable
 {
@@ -36,6 +36,29 @@ public sealed class ProcessCrashTests : IDisposable
 
         Assert.All(stream.AnswersFor(0, 400), answer => Assert.Equal("2xx", answer));
         await Outcomes.AssertEveryAcknowledgedWebhookStoredExactlyOnceAsync(crm, stream, TimeSpan.FromSeconds(120));
+        output.WriteLine($"Answers: {stream.Summary()}; all acknowledged ones stored once");
+    }
+
+    [Fact]
+    public async Task An_inbox_stopped_gracefully_mid_stream_loses_nothing_and_leaves_nothing_in_an_error_queue()
+    {
+        await crm.StartAsync();
+        using var stream = new WebhookStream(new SignedWebhooks(crm.PublicBaseUrl, senders: 60), crm.Connectors.BaseUrl, clients: 16);
+
+        // As fast as the connectors take them, and the stop only once the inbox is storing them: it is mid-batch.
+        var firstPart = stream.SendAsync(0, 400, TimeSpan.Zero);
+        var database = new CrmDatabase(crm.SqlitePath);
+        var guard = DateTime.UtcNow.AddSeconds(60);
+        while (database.StoredInbound("SM" + stream.Webhooks.RunTag).Count < 50 && DateTime.UtcNow < guard) await Task.Delay(20);
+        crm.Inbox.StopGracefully();
+        output.WriteLine($"Inbox stopped after {stream.Answered} answers; queues then: {await FaultEnvironment.QueueDepthsAsync()}");
+        await firstPart;
+        await crm.Inbox.StartAsync();
+
+        Assert.All(stream.AnswersFor(0, 400), answer => Assert.Equal("2xx", answer));
+        await Outcomes.AssertEveryAcknowledgedWebhookStoredExactlyOnceAsync(crm, stream, TimeSpan.FromSeconds(120));
+        // A stop is not a fault: nothing the stopping inbox had in hand may end where nothing reads it.
+        Assert.DoesNotMatch(@"_error\s+[1-9]", await FaultEnvironment.QueueDepthsAsync());
         output.WriteLine($"Answers: {stream.Summary()}; all acknowledged ones stored once");
     }
 
