@@ -15,7 +15,14 @@ public record InboundMessageReceived(
     SharedLocation? Location,
     ButtonReply? Button,
     IReadOnlyDictionary<string, string> RawFields,
-    DateTimeOffset ReceivedAt);
+    DateTimeOffset ReceivedAt)
+{
+    /// <summary>The workspace whose channel connection received it. Empty on messages from before workspaces.</summary>
+    public Guid WorkspaceId { get; init; }
+
+    /// <summary>The channel connection (provider account) it came in on; replies go out through the same one.</summary>
+    public Guid? ConnectionId { get; init; }
+}
 
 public record MediaAttachment(string Url, string? ContentType);
 

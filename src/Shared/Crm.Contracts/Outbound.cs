@@ -15,7 +15,14 @@ public record SendOutboundMessage(
     string Text,
     string? From,
     int Attempt,
-    DateTimeOffset NotAfter);
+    DateTimeOffset NotAfter)
+{
+    /// <summary>The workspace the conversation belongs to.</summary>
+    public Guid WorkspaceId { get; init; }
+
+    /// <summary>The channel connection the conversation came in on: the reply goes out through it. Null before connections were data.</summary>
+    public Guid? ConnectionId { get; init; }
+}
 
 /// <summary>The provider accepted an outbound message and gave it <see cref="ChannelMessageId"/>.</summary>
 public record OutboundMessageAccepted(
@@ -69,4 +76,10 @@ public record MessageStatusReported(
     string ChannelMessageId,
     string Status,
     string? ErrorCode,
-    DateTimeOffset ReportedAt);
+    DateTimeOffset ReportedAt)
+{
+    /// <summary>The workspace of the connection the callback came in on; a status never changes another workspace's message.</summary>
+    public Guid WorkspaceId { get; init; }
+
+    public Guid? ConnectionId { get; init; }
+}
