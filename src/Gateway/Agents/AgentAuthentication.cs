@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using Crm.Gateway.Hosting;
 using Crm.Inbox.Agents;
+using Crm.Inbox.Workspaces;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -28,7 +29,7 @@ public sealed class AgentTokens(AgentAuthOptions options, SymmetricSecurityKey k
 {
     public AgentAuthOptions Options => options;
 
-    public (string Token, DateTimeOffset ExpiresAt) Issue(string agent)
+    public (string Token, DateTimeOffset ExpiresAt) Issue(AgentIdentity agent)
     {
         var now = clock.GetUtcNow();
         var expiresAt = now + options.TokenLifetime;
@@ -36,7 +37,14 @@ public sealed class AgentTokens(AgentAuthOptions options, SymmetricSecurityKey k
         {
             Issuer = options.Issuer,
             Audience = options.Audience,
-            Subject = new ClaimsIdentity([new Claim("sub", agent), new Claim("name", agent)]),
+            Subject = new ClaimsIdentity([
+                new Claim(AgentClaims.AgentId, agent.AgentId.ToString()),
+                new Claim(AgentClaims.Name, agent.Name),
+                new Claim(AgentClaims.Email, agent.Email),
+                new Claim(AgentClaims.Workspace, agent.WorkspaceId.ToString()),
+                new Claim(AgentClaims.Role, agent.Role),
+                new Claim(AgentClaims.SessionStamp, agent.SessionStamp),
+            ]),
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expiresAt.UtcDateTime,
@@ -45,6 +53,9 @@ public sealed class AgentTokens(AgentAuthOptions options, SymmetricSecurityKey k
         return (token, expiresAt);
     }
 }
+
+/// <summary>Who a token is issued to.</summary>
+public sealed record AgentIdentity(Guid AgentId, string Name, string Email, Guid WorkspaceId, string Role, string SessionStamp);
 
 public static class AgentAuthentication
 {

@@ -1,4 +1,5 @@
 using Crm.Gateway.Agents;
+using Crm.Inbox.Workspaces;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Crm.Gateway.Apis;
@@ -22,7 +23,9 @@ public static class AuthApi
         var agent = request.Agent?.Trim();
         if (string.IsNullOrEmpty(agent) || agent.Length > 100)
             return TypedResults.Problem("agent must be a name of 1 to 100 characters.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");
-        var (token, expiresAt) = tokens.Issue(agent);
+        // Until agents sign in with a password (issue 6): any name is an agent of the demo workspace, its id derived from the name.
+        var id = new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(agent)));
+        var (token, expiresAt) = tokens.Issue(new AgentIdentity(id, agent, "", DemoWorkspace.Id, AgentRoles.Admin, ""));
         return TypedResults.Ok(new AgentToken(token, expiresAt));
     }
 }
