@@ -20,6 +20,9 @@ public sealed class ReadsSeed(string sqlitePath)
     private long messages;
     private long deepMessages;
 
+    /// <summary>The workspace the rows go to: the one the benchmark's agent signs in to.</summary>
+    public static Guid Workspace { get; } = Guid.Parse("5eed0000-0000-4000-8000-000000000001");
+
     public static Guid DeepConversationId { get; } = Guid.Parse("00000000-0000-0000-0000-00000000dee9");
 
     public long Messages => messages;
@@ -40,9 +43,12 @@ public sealed class ReadsSeed(string sqlitePath)
         insert.Transaction = transaction;
         insert.CommandText = """
             INSERT INTO messages (id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json,
-                                  location_json, button_json, raw_json, status, status_rank, error_code, agent, created_at, status_updated_at)
-            VALUES ($id, $conversation, $customer, 'whatsapp', 'inbound', $sid, $text, '[]', NULL, NULL, '{}', 'received', 0, NULL, NULL, $at, $at)
+                                  location_json, button_json, raw_json, status, status_rank, error_code, agent, created_at, status_updated_at,
+                                  workspace_id)
+            VALUES ($id, $conversation, $customer, 'whatsapp', 'inbound', $sid, $text, '[]', NULL, NULL, '{}', 'received', 0, NULL, NULL, $at, $at,
+                    $workspace)
             """;
+        insert.Parameters.AddWithValue("$workspace", Workspace.ToString());
         var id = insert.Parameters.Add("$id", SqliteType.Text);
         var conversation = insert.Parameters.Add("$conversation", SqliteType.Text);
         var customer = insert.Parameters.Add("$customer", SqliteType.Text);
@@ -82,14 +88,17 @@ public sealed class ReadsSeed(string sqlitePath)
         {
             // One customer per conversation, with the conversation's id, so a message knows both.
             var phone = "+1415" + (5_560_000 + number).ToString(CultureInfo.InvariantCulture);
-            Execute(connection, "INSERT INTO customers (id, display_name, created_at) VALUES ($id, $name, $at)", transaction,
-                ("$id", conversationId.ToString()), ("$name", "Seeded " + phone), ("$at", FirstTicks));
-            Execute(connection, "INSERT INTO customer_identities (channel, value, customer_id) VALUES ('whatsapp', $phone, $id)", transaction,
-                ("$phone", phone), ("$id", conversationId.ToString()));
+            var workspace = Workspace.ToString();
+            Execute(connection, "INSERT INTO customers (id, display_name, created_at, workspace_id) VALUES ($id, $name, $at, $workspace)", transaction,
+                ("$id", conversationId.ToString()), ("$name", "Seeded " + phone), ("$at", FirstTicks), ("$workspace", workspace));
+            Execute(connection, "INSERT INTO customer_identities (workspace_id, channel, value, customer_id) VALUES ($workspace, 'whatsapp', $phone, $id)", transaction,
+                ("$phone", phone), ("$id", conversationId.ToString()), ("$workspace", workspace));
             Execute(connection, """
-                INSERT INTO conversations (id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview)
-                VALUES ($id, $id, 'whatsapp', $phone, $name, 'open', NULL, $at, $at, NULL)
-                """, transaction, ("$id", conversationId.ToString()), ("$phone", phone), ("$name", "Seeded " + phone), ("$at", FirstTicks));
+                INSERT INTO conversations (id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at,
+                                           last_message_preview, workspace_id)
+                VALUES ($id, $id, 'whatsapp', $phone, $name, 'open', NULL, $at, $at, NULL, $workspace)
+                """, transaction, ("$id", conversationId.ToString()), ("$phone", phone), ("$name", "Seeded " + phone), ("$at", FirstTicks),
+                ("$workspace", workspace));
         }
     }
 

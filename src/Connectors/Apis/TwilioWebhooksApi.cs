@@ -33,7 +33,7 @@ public static class TwilioWebhooksApi
         InboundMessageReceived message;
         try
         {
-            message = TwilioWhatsAppWebhook.Normalize(SignedForm(context), clock.GetUtcNow());
+            message = TwilioWhatsAppWebhook.Normalize(SignedForm(context), clock.GetUtcNow()) with { WorkspaceId = options.Value.WorkspaceId };
         }
         catch (FormatException error)
         {

@@ -75,4 +75,10 @@ public sealed class TwilioOptions
     /// Webhooks to any other number are refused: they were meant for someone else's deployment.
     /// </summary>
     public List<string> WhatsAppNumbers { get; set; } = [];
+
+    /// <summary>
+    /// The workspace this deployment's one Twilio account serves, until channel connections are data. Default:
+    /// the Development demo workspace.
+    /// </summary>
+    public Guid WorkspaceId { get; set; } = Guid.Parse("5eed0000-0000-4000-8000-000000000001");
 }

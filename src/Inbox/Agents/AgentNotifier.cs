@@ -7,15 +7,19 @@ namespace Crm.Inbox.Agents;
 public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
 {
     public Task MessageAddedAsync(TimelineMessage message, Conversation? conversation)
-        => hub.Clients.All.MessagesAdded(new MessagesAddedPush([message], conversation is null ? [] : [conversation]));
+        => Workspace(message.WorkspaceId).MessagesAdded(new MessagesAddedPush([message], conversation is null ? [] : [conversation]));
 
-    /// <summary>A stored batch in one push: each message once, each touched conversation once, as it stood after the batch.</summary>
+    /// <summary>
+    /// A stored batch in one push per workspace it touched: each message once, each touched conversation once,
+    /// as it stood after the batch.
+    /// </summary>
     public Task MessagesAddedAsync(IReadOnlyList<StoredInbound> stored)
-        => stored.Count == 0
-            ? Task.CompletedTask
-            : hub.Clients.All.MessagesAdded(new MessagesAddedPush(
-                stored.Select(entry => entry.Message).ToList(),
-                stored.Select(entry => entry.Conversation).DistinctBy(c => c.Id).ToList()));
+        => Task.WhenAll(stored.GroupBy(entry => entry.Conversation.WorkspaceId).Select(workspace =>
+            Workspace(workspace.Key).MessagesAdded(new MessagesAddedPush(
+                workspace.Select(entry => entry.Message).ToList(),
+                workspace.Select(entry => entry.Conversation).DistinctBy(c => c.Id).ToList()))));
 
-    public Task MessageStatusChangedAsync(TimelineMessage message) => hub.Clients.All.MessageStatusChanged(message);
+    public Task MessageStatusChangedAsync(TimelineMessage message) => Workspace(message.WorkspaceId).MessageStatusChanged(message);
+
+    private IInboxClient Workspace(Guid workspaceId) => hub.Clients.Group(InboxHub.WorkspaceGroup(workspaceId));
 }

@@ -1,4 +1,5 @@
 using Crm.Inbox.Timelines;
+using Crm.Inbox.Workspaces;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 
@@ -21,11 +22,20 @@ public interface IInboxClient
 public sealed record MessagesAddedPush(IReadOnlyList<TimelineMessage> Messages, IReadOnlyList<Conversation> Conversations);
 
 /// <summary>
-/// Live updates for agents. The whole team shares one inbox, so every change goes to every agent;
-/// with the Redis backplane a change made in any process reaches agents connected to any other.
+/// Live updates for agents. Each connection joins its workspace's group, and every change is pushed to the
+/// group of the workspace it belongs to, never to all; with the Redis backplane a change made in any process
+/// reaches that workspace's agents connected to any other.
 /// </summary>
 [Authorize]
 public sealed class InboxHub : Hub<IInboxClient>
 {
     public const string Path = "/hubs/inbox";
+
+    public static string WorkspaceGroup(Guid workspaceId) => $"workspace:{workspaceId:N}";
+
+    public override async Task OnConnectedAsync()
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, WorkspaceGroup(Context.User!.WorkspaceId()));
+        await base.OnConnectedAsync();
+    }
 }

@@ -1,8 +1,10 @@
+using System.Security.Claims;
 using Crm.Contracts;
 using Crm.Inbox.Agents;
 using Crm.Inbox.Replies;
 using Crm.Inbox.Storage;
 using Crm.Inbox.Timelines;
+using Crm.Inbox.Workspaces;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -35,32 +37,36 @@ public static class ConversationsApi
     public sealed record ConversationPage(IReadOnlyList<Conversation> Items, string? NextCursor);
 
     public static async Task<Results<Ok<ConversationPage>, ProblemHttpResult>> ListConversations(
-        IInboxStore store, string? cursor, int? limit, ILoggerFactory loggers, CancellationToken ct)
+        IInboxStore store, ClaimsPrincipal user, string? cursor, int? limit, ILoggerFactory loggers, CancellationToken ct)
     {
         if (PageSizeProblem(limit) is { } problem) return problem;
         PageCursor? after = null;
         if (cursor is not null && !PageCursor.TryParse(cursor, out after)) return MalformedCursor(loggers, "cursor");
         var take = limit ?? 50;
         // One more than asked tells whether a next page exists, so the last page says so instead of leading to an empty one.
-        var items = await store.ListConversationsAsync(after, take + 1, ct);
+        var items = await store.ListConversationsAsync(user.WorkspaceId(), after, take + 1, ct);
         if (items.Count <= take) return TypedResults.Ok(new ConversationPage(items, null));
         var page = items.Take(take).ToList();
         return TypedResults.Ok(new ConversationPage(page, new PageCursor(page[^1].LastMessageAt, page[^1].Id).Encode()));
     }
 
-    public static async Task<Results<Ok<Conversation>, NotFound>> GetConversation(IInboxStore store, Guid conversationId, CancellationToken ct)
-        => await store.GetConversationAsync(conversationId, ct) is { } conversation ? TypedResults.Ok(conversation) : TypedResults.NotFound();
+    public static async Task<Results<Ok<Conversation>, NotFound>> GetConversation(IInboxStore store, ClaimsPrincipal user, Guid conversationId, CancellationToken ct)
+        => await FindAsync(store, user, conversationId, ct) is { } conversation ? TypedResults.Ok(conversation) : TypedResults.NotFound();
+
+    /// <summary>The conversation if it is the caller's workspace's: another workspace's id is as unknown as a made-up one.</summary>
+    private static async Task<Conversation?> FindAsync(IInboxStore store, ClaimsPrincipal user, Guid conversationId, CancellationToken ct)
+        => await store.GetConversationAsync(conversationId, ct) is { } conversation && conversation.WorkspaceId == user.WorkspaceId() ? conversation : null;
 
     /// <summary>A page of a timeline, oldest first; pass <see cref="OlderCursor"/> as <c>before</c> for the page above it.</summary>
     public sealed record MessagePage(IReadOnlyList<TimelineMessage> Items, string? OlderCursor);
 
     public static async Task<Results<Ok<MessagePage>, NotFound, ProblemHttpResult>> ListMessages(
-        IInboxStore store, Guid conversationId, string? before, int? limit, ILoggerFactory loggers, CancellationToken ct)
+        IInboxStore store, ClaimsPrincipal user, Guid conversationId, string? before, int? limit, ILoggerFactory loggers, CancellationToken ct)
     {
         if (PageSizeProblem(limit) is { } problem) return problem;
         PageCursor? cursor = null;
         if (before is not null && !PageCursor.TryParse(before, out cursor)) return MalformedCursor(loggers, "before");
-        if (await store.GetConversationAsync(conversationId, ct) is null) return TypedResults.NotFound();
+        if (await FindAsync(store, user, conversationId, ct) is null) return TypedResults.NotFound();
         var take = limit ?? 50;
         // Oldest first: with one more than asked, an extra (oldest) message means there is a page above this one.
         var items = await store.ListMessagesAsync(conversationId, cursor, take + 1, ct);
@@ -82,7 +88,7 @@ public static class ConversationsApi
         var text = request.Text?.Trim();
         if (string.IsNullOrEmpty(text)) return InvalidParameter("text is required.");
         if (text.Length > MaxReplyLength) return InvalidParameter($"text is longer than {MaxReplyLength} characters.");
-        if (await store.GetConversationAsync(conversationId, ct) is not { } conversation) return TypedResults.NotFound();
+        if (await FindAsync(store, http.User, conversationId, ct) is not { } conversation) return TypedResults.NotFound();
 
         var reply = NewReply(conversation, text, http, clock);
         await outbox.AppendReplyAsync(reply, OutboundFor(conversation, reply, options.Value), ct);
@@ -98,7 +104,7 @@ public static class ConversationsApi
         Guid conversationId, Guid messageId, HttpContext http, IInboxStore store, IReplyOutbox outbox, AgentNotifier agents,
         ReplyDispatchSignal dispatcher, IOptions<ReplyOutboxOptions> options, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
-        if (await store.GetConversationAsync(conversationId, ct) is not { } conversation) return TypedResults.NotFound();
+        if (await FindAsync(store, http.User, conversationId, ct) is not { } conversation) return TypedResults.NotFound();
         if (await store.GetMessageAsync(messageId, ct) is not { } original || original.ConversationId != conversationId) return TypedResults.NotFound();
 
         var logger = loggers.CreateLogger(typeof(ConversationsApi));
@@ -125,6 +131,7 @@ public static class ConversationsApi
             http.User.Identity?.Name, now, now)
         {
             BusinessIdentity = conversation.BusinessIdentity,
+            WorkspaceId = conversation.WorkspaceId,
         };
     }
 

@@ -51,7 +51,7 @@ public sealed class ReplyDispatcher(
         foreach (var reply in due)
         {
             var command = new SendOutboundMessage(reply.MessageId, reply.ConversationId, reply.Channel, reply.To, reply.Text,
-                reply.From, reply.Attempt, reply.NotAfter);
+                reply.From, reply.Attempt, reply.NotAfter) { WorkspaceId = reply.WorkspaceId, ConnectionId = reply.ConnectionId };
             using var sendTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             sendTimeout.CancelAfter(settings.BusSendTimeout);
             try

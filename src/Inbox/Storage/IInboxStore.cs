@@ -12,8 +12,8 @@ public interface IInboxStore
     /// <summary>Creates tables or indexes; safe to call on every start.</summary>
     Task InitializeAsync(CancellationToken ct = default);
 
-    /// <summary>Finds the customer who owns <paramref name="identity"/>, creating one on first contact.</summary>
-    Task<Customer> ResolveCustomerAsync(ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default);
+    /// <summary>Finds the workspace's customer who owns <paramref name="identity"/>, creating one on first contact.</summary>
+    Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default);
 
     Task<Customer?> GetCustomerAsync(Guid id, CancellationToken ct = default);
 
@@ -26,10 +26,10 @@ public interface IInboxStore
     Task<Conversation?> GetConversationAsync(Guid id, CancellationToken ct = default);
 
     /// <summary>
-    /// Up to <paramref name="take"/> conversations, latest activity first (ties by id, descending), that come
-    /// after <paramref name="after"/> (the last one of the previous page: its last activity and id).
+    /// Up to <paramref name="take"/> of the workspace's conversations, latest activity first (ties by id,
+    /// descending), that come after <paramref name="after"/> (the last one of the previous page: its last activity and id).
     /// </summary>
-    Task<IReadOnlyList<Conversation>> ListConversationsAsync(PageCursor? after, int take, CancellationToken ct = default);
+    Task<IReadOnlyList<Conversation>> ListConversationsAsync(Guid workspaceId, PageCursor? after, int take, CancellationToken ct = default);
 
     /// <summary>
     /// Stores a batch of inbound messages at once (one transaction where the store has them): finds or

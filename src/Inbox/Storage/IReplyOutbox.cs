@@ -21,7 +21,13 @@ public sealed record ReplyDispatch(
     DateTimeOffset NotAfter,
     string ClaimToken,
     int Sends,
-    int Refusals);
+    int Refusals)
+{
+    public Guid WorkspaceId { get; init; }
+
+    /// <summary>The conversation's channel connection: the send goes out through it.</summary>
+    public Guid? ConnectionId { get; init; }
+}
 
 /// <summary>
 /// The transactional outbox of agents' replies. The reply's timeline entry carries its own dispatch state

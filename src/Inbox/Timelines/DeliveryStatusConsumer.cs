@@ -60,21 +60,24 @@ public sealed class DeliveryStatusConsumer(IInboxStore store, IReplyOutbox outbo
     {
         var report = context.Message;
         var ct = context.CancellationToken;
-        var messageId = report.MessageId
-            ?? (await store.FindMessageByChannelIdAsync(report.Channel, report.ChannelMessageId, ct))?.Id;
-        if (messageId is null)
+        var message = report.MessageId is { } id
+            ? await store.GetMessageAsync(id, ct)
+            : await store.FindMessageByChannelIdAsync(report.Channel, report.ChannelMessageId, ct);
+        if (message is null)
         {
             // Not ours (another system's number), or from before the send's acceptance was recorded; the
             // acceptance carries the status anyway. Retrying it would only hold a consumer slot from real news.
             logger.LogInformation("Dropped {Status} status for unknown {Channel} message {ChannelMessageId}", report.Status, report.Channel, report.ChannelMessageId);
             return;
         }
-
-        if (!await ApplyAsync(messageId.Value, report.Status, report.ErrorCode, report.ChannelMessageId, report.ReportedAt, ct)
-            && report.MessageId is not null && await store.GetMessageAsync(messageId.Value, ct) is null)
+        if (report.WorkspaceId != Guid.Empty && message.WorkspaceId != report.WorkspaceId)
         {
-            logger.LogInformation("Dropped {Status} status for unknown message {MessageId}", report.Status, messageId);
+            // A callback that came in on one workspace's connection never changes another workspace's message.
+            logger.LogWarning("Dropped {Status} status for message {MessageId}: it came in on another workspace's connection", report.Status, message.Id);
+            return;
         }
+
+        await ApplyAsync(message.Id, report.Status, report.ErrorCode, report.ChannelMessageId, report.ReportedAt, ct);
     }
 
     private async Task<bool> ApplyAsync(Guid messageId, string status, string? errorCode, string? channelMessageId, DateTimeOffset at, CancellationToken ct)

@@ -5,7 +5,11 @@ namespace Crm.Inbox.Timelines;
 /// <summary>How a customer is addressed on one channel: a phone number in E.164 for WhatsApp.</summary>
 public record ChannelIdentity(string Channel, string Value);
 
-public record Customer(Guid Id, string? DisplayName, IReadOnlyList<ChannelIdentity> Identities, DateTimeOffset CreatedAt);
+public record Customer(Guid Id, string? DisplayName, IReadOnlyList<ChannelIdentity> Identities, DateTimeOffset CreatedAt)
+{
+    /// <summary>A customer belongs to one workspace: the same phone number writing to two workspaces is two customers.</summary>
+    public Guid WorkspaceId { get; init; }
+}
 
 public static class ConversationStatuses
 {
@@ -34,6 +38,11 @@ public record Conversation(
     /// business numbers has two conversations. Null for conversations stored before it was recorded.
     /// </summary>
     public string? BusinessIdentity { get; init; }
+
+    public Guid WorkspaceId { get; init; }
+
+    /// <summary>The channel connection it came in on: replies go out through it. Null before connections were data.</summary>
+    public Guid? ConnectionId { get; init; }
 }
 
 public static class Directions
@@ -66,6 +75,9 @@ public record TimelineMessage(
 
     /// <summary>For a reply sent again by an agent: the failed (or unsure) reply it repeats.</summary>
     public Guid? ResendOf { get; init; }
+
+    /// <summary>Its conversation's workspace, so a status change is pushed to that workspace's agents only.</summary>
+    public Guid WorkspaceId { get; init; }
 
     /// <summary>A short line for conversation lists.</summary>
     public string Preview => Text is { Length: > 0 } text

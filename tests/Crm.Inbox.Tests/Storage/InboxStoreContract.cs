@@ -17,13 +17,15 @@ public abstract class InboxStoreContract
 
     private static ChannelIdentity Alice => new(Channels.WhatsApp, "+14155550100");
 
+    private static readonly Guid Workspace = Guid.Parse("0b0e0000-0000-4000-8000-00000000000a");
+
     [SkippableFact]
     public async Task The_same_identity_always_resolves_to_the_same_customer()
     {
         var store = await CreateStoreAsync();
-        var first = await store.ResolveCustomerAsync(Alice, "Alice", T0);
-        var second = await store.ResolveCustomerAsync(Alice, null, T0.AddMinutes(1));
-        var other = await store.ResolveCustomerAsync(new ChannelIdentity(Channels.WhatsApp, "+14155550199"), "Bob", T0);
+        var first = await store.ResolveCustomerAsync(Workspace, Alice, "Alice", T0);
+        var second = await store.ResolveCustomerAsync(Workspace, Alice, null, T0.AddMinutes(1));
+        var other = await store.ResolveCustomerAsync(Workspace, new ChannelIdentity(Channels.WhatsApp, "+14155550199"), "Bob", T0);
 
         Assert.Equal(first.Id, second.Id);
         Assert.NotEqual(first.Id, other.Id);
@@ -35,8 +37,8 @@ public abstract class InboxStoreContract
     public async Task A_new_profile_name_replaces_the_old_one()
     {
         var store = await CreateStoreAsync();
-        var customer = await store.ResolveCustomerAsync(Alice, "Alice", T0);
-        await store.ResolveCustomerAsync(Alice, "Alice Smith", T0);
+        var customer = await store.ResolveCustomerAsync(Workspace, Alice, "Alice", T0);
+        await store.ResolveCustomerAsync(Workspace, Alice, "Alice Smith", T0);
 
         Assert.Equal("Alice Smith", (await store.GetCustomerAsync(customer.Id))!.DisplayName);
     }
@@ -45,7 +47,7 @@ public abstract class InboxStoreContract
     public async Task Concurrent_first_contacts_create_one_customer_and_one_conversation()
     {
         var store = await CreateStoreAsync();
-        var customers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => store.ResolveCustomerAsync(Alice, "Alice", T0))));
+        var customers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => store.ResolveCustomerAsync(Workspace, Alice, "Alice", T0))));
         var conversations = await Task.WhenAll(customers.Select(c => Task.Run(() => store.OpenConversationAsync(c, Alice, Business, T0))));
 
         Assert.Single(customers.Select(c => c.Id).Distinct());
@@ -56,7 +58,7 @@ public abstract class InboxStoreContract
     public async Task An_open_conversation_is_reused()
     {
         var store = await CreateStoreAsync();
-        var customer = await store.ResolveCustomerAsync(Alice, "Alice", T0);
+        var customer = await store.ResolveCustomerAsync(Workspace, Alice, "Alice", T0);
         var opened = await store.OpenConversationAsync(customer, Alice, Business, T0);
         var again = await store.OpenConversationAsync(customer, Alice, Business, T0.AddHours(1));
 
@@ -125,11 +127,11 @@ public abstract class InboxStoreContract
         // Arrives late but was sent earlier: must not replace the preview.
         await store.AppendMessageAsync(Inbound(older, "SM3", T0) with { Text = "stale" });
 
-        var list = await store.ListConversationsAsync(null, 10);
+        var list = await store.ListConversationsAsync(Workspace, null, 10);
         Assert.Equal([older.Id, newer.Id], list.Select(c => c.Id));
         Assert.Equal("latest words", list[0].LastMessagePreview);
         Assert.Equal(T0.AddMinutes(2), list[0].LastMessageAt);
-        Assert.Equal([newer.Id], (await store.ListConversationsAsync(new PageCursor(list[0].LastMessageAt, list[0].Id), 10)).Select(c => c.Id));
+        Assert.Equal([newer.Id], (await store.ListConversationsAsync(Workspace, new PageCursor(list[0].LastMessageAt, list[0].Id), 10)).Select(c => c.Id));
     }
 
     [SkippableFact]
@@ -225,7 +227,7 @@ public abstract class InboxStoreContract
         Assert.Equal(["SM1", "SM2"], first.Select(s => s.Message.ChannelMessageId));
         Assert.Equal(["SM3"], second.Select(s => s.Message.ChannelMessageId));
         Assert.Empty(redelivered);
-        var conversation = Assert.Single(await store.ListConversationsAsync(null, 10));
+        var conversation = Assert.Single(await store.ListConversationsAsync(Workspace, null, 10));
         Assert.Equal(["SM1", "SM2", "SM3"], (await store.ListMessagesAsync(conversation.Id, null, 50)).Select(m => m.ChannelMessageId));
     }
 
@@ -272,7 +274,7 @@ public abstract class InboxStoreContract
         var stored = results.SelectMany(r => r).Select(s => s.Message).ToList();
         Assert.Equal(arrivals.Count, stored.Count);
         Assert.Equal(arrivals.Count, stored.Select(m => m.ChannelMessageId).Distinct().Count());
-        var conversations = await store.ListConversationsAsync(null, 50);
+        var conversations = await store.ListConversationsAsync(Workspace, null, 50);
         Assert.Equal(customers.Count, conversations.Count);
         Assert.Equal(customers.Count, conversations.Select(c => c.CustomerId).Distinct().Count());
         foreach (var conversation in conversations)
@@ -326,9 +328,9 @@ public abstract class InboxStoreContract
         var stored = await store.AppendInboundBatchAsync([Arrival("SM1", T0, name: "Alice"), Arrival("SM2", T0, name: "Alice", business: OtherBusiness)]);
         var customer = stored[0].Message.CustomerId;
 
-        await store.ResolveCustomerAsync(Alice, "Alice Smith", T0.AddMinutes(1));
+        await store.ResolveCustomerAsync(Workspace, Alice, "Alice Smith", T0.AddMinutes(1));
 
-        Assert.All(await store.ListConversationsAsync(null, 10), c => Assert.Equal("Alice Smith", c.CustomerName));
+        Assert.All(await store.ListConversationsAsync(Workspace, null, 10), c => Assert.Equal("Alice Smith", c.CustomerName));
         Assert.Equal("Alice Smith", (await store.GetCustomerAsync(customer))?.DisplayName);
     }
 
@@ -352,10 +354,10 @@ public abstract class InboxStoreContract
         Assert.Equal(OtherBusiness, (await store.GetConversationAsync(again.Conversation.Id))?.BusinessIdentity);
         Assert.Equal(Business, (await store.GetConversationAsync(stored[0].Conversation.Id))?.BusinessIdentity);
         Assert.Equal(Business, (await store.GetMessageAsync(stored[0].Message.Id))?.BusinessIdentity);
-        Assert.Equal(3, (await store.ListConversationsAsync(null, 10)).Count);
+        Assert.Equal(3, (await store.ListConversationsAsync(Workspace, null, 10)).Count);
         Assert.Equal(["SM2", "SM5"], (await store.ListMessagesAsync(again.Conversation.Id, null, 10)).Select(m => m.ChannelMessageId));
 
-        var alice = await store.ResolveCustomerAsync(Alice, null, T0);
+        var alice = await store.ResolveCustomerAsync(Workspace, Alice, null, T0);
         Assert.Equal(stored[0].Conversation.Id, (await store.OpenConversationAsync(alice, Alice, Business, T0)).Id);
         Assert.Equal(again.Conversation.Id, (await store.OpenConversationAsync(alice, Alice, OtherBusiness, T0)).Id);
     }
@@ -376,7 +378,7 @@ public abstract class InboxStoreContract
         // Bounded, so a cursor that repeats its page fails the test instead of hanging it.
         for (var pages = 0; pages <= arrivals.Count; pages++)
         {
-            var page = await store.ListConversationsAsync(cursor, 3);
+            var page = await store.ListConversationsAsync(Workspace, cursor, 3);
             if (page.Count == 0) break;
             Assert.True(page.Count <= 3);
             seen.AddRange(page);
@@ -386,7 +388,7 @@ public abstract class InboxStoreContract
         Assert.Equal(arrivals.Count, seen.Count);
         Assert.Equal(arrivals.Count, seen.Select(c => c.Id).Distinct().Count());
         Assert.Equal(seen.Select(c => c.LastMessageAt).OrderDescending(), seen.Select(c => c.LastMessageAt));
-        Assert.Equal(seen.Select(c => c.Id), (await store.ListConversationsAsync(null, 50)).Select(c => c.Id));
+        Assert.Equal(seen.Select(c => c.Id), (await store.ListConversationsAsync(Workspace, null, 50)).Select(c => c.Id));
     }
 
     [SkippableFact]
@@ -395,7 +397,44 @@ public abstract class InboxStoreContract
         var store = await CreateStoreAsync();
 
         Assert.Empty(await store.AppendInboundBatchAsync([]));
-        Assert.Empty(await store.ListConversationsAsync(null, 10));
+        Assert.Empty(await store.ListConversationsAsync(Workspace, null, 10));
+    }
+
+    [SkippableFact]
+    public async Task The_same_sender_writing_to_two_workspaces_is_two_customers_each_seen_only_in_its_workspace()
+    {
+        var store = await CreateStoreAsync();
+        var other = Guid.Parse("0b0e0000-0000-4000-8000-00000000000b");
+
+        var stored = await store.AppendInboundBatchAsync([
+            Arrival("SMws-a", T0),
+            Arrival("SMws-b", T0.AddSeconds(1)) with { WorkspaceId = other },
+        ]);
+
+        Assert.Equal(2, stored.Count);
+        Assert.NotEqual(stored[0].Message.CustomerId, stored[1].Message.CustomerId);
+        Assert.Equal([Workspace, other], stored.Select(s => s.Conversation.WorkspaceId));
+        Assert.Equal([Workspace, other], stored.Select(s => s.Message.WorkspaceId));
+        Assert.Equal(other, (await store.GetCustomerAsync(stored[1].Message.CustomerId))?.WorkspaceId);
+        Assert.Equal([stored[0].Conversation.Id], (await store.ListConversationsAsync(Workspace, null, 10)).Select(c => c.Id));
+        Assert.Equal([stored[1].Conversation.Id], (await store.ListConversationsAsync(other, null, 10)).Select(c => c.Id));
+        Assert.Equal(stored[0].Message.CustomerId, (await store.ResolveCustomerAsync(Workspace, Alice, null, T0)).Id);
+        Assert.Equal(stored[1].Message.CustomerId, (await store.ResolveCustomerAsync(other, Alice, null, T0)).Id);
+    }
+
+    [SkippableFact]
+    public async Task A_conversation_keeps_the_connection_its_customer_wrote_through()
+    {
+        var store = await CreateStoreAsync();
+        var connection = Guid.Parse("c0c0c0c0-0000-4000-8000-000000000001");
+        var before = await ConversationAsync(store);
+
+        var stored = await store.AppendInboundBatchAsync([Arrival("SMconn", T0.AddMinutes(1)) with { ConnectionId = connection }]);
+
+        // A conversation opened before connections were data takes the one its customer now writes through.
+        Assert.Equal(before.Id, Assert.Single(stored).Conversation.Id);
+        Assert.Equal(connection, stored[0].Conversation.ConnectionId);
+        Assert.Equal(connection, (await store.GetConversationAsync(before.Id))?.ConnectionId);
     }
 
     private const string Business = "+14155238886";
@@ -403,12 +442,15 @@ public abstract class InboxStoreContract
 
     private static InboundMessageReceived Arrival(string sid, DateTimeOffset at, string from = "+14155550100", string? name = "Alice",
         string business = Business, string? text = null) => new(
-        Channels.WhatsApp, sid, from, name, business, text ?? "hello " + sid, [], null, null, new Dictionary<string, string>(), at);
+        Channels.WhatsApp, sid, from, name, business, text ?? "hello " + sid, [], null, null, new Dictionary<string, string>(), at)
+    {
+        WorkspaceId = Workspace,
+    };
 
     private static async Task<Conversation> ConversationAsync(IInboxStore store, ChannelIdentity? identity = null)
     {
         identity ??= Alice;
-        var customer = await store.ResolveCustomerAsync(identity, "Customer " + identity.Value, T0);
+        var customer = await store.ResolveCustomerAsync(Workspace, identity, "Customer " + identity.Value, T0);
         return await store.OpenConversationAsync(customer, identity, Business, T0);
     }
 

@@ -276,10 +276,28 @@ public abstract class ReplyOutboxContract
         Assert.Equal([original.Id, resend.Id], (await store.ListMessagesAsync(original.ConversationId, null, 10)).Select(m => m.Id));
     }
 
+    [SkippableFact]
+    public async Task A_claimed_reply_carries_its_conversations_workspace_and_connection()
+    {
+        var store = await CreateStoreAsync();
+        var workspace = Guid.Parse("0b0e0000-0000-4000-8000-00000000000c");
+        var connection = Guid.Parse("c0c0c0c0-0000-4000-8000-000000000002");
+        var stored = await store.AppendInboundBatchAsync([new InboundMessageReceived(Channels.WhatsApp, "SMclaim-in", "+14155550100", "Alice",
+            "+14155238886", "hi", [], null, null, new Dictionary<string, string>(), T0) { WorkspaceId = workspace, ConnectionId = connection }]);
+        var reply = NewReply(stored[0].Conversation, T0) with { WorkspaceId = workspace };
+        Assert.True(await Outbox(store).AppendReplyAsync(reply, new OutboundReply("+14155550100", "+14155238886", Deadline)));
+
+        var claimed = Assert.Single(await Outbox(store).ClaimDueRepliesAsync(T0, Lease, 10));
+
+        Assert.Equal(workspace, claimed.WorkspaceId);
+        Assert.Equal(connection, claimed.ConnectionId);
+        Assert.Equal(workspace, (await store.GetMessageAsync(reply.Id))?.WorkspaceId);
+    }
+
     private static async Task<TimelineMessage> ReplyAsync(IInboxStore store, DateTimeOffset at, string? from = null)
     {
         var identity = new ChannelIdentity(Channels.WhatsApp, "+14155550100");
-        var customer = await store.ResolveCustomerAsync(identity, "Alice", T0);
+        var customer = await store.ResolveCustomerAsync(Guid.Empty, identity, "Alice", T0);
         var conversation = await store.OpenConversationAsync(customer, identity, "+14155238886", T0);
         var reply = NewReply(conversation, at);
         Assert.True(await Outbox(store).AppendReplyAsync(reply, new OutboundReply(identity.Value, from, at + (Deadline - T0))));

@@ -25,7 +25,7 @@ public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable
     public async Task Initializing_twice_keeps_the_data()
     {
         var store = await CreateStoreAsync();
-        var customer = await store.ResolveCustomerAsync(new("whatsapp", "+14155550100"), "Alice", DateTimeOffset.UtcNow);
+        var customer = await store.ResolveCustomerAsync(Guid.Empty, new("whatsapp", "+14155550100"), "Alice", DateTimeOffset.UtcNow);
         await store.InitializeAsync();
 
         Assert.NotNull(await store.GetCustomerAsync(customer.Id));
@@ -43,8 +43,8 @@ public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable
     [Theory]
     [InlineData(nameof(SqliteInboxStore.NewestTimelinePageSql), "SEARCH messages USING INDEX ix_messages_timeline (conversation_id=?)")]
     [InlineData(nameof(SqliteInboxStore.OlderTimelinePageSql), "SEARCH messages USING INDEX ix_messages_timeline (conversation_id=? AND (created_at,id)<(?,?))")]
-    [InlineData(nameof(SqliteInboxStore.FirstConversationPageSql), "SCAN conversations USING INDEX ix_conversations_activity_keyset")]
-    [InlineData(nameof(SqliteInboxStore.NextConversationPageSql), "SEARCH conversations USING INDEX ix_conversations_activity_keyset ((last_message_at,id)<(?,?))")]
+    [InlineData(nameof(SqliteInboxStore.FirstConversationPageSql), "SEARCH conversations USING INDEX ix_conversations_workspace_activity (workspace_id=?)")]
+    [InlineData(nameof(SqliteInboxStore.NextConversationPageSql), "SEARCH conversations USING INDEX ix_conversations_workspace_activity (workspace_id=? AND (last_message_at,id)<(?,?))")]
     public async Task Pages_are_read_straight_from_an_index_however_deep_they_are(string query, string expectedPlan)
     {
         await CreateStoreAsync();
@@ -52,7 +52,7 @@ public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable
         await using var connection = await OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "EXPLAIN QUERY PLAN " + sql;
-        foreach (var name in new[] { "$conversation", "$at", "$id", "$take" })
+        foreach (var name in new[] { "$conversation", "$workspace", "$at", "$id", "$take" })
             if (sql.Contains(name)) command.Parameters.AddWithValue(name, name == "$at" || name == "$take" ? 1 : "x");
 
         var plan = new List<string>();
@@ -68,15 +68,15 @@ public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable
     {
         var store = await CreateStoreAsync();
         var alice = new ChannelIdentity(Channels.WhatsApp, "+14155550100");
-        var customer = await store.ResolveCustomerAsync(alice, "Alice", DateTimeOffset.UtcNow);
+        var customer = await store.ResolveCustomerAsync(Guid.Empty, alice, "Alice", DateTimeOffset.UtcNow);
         var conversation = await store.OpenConversationAsync(customer, alice, "+14155238886", DateTimeOffset.UtcNow);
 
         // Another process holds the write lock: anything that tried to write would wait for it and then fail.
         await using var otherProcess = await OpenAsync();
         await using var transaction = otherProcess.BeginTransaction(deferred: false);
 
-        Assert.Equal(customer.Id, (await store.ResolveCustomerAsync(alice, "Alice", DateTimeOffset.UtcNow)).Id);
-        Assert.Equal(customer.Id, (await store.ResolveCustomerAsync(alice, null, DateTimeOffset.UtcNow)).Id);
+        Assert.Equal(customer.Id, (await store.ResolveCustomerAsync(Guid.Empty, alice, "Alice", DateTimeOffset.UtcNow)).Id);
+        Assert.Equal(customer.Id, (await store.ResolveCustomerAsync(Guid.Empty, alice, null, DateTimeOffset.UtcNow)).Id);
         Assert.Equal(conversation, await store.OpenConversationAsync(customer, alice, "+14155238886", DateTimeOffset.UtcNow));
     }
 
@@ -114,7 +114,7 @@ public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable
         Assert.Null(old.BusinessIdentity);
         Assert.Equal(old.CustomerId, Assert.Single(stored).Message.CustomerId);
         Assert.NotEqual(old.Id, stored[0].Conversation.Id);
-        Assert.Equal(2, (await store.ListConversationsAsync(null, 10)).Count);
+        Assert.Equal(2, (await store.ListConversationsAsync(Guid.Empty, null, 10)).Count);
     }
 
     private async Task<SqliteConnection> OpenAsync()

@@ -21,18 +21,24 @@ public sealed partial class MongoInboxStore
         fresh.RemoveAll(m => alreadyStored.Contains((m.Channel, m.ChannelMessageId)));
         if (fresh.Count == 0) return [];
 
-        var customersByIdentity = new Dictionary<ChannelIdentity, Customer>();
-        foreach (var arrivals in fresh.GroupBy(m => new ChannelIdentity(m.Channel, m.CustomerIdentity)))
+        var customersByIdentity = new Dictionary<(Guid Workspace, ChannelIdentity Identity), Customer>();
+        foreach (var arrivals in fresh.GroupBy(m => (m.WorkspaceId, new ChannelIdentity(m.Channel, m.CustomerIdentity))))
         {
             var newestName = arrivals.Select(m => m.CustomerName).LastOrDefault(name => !string.IsNullOrEmpty(name));
-            customersByIdentity[arrivals.Key] = await ResolveCustomerAsync(arrivals.Key, newestName, arrivals.First().ReceivedAt, ct);
+            customersByIdentity[arrivals.Key] = await ResolveCustomerAsync(arrivals.Key.WorkspaceId, arrivals.Key.Item2, newestName, arrivals.First().ReceivedAt, ct);
         }
 
         var conversationsByKey = new Dictionary<(Guid Customer, string Channel, string Business), Conversation>();
-        foreach (var arrivals in fresh.GroupBy(m => (Identity: new ChannelIdentity(m.Channel, m.CustomerIdentity), Business: m.BusinessIdentity ?? "")))
+        foreach (var arrivals in fresh.GroupBy(m => (m.WorkspaceId, Identity: new ChannelIdentity(m.Channel, m.CustomerIdentity), Business: m.BusinessIdentity ?? "")))
         {
-            var customer = customersByIdentity[arrivals.Key.Identity];
+            var customer = customersByIdentity[(arrivals.Key.WorkspaceId, arrivals.Key.Identity)];
             var conversation = await OpenConversationAsync(customer, arrivals.Key.Identity, arrivals.First().BusinessIdentity, arrivals.First().ReceivedAt, ct);
+            if (conversation.ConnectionId is null && arrivals.Select(m => m.ConnectionId).LastOrDefault(id => id is not null) is { } connectionId)
+            {
+                // Opened just now, or before connections were data: it takes the connection its customer writes through.
+                await conversations.UpdateOneAsync(ConversationFilter.Eq(c => c.Id, conversation.Id) & ConversationFilter.Eq(c => c.ConnectionId, null),
+                    Builders<ConversationDocument>.Update.Set(c => c.ConnectionId, connectionId), cancellationToken: ct);
+            }
             if (!string.IsNullOrEmpty(customer.DisplayName) && conversation.CustomerName != customer.DisplayName)
             {
                 await conversations.UpdateOneAsync(ConversationFilter.Eq(c => c.Id, conversation.Id),
@@ -43,9 +49,9 @@ public sealed partial class MongoInboxStore
 
         var drafts = fresh.Select(inbound =>
         {
-            var customer = customersByIdentity[new ChannelIdentity(inbound.Channel, inbound.CustomerIdentity)];
+            var customer = customersByIdentity[(inbound.WorkspaceId, new ChannelIdentity(inbound.Channel, inbound.CustomerIdentity))];
             var conversation = conversationsByKey[(customer.Id, inbound.Channel, inbound.BusinessIdentity ?? "")];
-            return InboundTimeline.ToTimelineMessage(inbound, TimelineIds.NewMessageId(), conversation.Id, customer.Id);
+            return InboundTimeline.ToTimelineMessage(inbound, TimelineIds.NewMessageId(), conversation.Id, customer.Id) with { WorkspaceId = inbound.WorkspaceId };
         }).ToList();
         var stored = await InsertNewAsync(drafts, ct);
 

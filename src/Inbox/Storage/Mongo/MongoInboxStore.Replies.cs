@@ -98,9 +98,18 @@ public sealed partial class MongoInboxStore : IReplyOutbox
             if (result.ModifiedCount != 1) continue; // another dispatcher took it first
 
             claimed.Add(new ReplyDispatch(seen.Id, seen.ConversationId, seen.Channel, seen.DispatchTo ?? "", seen.DispatchFrom, seen.Text ?? "",
-                seen.DispatchAttempt, FromTicks(seen.DispatchNotAfterTicks ?? 0), token, seen.DispatchSends, seen.DispatchRefusals));
+                seen.DispatchAttempt, FromTicks(seen.DispatchNotAfterTicks ?? 0), token, seen.DispatchSends, seen.DispatchRefusals)
+            {
+                WorkspaceId = seen.WorkspaceId,
+            });
         }
-        return claimed;
+        if (claimed.Count == 0) return claimed;
+
+        // The send goes out through the conversation's channel connection.
+        var connections = await conversations.Find(ConversationFilter.In(c => c.Id, claimed.Select(c => c.ConversationId).Distinct()))
+            .Project(c => new { c.Id, c.ConnectionId }).ToListAsync(ct);
+        var connectionOf = connections.ToDictionary(c => c.Id, c => c.ConnectionId);
+        return claimed.Select(c => c with { ConnectionId = connectionOf.GetValueOrDefault(c.ConversationId) }).ToList();
     }
 
     public async Task<bool> MarkHandedOverAsync(ReplyDispatch claimed, DateTimeOffset redispatchAt, CancellationToken ct = default)

@@ -23,9 +23,11 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
 
     public async Task InitializeAsync(CancellationToken ct = default)
     {
+        // An identity is unique within a workspace: the same number writing to two workspaces is two customers.
+        await DropIndexIfPresentAsync(customers, "ux_customers_identity", ct);
         await customers.Indexes.CreateOneAsync(new CreateIndexModel<CustomerDocument>(
-            Builders<CustomerDocument>.IndexKeys.Ascending("identities.channel").Ascending("identities.value"),
-            new CreateIndexOptions { Name = "ux_customers_identity", Unique = true }), cancellationToken: ct);
+            Builders<CustomerDocument>.IndexKeys.Ascending(c => c.WorkspaceId).Ascending("identities.channel").Ascending("identities.value"),
+            new CreateIndexOptions { Name = "ux_customers_workspace_identity", Unique = true }), cancellationToken: ct);
 
         var conversationIndexes = await (await conversations.Indexes.ListAsync(ct)).ToListAsync(ct);
         if (conversationIndexes.Any(index => index["name"] == "ux_conversations_one_open"))
@@ -39,6 +41,8 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         }
         if (conversationIndexes.Any(index => index["name"] == "ix_conversations_activity"))
             await DropIndexIfPresentAsync(conversations, "ix_conversations_activity", ct);
+        if (conversationIndexes.Any(index => index["name"] == "ix_conversations_activity_keyset"))
+            await DropIndexIfPresentAsync(conversations, "ix_conversations_activity_keyset", ct);
         await conversations.Indexes.CreateManyAsync(
         [
             new CreateIndexModel<ConversationDocument>(
@@ -53,10 +57,10 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
             new CreateIndexModel<ConversationDocument>(
                 Builders<ConversationDocument>.IndexKeys.Ascending(c => c.CustomerId),
                 new CreateIndexOptions { Name = "ix_conversations_customer" }),
-            // Keyset pages of the list: (last activity, id) both descending, like the sort.
+            // Keyset pages of a workspace's list: (last activity, id) both descending, like the sort.
             new CreateIndexModel<ConversationDocument>(
-                Builders<ConversationDocument>.IndexKeys.Descending(c => c.LastMessageAtTicks).Descending(c => c.Id),
-                new CreateIndexOptions { Name = "ix_conversations_activity_keyset" }),
+                Builders<ConversationDocument>.IndexKeys.Ascending(c => c.WorkspaceId).Descending(c => c.LastMessageAtTicks).Descending(c => c.Id),
+                new CreateIndexOptions { Name = "ix_conversations_workspace_activity" }),
         ], ct);
 
         await messages.Indexes.CreateManyAsync(
@@ -77,10 +81,11 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeRepliesAsync(ct);
     }
 
-    public async Task<Customer> ResolveCustomerAsync(ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
+    public async Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
     {
-        // ux_customers_identity
-        var owner = CustomerFilter.ElemMatch(c => c.Identities, i => i.Channel == identity.Channel && i.Value == identity.Value);
+        // ux_customers_workspace_identity
+        var owner = CustomerFilter.Eq(c => c.WorkspaceId, workspaceId)
+                    & CustomerFilter.ElemMatch(c => c.Identities, i => i.Channel == identity.Channel && i.Value == identity.Value);
         while (true)
         {
             var existing = await customers.Find(owner).FirstOrDefaultAsync(ct);
@@ -103,6 +108,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
                 DisplayName = displayName,
                 Identities = [new IdentityDocument { Channel = identity.Channel, Value = identity.Value }],
                 CreatedAtTicks = now.UtcTicks,
+                WorkspaceId = workspaceId,
             };
             try
             {
@@ -135,7 +141,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
             if (existing is not null) return ToConversation(existing);
 
             var conversation = new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
-                ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity };
+                ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity, WorkspaceId = customer.WorkspaceId };
             try
             {
                 await conversations.InsertOneAsync(ToDocument(conversation), cancellationToken: ct);
@@ -154,15 +160,15 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         return found is null ? null : ToConversation(found);
     }
 
-    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(PageCursor? after, int take, CancellationToken ct = default)
+    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(Guid workspaceId, PageCursor? after, int take, CancellationToken ct = default)
     {
-        var filter = ConversationFilter.Empty;
+        var filter = ConversationFilter.Eq(c => c.WorkspaceId, workspaceId);
         if (after is { } cursor)
         {
-            // The bound on the time alone starts the scan of ix_conversations_activity_keyset at the cursor; the
+            // The bound on the time alone starts the scan of ix_conversations_workspace_activity at the cursor; the
             // id clause only drops the few rows of the same tick already shown.
             var at = cursor.At.UtcTicks;
-            filter = ConversationFilter.Lte(c => c.LastMessageAtTicks, at)
+            filter &= ConversationFilter.Lte(c => c.LastMessageAtTicks, at)
                      & (ConversationFilter.Lt(c => c.LastMessageAtTicks, at) | ConversationFilter.Lt(c => c.Id, cursor.Id));
         }
         var find = conversations.Find(filter)
@@ -291,7 +297,10 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         d.Id, d.DisplayName,
         d.Identities.Select(i => new ChannelIdentity(i.Channel, i.Value))
             .OrderBy(i => i.Channel, StringComparer.Ordinal).ThenBy(i => i.Value, StringComparer.Ordinal).ToList(),
-        FromTicks(d.CreatedAtTicks));
+        FromTicks(d.CreatedAtTicks))
+    {
+        WorkspaceId = d.WorkspaceId,
+    };
 
     private static ConversationDocument ToDocument(Conversation c) => new()
     {
@@ -306,6 +315,8 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         LastMessageAtTicks = c.LastMessageAt.UtcTicks,
         LastMessagePreview = c.LastMessagePreview,
         BusinessIdentity = c.BusinessIdentity ?? "",
+        WorkspaceId = c.WorkspaceId,
+        ConnectionId = c.ConnectionId,
     };
 
     private static Conversation ToConversation(ConversationDocument d) => new(
@@ -313,6 +324,8 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         FromTicks(d.CreatedAtTicks), FromTicks(d.LastMessageAtTicks), d.LastMessagePreview)
     {
         BusinessIdentity = d.BusinessIdentity is { Length: > 0 } business ? business : null,
+        WorkspaceId = d.WorkspaceId,
+        ConnectionId = d.ConnectionId,
     };
 
     private static MessageDocument ToDocument(TimelineMessage m) => new()
@@ -338,6 +351,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         StatusUpdatedAtTicks = m.StatusUpdatedAt.UtcTicks,
         BusinessIdentity = m.BusinessIdentity,
         ResendOf = m.ResendOf,
+        WorkspaceId = m.WorkspaceId,
     };
 
     private static TimelineMessage ToMessage(MessageDocument d) => new(
@@ -350,6 +364,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
     {
         BusinessIdentity = d.BusinessIdentity,
         ResendOf = d.ResendOf,
+        WorkspaceId = d.WorkspaceId,
     };
 
     private sealed class CustomerDocument
@@ -363,6 +378,9 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         [BsonElement("identities")] public List<IdentityDocument> Identities { get; set; } = [];
 
         [BsonElement("createdAtTicks")] public long CreatedAtTicks { get; set; }
+
+        [BsonElement("workspaceId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid WorkspaceId { get; set; }
     }
 
     private sealed class IdentityDocument
@@ -390,6 +408,12 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
 
         // "" when not recorded: one value, so the per-business unique index treats all such conversations alike.
         [BsonElement("businessIdentity")] public string BusinessIdentity { get; set; } = "";
+
+        [BsonElement("workspaceId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid WorkspaceId { get; set; }
+
+        [BsonElement("connectionId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid? ConnectionId { get; set; }
     }
 
     private sealed partial class MessageDocument
@@ -424,6 +448,9 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         [BsonElement("createdAtTicks")] public long CreatedAtTicks { get; set; }
         [BsonElement("statusUpdatedAtTicks")] public long StatusUpdatedAtTicks { get; set; }
         [BsonElement("businessIdentity")] public string? BusinessIdentity { get; set; }
+
+        [BsonElement("workspaceId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid WorkspaceId { get; set; }
     }
 
     private sealed class MediaDocument

@@ -19,7 +19,7 @@ public sealed partial class SqliteInboxStore
     private async Task<IReadOnlyList<StoredInbound>> AppendInboundBatchAsync(SqliteConnection connection, SqliteTransaction transaction,
         IReadOnlyList<InboundMessageReceived> batch, CancellationToken ct)
     {
-        var customers = new Dictionary<ChannelIdentity, BatchCustomer>();
+        var customers = new Dictionary<(Guid Workspace, ChannelIdentity Identity), BatchCustomer>();
         var conversations = new Dictionary<(Guid Customer, string Channel, string Business), BatchConversation>();
         var inBatch = new HashSet<(string Channel, string ChannelMessageId)>();
         var stored = new List<(TimelineMessage Message, BatchConversation Conversation)>();
@@ -32,15 +32,15 @@ public sealed partial class SqliteInboxStore
             if (await IsStoredAsync(connection, transaction, inbound, ct)) continue;
 
             var identity = new ChannelIdentity(inbound.Channel, inbound.CustomerIdentity);
-            if (!customers.TryGetValue(identity, out var customer))
+            if (!customers.TryGetValue((inbound.WorkspaceId, identity), out var customer))
             {
-                customer = await FindBatchCustomerAsync(connection, transaction, identity, ct);
+                customer = await FindBatchCustomerAsync(connection, transaction, inbound.WorkspaceId, identity, ct);
                 if (customer is null)
                 {
                     customer = new BatchCustomer(Guid.NewGuid(), inbound.CustomerName, inbound.CustomerName);
-                    await InsertCustomerAsync(connection, transaction, customer.Id, identity, inbound.CustomerName, inbound.ReceivedAt, ct);
+                    await InsertCustomerAsync(connection, transaction, customer.Id, inbound.WorkspaceId, identity, inbound.CustomerName, inbound.ReceivedAt, ct);
                 }
-                customers[identity] = customer;
+                customers[(inbound.WorkspaceId, identity)] = customer;
             }
             if (!string.IsNullOrEmpty(inbound.CustomerName)) customer.Name = inbound.CustomerName;
 
@@ -54,13 +54,19 @@ public sealed partial class SqliteInboxStore
                         customer.Name, ConversationStatuses.Open, null, inbound.ReceivedAt, inbound.ReceivedAt, null)
                     {
                         BusinessIdentity = inbound.BusinessIdentity,
+                        WorkspaceId = inbound.WorkspaceId,
+                        ConnectionId = inbound.ConnectionId,
                     });
                     await InsertConversationAsync(connection, transaction, conversation.Current, ct);
                 }
                 conversations[(customer.Id, inbound.Channel, business)] = conversation;
             }
+            conversation.AdoptConnection(inbound.ConnectionId);
 
-            var message = InboundTimeline.ToTimelineMessage(inbound, TimelineIds.NewMessageId(), conversation.Current.Id, customer.Id);
+            var message = InboundTimeline.ToTimelineMessage(inbound, TimelineIds.NewMessageId(), conversation.Current.Id, customer.Id) with
+            {
+                WorkspaceId = inbound.WorkspaceId,
+            };
             if (await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), message, ct) == 0) continue;
             conversation.MoveActivity(message);
             stored.Add((message, conversation));
@@ -92,14 +98,15 @@ public sealed partial class SqliteInboxStore
         return await command.ExecuteScalarAsync(ct) is not null;
     }
 
-    private async Task<BatchCustomer?> FindBatchCustomerAsync(SqliteConnection connection, SqliteTransaction transaction, ChannelIdentity identity, CancellationToken ct)
+    private async Task<BatchCustomer?> FindBatchCustomerAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId,
+        ChannelIdentity identity, CancellationToken ct)
     {
         // Primary keys of customer_identities and customers.
         var command = Reused(connection, transaction, """
             SELECT c.id, c.display_name FROM customer_identities i JOIN customers c ON c.id = i.customer_id
-            WHERE i.channel = $channel AND i.value = $value
+            WHERE i.workspace_id = $workspace AND i.channel = $channel AND i.value = $value
             """);
-        SetParameters(command, ("$channel", identity.Channel), ("$value", identity.Value));
+        SetParameters(command, ("$workspace", workspaceId.ToString()), ("$channel", identity.Channel), ("$value", identity.Value));
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         var name = NullableString(reader, 1);
@@ -119,10 +126,11 @@ public sealed partial class SqliteInboxStore
     {
         // Primary key. The values were read in this transaction and only moved forward since.
         var command = Reused(connection, transaction, """
-            UPDATE conversations SET customer_name = $name, last_message_at = $at, last_message_preview = $preview WHERE id = $id
+            UPDATE conversations SET customer_name = $name, last_message_at = $at, last_message_preview = $preview, connection_id = $connection
+            WHERE id = $id
             """);
         SetParameters(command,
-            ("$id", conversation.Id.ToString()), ("$name", conversation.CustomerName),
+            ("$id", conversation.Id.ToString()), ("$name", conversation.CustomerName), ("$connection", conversation.ConnectionId?.ToString()),
             ("$at", conversation.LastMessageAt.UtcTicks), ("$preview", conversation.LastMessagePreview));
         return command.ExecuteNonQueryAsync(ct);
     }
@@ -144,6 +152,14 @@ public sealed partial class SqliteInboxStore
         public Conversation Current { get; set; } = current;
 
         public bool Changed { get; set; }
+
+        /// <summary>A conversation opened before connections were data takes the connection its customer now writes through.</summary>
+        public void AdoptConnection(Guid? connectionId)
+        {
+            if (Current.ConnectionId is not null || connectionId is null) return;
+            Current = Current with { ConnectionId = connectionId };
+            Changed = true;
+        }
 
         /// <summary>A late-arriving older message must not replace the preview of a newer one; a tie goes to the later arrival.</summary>
         public void MoveActivity(TimelineMessage message)

@@ -66,10 +66,10 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
             var inserted = await ExecuteAsync(connection, transaction, """
                 INSERT INTO messages (id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json,
                                       location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at,
-                                      resend_of, business_identity, status_rank,
+                                      resend_of, business_identity, status_rank, workspace_id,
                                       dispatch_to, dispatch_from, dispatch_attempt, dispatch_due_at, dispatch_not_after)
                 VALUES ($id, $conversation, $customer, $channel, $direction, NULL, $text, $media, NULL, NULL, $raw,
-                        $status, NULL, $agent, $created, $created, $resendOf, $business, $rank,
+                        $status, NULL, $agent, $created, $created, $resendOf, $business, $rank, $workspace,
                         $to, $from, 1, $created, $notAfter)
                 ON CONFLICT DO NOTHING
                 """, ct,
@@ -78,7 +78,7 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
                 ("$text", reply.Text), ("$media", JsonSerializer.Serialize(reply.Media, Json)), ("$raw", JsonSerializer.Serialize(reply.RawFields, Json)),
                 ("$status", reply.Status), ("$agent", reply.Agent), ("$created", reply.CreatedAt.UtcTicks),
                 ("$resendOf", reply.ResendOf?.ToString()), ("$business", reply.BusinessIdentity), ("$rank", MessageStatuses.Rank(reply.Status)),
-                ("$to", outbound.To), ("$from", outbound.From), ("$notAfter", outbound.NotAfter.UtcTicks));
+                ("$workspace", reply.WorkspaceId.ToString()), ("$to", outbound.To), ("$from", outbound.From), ("$notAfter", outbound.NotAfter.UtcTicks));
             // Nothing was written when it was refused (the original was already resent): committing is harmless.
             if (inserted == 0) return false;
             await MoveLastActivityAsync(connection, transaction, reply, ct);
@@ -109,7 +109,9 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
                 var due = new List<ReplyDispatch>();
                 // ix_messages_dispatch_due
                 await using (var command = Command(connection, transaction, $"""
-                SELECT {DispatchColumns} FROM messages
+                SELECT {DispatchColumns}, workspace_id,
+                    (SELECT connection_id FROM conversations WHERE conversations.id = messages.conversation_id)
+                FROM messages
                 WHERE dispatch_due_at IS NOT NULL AND dispatch_due_at <= $now AND dispatch_not_after > $now
                 ORDER BY dispatch_due_at LIMIT $take
                 """, ("$now", now.UtcTicks), ("$take", take)))
@@ -120,7 +122,11 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
                         due.Add(new ReplyDispatch(
                             Guid.Parse(reader.GetString(0)), Guid.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
                             NullableString(reader, 4), reader.GetString(5), reader.GetInt32(6), FromTicks(reader.GetInt64(7)),
-                            ClaimToken: Guid.NewGuid().ToString("N"), reader.GetInt32(10), reader.GetInt32(11)));
+                            ClaimToken: Guid.NewGuid().ToString("N"), reader.GetInt32(10), reader.GetInt32(11))
+                        {
+                            WorkspaceId = WorkspaceOf(reader, 12),
+                            ConnectionId = NullableString(reader, 13) is { } connectionId ? Guid.Parse(connectionId) : null,
+                        });
                     }
                 }
 

@@ -21,10 +21,10 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     private const int BusyTimeoutMilliseconds = 10_000;
 
     private const string MessageColumns =
-        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity, resend_of";
+        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity, resend_of, workspace_id";
 
     private const string ConversationColumns =
-        "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity";
+        "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity, workspace_id, connection_id";
 
     // Unique partial index ux_conversations_one_open_per_business; conversations keep '' when no business address is known.
     private const string OpenConversationQuery =
@@ -33,7 +33,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     private const string InsertMessageSql = $"""
         INSERT INTO messages ({MessageColumns}, status_rank)
         VALUES ($id, $conversation, $customer, $channel, $direction, $channelMessageId, $text, $media, $location, $button, $raw,
-                $status, $errorCode, $agent, $created, $statusUpdated, $business, $resendOf, $rank)
+                $status, $errorCode, $agent, $created, $statusUpdated, $business, $resendOf, $workspace, $rank)
         ON CONFLICT DO NOTHING
         """;
 
@@ -52,10 +52,11 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                     display_name TEXT,
                     created_at INTEGER NOT NULL);
                 CREATE TABLE IF NOT EXISTS customer_identities (
+                    workspace_id TEXT NOT NULL,
                     channel TEXT NOT NULL,
                     value TEXT NOT NULL,
                     customer_id TEXT NOT NULL REFERENCES customers(id),
-                    PRIMARY KEY (channel, value));
+                    PRIMARY KEY (workspace_id, channel, value));
                 CREATE INDEX IF NOT EXISTS ix_customer_identities_customer ON customer_identities(customer_id);
                 CREATE TABLE IF NOT EXISTS conversations (
                     id TEXT PRIMARY KEY,
@@ -95,6 +96,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN business_identity TEXT NOT NULL DEFAULT ''", ct);
             if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('messages') WHERE name = 'business_identity'", ct) == 0)
                 await ExecuteAsync(connection, null, "ALTER TABLE messages ADD COLUMN business_identity TEXT", ct);
+            await AddWorkspacesAsync(connection, ct);
 
             await ExecuteAsync(connection, null, """
                 -- One open conversation per customer, channel and business address (replaces the per-channel index).
@@ -105,7 +107,8 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 CREATE INDEX IF NOT EXISTS ix_conversations_customer ON conversations(customer_id);
                 -- Keyset pages of the list compare (last_message_at, id) as one row value, so both sort the same way.
                 DROP INDEX IF EXISTS ix_conversations_activity;
-                CREATE INDEX IF NOT EXISTS ix_conversations_activity_keyset ON conversations(last_message_at, id);
+                DROP INDEX IF EXISTS ix_conversations_activity_keyset;
+                CREATE INDEX IF NOT EXISTS ix_conversations_workspace_activity ON conversations(workspace_id, last_message_at, id);
                 CREATE UNIQUE INDEX IF NOT EXISTS ux_messages_channel_message_id ON messages(channel, channel_message_id);
                 CREATE INDEX IF NOT EXISTS ix_messages_timeline ON messages(conversation_id, created_at, id);
                 """, ct);
@@ -114,12 +117,12 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         }, ct);
     }
 
-    public async Task<Customer> ResolveCustomerAsync(ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
+    public async Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
     {
         // Most messages come from known customers whose name has not changed: that needs no write at all.
         await using (var reader = await OpenAsync(ct))
         {
-            var known = await FindCustomerIdAsync(reader, null, identity, ct);
+            var known = await FindCustomerIdAsync(reader, null, workspaceId, identity, ct);
             if (known is { } knownId && await GetCustomerAsync(reader, null, knownId, ct) is { } existing
                 && (string.IsNullOrEmpty(displayName) || existing.DisplayName == displayName))
                 return existing;
@@ -127,11 +130,11 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
 
         return await WriteAsync(async (connection, transaction) =>
         {
-            var id = await FindCustomerIdAsync(connection, transaction, identity, ct);
+            var id = await FindCustomerIdAsync(connection, transaction, workspaceId, identity, ct);
             if (id is null)
             {
                 id = Guid.NewGuid();
-                await InsertCustomerAsync(connection, transaction, id.Value, identity, displayName, now, ct);
+                await InsertCustomerAsync(connection, transaction, id.Value, workspaceId, identity, displayName, now, ct);
             }
             else if (!string.IsNullOrEmpty(displayName))
             {
@@ -147,24 +150,25 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         return await GetCustomerAsync(connection, null, id, ct);
     }
 
-    private static async Task<Guid?> FindCustomerIdAsync(SqliteConnection connection, SqliteTransaction? transaction, ChannelIdentity identity, CancellationToken ct)
+    private static async Task<Guid?> FindCustomerIdAsync(SqliteConnection connection, SqliteTransaction? transaction, Guid workspaceId,
+        ChannelIdentity identity, CancellationToken ct)
     {
         // Primary key of customer_identities.
         var id = await ScalarAsync<string>(connection, transaction,
-            "SELECT customer_id FROM customer_identities WHERE channel = $channel AND value = $value", ct,
-            ("$channel", identity.Channel), ("$value", identity.Value));
+            "SELECT customer_id FROM customer_identities WHERE workspace_id = $workspace AND channel = $channel AND value = $value", ct,
+            ("$workspace", workspaceId.ToString()), ("$channel", identity.Channel), ("$value", identity.Value));
         return id is null ? null : Guid.Parse(id);
     }
 
-    private static async Task InsertCustomerAsync(SqliteConnection connection, SqliteTransaction transaction, Guid id, ChannelIdentity identity,
-        string? displayName, DateTimeOffset now, CancellationToken ct)
+    private static async Task InsertCustomerAsync(SqliteConnection connection, SqliteTransaction transaction, Guid id, Guid workspaceId,
+        ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct)
     {
         await ExecuteAsync(connection, transaction,
-            "INSERT INTO customers (id, display_name, created_at) VALUES ($id, $name, $created)", ct,
-            ("$id", id.ToString()), ("$name", displayName), ("$created", now.UtcTicks));
+            "INSERT INTO customers (id, display_name, created_at, workspace_id) VALUES ($id, $name, $created, $workspace)", ct,
+            ("$id", id.ToString()), ("$name", displayName), ("$created", now.UtcTicks), ("$workspace", workspaceId.ToString()));
         await ExecuteAsync(connection, transaction,
-            "INSERT INTO customer_identities (channel, value, customer_id) VALUES ($channel, $value, $id)", ct,
-            ("$channel", identity.Channel), ("$value", identity.Value), ("$id", id.ToString()));
+            "INSERT INTO customer_identities (workspace_id, channel, value, customer_id) VALUES ($workspace, $channel, $value, $id)", ct,
+            ("$workspace", workspaceId.ToString()), ("$channel", identity.Channel), ("$value", identity.Value), ("$id", id.ToString()));
     }
 
     /// <summary>
@@ -187,8 +191,9 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     {
         string? name = null;
         DateTimeOffset createdAt = default;
+        var workspaceId = Guid.Empty;
         var found = false;
-        await using (var command = Command(connection, transaction, "SELECT display_name, created_at FROM customers WHERE id = $id", ("$id", id.ToString())))
+        await using (var command = Command(connection, transaction, "SELECT display_name, created_at, workspace_id FROM customers WHERE id = $id", ("$id", id.ToString())))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
             if (await reader.ReadAsync(ct))
@@ -196,6 +201,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 found = true;
                 name = reader.IsDBNull(0) ? null : reader.GetString(0);
                 createdAt = FromTicks(reader.GetInt64(1));
+                workspaceId = WorkspaceOf(reader, 2);
             }
         }
         if (!found) return null;
@@ -206,7 +212,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         {
             while (await reader.ReadAsync(ct)) identities.Add(new ChannelIdentity(reader.GetString(0), reader.GetString(1)));
         }
-        return new Customer(id, name, identities, createdAt);
+        return new Customer(id, name, identities, createdAt) { WorkspaceId = workspaceId };
     }
 
     public async Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, string? businessIdentity, DateTimeOffset now, CancellationToken ct = default)
@@ -226,21 +232,58 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             if (open.Count > 0) return open[0];
 
             var conversation = new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
-                ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity };
+                ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity, WorkspaceId = customer.WorkspaceId };
             await InsertConversationAsync(connection, transaction, conversation, ct);
             return conversation;
         }, ct);
     }
 
+    /// <summary>
+    /// Workspaces own customers, conversations and messages. Files from before them gain the columns, their rows
+    /// in the empty workspace (<see cref="Guid.Empty"/>, where messages from before workspaces also go), and
+    /// customer identities become unique per workspace, not per file.
+    /// </summary>
+    private static async Task AddWorkspacesAsync(SqliteConnection connection, CancellationToken ct)
+    {
+        foreach (var table in new[] { "customers", "conversations", "messages" })
+        {
+            if (await ScalarAsync<long>(connection, null, $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = 'workspace_id'", ct) == 0)
+                await ExecuteAsync(connection, null, $"ALTER TABLE {table} ADD COLUMN workspace_id TEXT NOT NULL DEFAULT '{Guid.Empty}'", ct);
+        }
+        if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'connection_id'", ct) == 0)
+            await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN connection_id TEXT", ct);
+        if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('customer_identities') WHERE name = 'workspace_id'", ct) == 0)
+        {
+            // The primary key changes, which SQLite can only do by copying the table.
+            await ExecuteAsync(connection, null, """
+                BEGIN IMMEDIATE;
+                ALTER TABLE customer_identities RENAME TO customer_identities_before_workspaces;
+                DROP INDEX IF EXISTS ix_customer_identities_customer;
+                CREATE TABLE customer_identities (
+                    workspace_id TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    customer_id TEXT NOT NULL REFERENCES customers(id),
+                    PRIMARY KEY (workspace_id, channel, value));
+                INSERT INTO customer_identities (workspace_id, channel, value, customer_id)
+                    SELECT '00000000-0000-0000-0000-000000000000', channel, value, customer_id FROM customer_identities_before_workspaces;
+                DROP TABLE customer_identities_before_workspaces;
+                CREATE INDEX IF NOT EXISTS ix_customer_identities_customer ON customer_identities(customer_id);
+                COMMIT;
+                """, ct);
+        }
+    }
+
     private static Task<int> InsertConversationAsync(SqliteConnection connection, SqliteTransaction transaction, Conversation conversation, CancellationToken ct)
         => ExecuteAsync(connection, transaction, $"""
             INSERT INTO conversations ({ConversationColumns})
-            VALUES ($id, $customer, $channel, $identity, $name, $status, NULL, $created, $last, $preview, $business)
+            VALUES ($id, $customer, $channel, $identity, $name, $status, NULL, $created, $last, $preview, $business, $workspace, $connection)
             """, ct,
             ("$id", conversation.Id.ToString()), ("$customer", conversation.CustomerId.ToString()), ("$channel", conversation.Channel),
             ("$identity", conversation.CustomerIdentity), ("$name", conversation.CustomerName), ("$status", conversation.Status),
             ("$created", conversation.CreatedAt.UtcTicks), ("$last", conversation.LastMessageAt.UtcTicks),
-            ("$preview", conversation.LastMessagePreview), ("$business", conversation.BusinessIdentity ?? ""));
+            ("$preview", conversation.LastMessagePreview), ("$business", conversation.BusinessIdentity ?? ""),
+            ("$workspace", conversation.WorkspaceId.ToString()), ("$connection", conversation.ConnectionId?.ToString()));
 
     public async Task<Conversation?> GetConversationAsync(Guid id, CancellationToken ct = default)
     {
@@ -250,22 +293,22 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         return found.Count > 0 ? found[0] : null;
     }
 
-    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(PageCursor? after, int take, CancellationToken ct = default)
+    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(Guid workspaceId, PageCursor? after, int take, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
         return after is not { } cursor
-            ? await QueryConversationsAsync(connection, null, FirstConversationPageSql, ct, ("$take", take))
+            ? await QueryConversationsAsync(connection, null, FirstConversationPageSql, ct, ("$workspace", workspaceId.ToString()), ("$take", take))
             : await QueryConversationsAsync(connection, null, NextConversationPageSql, ct,
-                ("$at", cursor.At.UtcTicks), ("$id", cursor.Id.ToString()), ("$take", take));
+                ("$workspace", workspaceId.ToString()), ("$at", cursor.At.UtcTicks), ("$id", cursor.Id.ToString()), ("$take", take));
     }
 
-    // Both read ix_conversations_activity_keyset backwards from the start or from the cursor (a seek): no sort,
-    // no offset scan. A test pins the query plans.
+    // Both read ix_conversations_workspace_activity backwards from the workspace's newest or from the cursor (a
+    // seek): no sort, no offset scan, nothing of another workspace read. A test pins the query plans.
     internal const string FirstConversationPageSql =
-        $"SELECT {ConversationColumns} FROM conversations ORDER BY last_message_at DESC, id DESC LIMIT $take";
+        $"SELECT {ConversationColumns} FROM conversations WHERE workspace_id = $workspace ORDER BY last_message_at DESC, id DESC LIMIT $take";
 
     internal const string NextConversationPageSql = $"""
-        SELECT {ConversationColumns} FROM conversations WHERE (last_message_at, id) < ($at, $id)
+        SELECT {ConversationColumns} FROM conversations WHERE workspace_id = $workspace AND (last_message_at, id) < ($at, $id)
         ORDER BY last_message_at DESC, id DESC LIMIT $take
         """;
 
@@ -301,7 +344,8 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             ("$raw", JsonSerializer.Serialize(message.RawFields, Json)),
             ("$status", message.Status), ("$errorCode", message.ErrorCode), ("$agent", message.Agent),
             ("$created", message.CreatedAt.UtcTicks), ("$statusUpdated", message.StatusUpdatedAt.UtcTicks),
-            ("$business", message.BusinessIdentity), ("$resendOf", message.ResendOf?.ToString()), ("$rank", MessageStatuses.Rank(message.Status)));
+            ("$business", message.BusinessIdentity), ("$resendOf", message.ResendOf?.ToString()), ("$workspace", message.WorkspaceId.ToString()),
+            ("$rank", MessageStatuses.Rank(message.Status)));
         return insert.ExecuteNonQueryAsync(ct);
     }
 
@@ -531,7 +575,12 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         FromTicks(reader.GetInt64(7)), FromTicks(reader.GetInt64(8)), NullableString(reader, 9))
     {
         BusinessIdentity = reader.GetString(10) is { Length: > 0 } business ? business : null,
+        WorkspaceId = WorkspaceOf(reader, 11),
+        ConnectionId = NullableString(reader, 12) is { } connectionId ? Guid.Parse(connectionId) : null,
     };
+
+    private static Guid WorkspaceOf(SqliteDataReader reader, int ordinal)
+        => Guid.TryParse(reader.GetString(ordinal), out var id) ? id : Guid.Empty;
 
     private static Task<List<TimelineMessage>> QueryMessagesAsync(SqliteConnection connection, string sql, CancellationToken ct, params (string, object?)[] parameters)
         => QueryMessagesAsync(connection, null, sql, ct, parameters);
@@ -555,6 +604,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             {
                 BusinessIdentity = NullableString(reader, 16),
                 ResendOf = NullableString(reader, 17) is { } resendOf ? Guid.Parse(resendOf) : null,
+                WorkspaceId = WorkspaceOf(reader, 18),
             });
         }
         return messages;
