@@ -1,6 +1,7 @@
 using Crm.Contracts;
 using Crm.Inbox.Agents;
 using Crm.Inbox.Apis;
+using Crm.Inbox.Conversations;
 using Crm.Inbox.Replies;
 using Crm.Inbox.Storage;
 using Crm.Inbox.Storage.Mongo;
@@ -43,6 +44,8 @@ public static class InboxRegistration
         services.AddSingleton<ReplyDispatchSignal>();
         services.AddHostedService<ReplyDispatcher>();
         services.AddHostedService<ReplyGiveUpSweeper>();
+        services.AddOptions<ConversationOptions>().BindConfiguration(ConversationOptions.Section);
+        services.AddHostedService<SnoozeWaker>();
         return services;
     }
 

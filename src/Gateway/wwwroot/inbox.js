@@ -122,7 +122,11 @@ function renderMessages(scrollToEnd) {
   const list = $('messages');
   const sorted = [...state.messages.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   list.replaceChildren(...sorted.map(message => {
-    const item = element('li', message.direction, message.text || '');
+    // Activity entries say what changed and who changed it; notes are the agents' own, never sent.
+    const text = message.activity
+      ? `${message.agent || 'Crm'}: ${message.activity.kind.replace('-', ' ')} ${message.activity.from} → ${message.activity.to}`
+      : message.direction === 'note' ? `Note: ${message.text}` : message.text || '';
+    const item = element('li', message.direction, text);
     for (const media of message.media) {
       const link = element('a', '', `📎 ${media.contentType || 'attachment'}`);
       if (/^https?:\/\//i.test(media.url)) link.href = media.url;

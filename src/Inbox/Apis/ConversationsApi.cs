@@ -30,6 +30,9 @@ public static class ConversationsApi
         api.MapGet("/{conversationId:guid}/messages", ListMessages);
         api.MapPost("/{conversationId:guid}/messages", PostReply);
         api.MapPost("/{conversationId:guid}/messages/{messageId:guid}/resend", ResendReply);
+        api.MapPost("/{conversationId:guid}/status", ChangeStatus);
+        api.MapPost("/{conversationId:guid}/priority", ChangePriority);
+        api.MapPost("/{conversationId:guid}/notes", AddNote);
         return app;
     }
 
@@ -121,6 +124,65 @@ public static class ConversationsApi
             return Conflict(logger, messageId, "This reply was already resent.");
         await AnnounceAsync(reply, store, agents, dispatcher, loggers);
         return TypedResults.Accepted($"/api/conversations/{conversation.Id}/messages", reply);
+    }
+
+    public sealed record StatusRequest(string? Status, DateTimeOffset? SnoozedUntil);
+
+    /// <summary>Open, pending (waiting on the customer), snoozed until a time, or resolved; recorded on the timeline.</summary>
+    public static async Task<Results<Ok<Conversation>, NotFound, ProblemHttpResult>> ChangeStatus(
+        Guid conversationId, StatusRequest request, HttpContext http, IInboxStore store, AgentNotifier agents, TimeProvider clock, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        if (request.Status is not { } status || !ConversationStatuses.All.Contains(status))
+            return InvalidParameter($"status must be one of {string.Join(", ", ConversationStatuses.All)}.");
+        if (status == ConversationStatuses.Snoozed && (request.SnoozedUntil is not { } until || until <= now || until > now.AddYears(1)))
+            return InvalidParameter("snoozedUntil must be a time in the coming year to snooze a conversation.");
+        if (status != ConversationStatuses.Snoozed && request.SnoozedUntil is not null)
+            return InvalidParameter("snoozedUntil only goes with status snoozed.");
+        if (await FindAsync(store, http.User, conversationId, ct) is null) return TypedResults.NotFound();
+
+        var changed = await store.ChangeConversationAsync(conversationId, status, request.SnoozedUntil, null, http.User.Identity?.Name, now, ct);
+        return await ChangedAsync(changed, agents);
+    }
+
+    public sealed record PriorityRequest(string? Priority);
+
+    public static async Task<Results<Ok<Conversation>, NotFound, ProblemHttpResult>> ChangePriority(
+        Guid conversationId, PriorityRequest request, HttpContext http, IInboxStore store, AgentNotifier agents, TimeProvider clock, CancellationToken ct)
+    {
+        if (request.Priority is not { } priority || !ConversationPriorities.All.Contains(priority))
+            return InvalidParameter($"priority must be one of {string.Join(", ", ConversationPriorities.All)}.");
+        if (await FindAsync(store, http.User, conversationId, ct) is null) return TypedResults.NotFound();
+
+        var changed = await store.ChangeConversationAsync(conversationId, null, null, priority, http.User.Identity?.Name, clock.GetUtcNow(), ct);
+        return await ChangedAsync(changed, agents);
+    }
+
+    /// <summary>Pushes what a change added (nothing when nothing changed) and answers with the conversation as it now is.</summary>
+    private static async Task<Results<Ok<Conversation>, NotFound, ProblemHttpResult>> ChangedAsync(ConversationChanged? changed, AgentNotifier agents)
+    {
+        if (changed is null) return TypedResults.NotFound();
+        if (changed.Entries.Count > 0) await agents.MessagesAddedAsync(changed.Entries.Select(entry => new StoredInbound(entry, changed.Conversation)).ToList());
+        return TypedResults.Ok(changed.Conversation);
+    }
+
+    public const int MaxNoteLength = 4000;
+
+    public sealed record NoteRequest(string? Text);
+
+    /// <summary>A private note on the timeline: agents see it, the customer never does.</summary>
+    public static async Task<Results<Created<TimelineMessage>, NotFound, ProblemHttpResult>> AddNote(
+        Guid conversationId, NoteRequest request, HttpContext http, IInboxStore store, AgentNotifier agents, TimeProvider clock, CancellationToken ct)
+    {
+        var text = request.Text?.Trim();
+        if (string.IsNullOrEmpty(text)) return InvalidParameter("text is required.");
+        if (text.Length > MaxNoteLength) return InvalidParameter($"text is longer than {MaxNoteLength} characters.");
+        if (await FindAsync(store, http.User, conversationId, ct) is not { } conversation) return TypedResults.NotFound();
+
+        var note = TimelineEntries.Note(conversation, text, http.User.Identity?.Name ?? "", clock.GetUtcNow());
+        await store.AppendMessageAsync(note, ct);
+        await agents.MessagesAddedAsync([new StoredInbound(note, conversation)]);
+        return TypedResults.Created($"/api/conversations/{conversation.Id}/messages", note);
     }
 
     private static TimelineMessage NewReply(Conversation conversation, string text, HttpContext http, TimeProvider clock)

@@ -34,16 +34,19 @@ public interface IInboxStore
     /// <summary>
     /// Stores a batch of inbound messages at once (one transaction where the store has them): finds or
     /// creates each customer (keeping their newest profile name, on their conversations too), opens or
-    /// reuses the conversation per customer, channel and business address, appends each message whose
+    /// reuses the conversation per customer, channel and business address (opening it again, with an activity
+    /// entry, when it was pending, snoozed or resolved: the customer wrote), appends each message whose
     /// channel message id is not stored yet (nor earlier in the batch), and moves each conversation's last
-    /// activity forward (never backwards). Returns the messages it stored, in batch order, each with its
-    /// conversation's state after the batch; duplicates are left out.
+    /// activity forward (never backwards). Returns the messages it stored (and the activity entries of
+    /// conversations it opened again), in batch order, each with its conversation's state after the batch;
+    /// duplicates are left out.
     /// </summary>
     Task<IReadOnlyList<StoredInbound>> AppendInboundBatchAsync(IReadOnlyList<InboundMessageReceived> batch, CancellationToken ct = default);
 
     /// <summary>
-    /// Appends to the timeline and moves the conversation's last activity. Returns false, changing
-    /// nothing, when a message with the same channel message id is already stored.
+    /// Appends to the timeline and, for a message the customer sees (not a note or activity), moves the
+    /// conversation's last activity. Returns false, changing nothing, when a message with the same channel
+    /// message id is already stored.
     /// </summary>
     Task<bool> AppendMessageAsync(TimelineMessage message, CancellationToken ct = default);
 
@@ -56,6 +59,17 @@ public interface IInboxStore
     /// <paramref name="before"/> (a message's created time and id), oldest first so a page reads top to bottom.
     /// </summary>
     Task<IReadOnlyList<TimelineMessage>> ListMessagesAsync(Guid conversationId, PageCursor? before, int take, CancellationToken ct = default);
+
+    /// <summary>
+    /// Sets the conversation's status (with <paramref name="snoozedUntil"/> for <c>snoozed</c>) and/or priority, and
+    /// records an activity entry by <paramref name="actor"/> for each value that changed. Null when the conversation
+    /// does not exist; no entries when nothing changed.
+    /// </summary>
+    Task<ConversationChanged?> ChangeConversationAsync(Guid conversationId, string? status, DateTimeOffset? snoozedUntil, string? priority,
+        string? actor, DateTimeOffset at, CancellationToken ct = default);
+
+    /// <summary>Opens up to <paramref name="take"/> snoozed conversations whose time has come, each with an activity entry.</summary>
+    Task<IReadOnlyList<ConversationChanged>> WakeSnoozedAsync(DateTimeOffset now, int take, CancellationToken ct = default);
 
     /// <summary>
     /// Moves a message to <paramref name="status"/> unless it already has one of the same or higher

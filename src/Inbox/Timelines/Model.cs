@@ -14,7 +14,27 @@ public record Customer(Guid Id, string? DisplayName, IReadOnlyList<ChannelIdenti
 public static class ConversationStatuses
 {
     public const string Open = "open";
+
+    /// <summary>Waiting on the customer.</summary>
+    public const string Pending = "pending";
+
+    /// <summary>Out of the way until <see cref="Conversation.SnoozedUntil"/>, or until the customer writes.</summary>
+    public const string Snoozed = "snoozed";
+
     public const string Resolved = "resolved";
+
+    public static readonly IReadOnlyList<string> All = [Open, Pending, Snoozed, Resolved];
+}
+
+public static class ConversationPriorities
+{
+    public const string None = "none";
+    public const string Low = "low";
+    public const string Medium = "medium";
+    public const string High = "high";
+    public const string Urgent = "urgent";
+
+    public static readonly IReadOnlyList<string> All = [None, Low, Medium, High, Urgent];
 }
 
 /// <summary>
@@ -43,12 +63,38 @@ public record Conversation(
 
     /// <summary>The channel connection it came in on: replies go out through it. Null before connections were data.</summary>
     public Guid? ConnectionId { get; init; }
+
+    public string Priority { get; init; } = ConversationPriorities.None;
+
+    /// <summary>When a snoozed conversation opens again by itself; null unless snoozed.</summary>
+    public DateTimeOffset? SnoozedUntil { get; init; }
 }
+
+/// <summary>What changed on a conversation (a timeline activity entry): the kind, and the value before and after.</summary>
+public record ActivityEntry(string Kind, string? From, string? To);
+
+public static class ActivityKinds
+{
+    public const string StatusChanged = "status-changed";
+    public const string PriorityChanged = "priority-changed";
+}
+
+/// <summary>A conversation after a change, with the timeline entries the change added (activity, notes).</summary>
+public record ConversationChanged(Conversation Conversation, IReadOnlyList<TimelineMessage> Entries);
 
 public static class Directions
 {
     public const string Inbound = "inbound";
     public const string Outbound = "outbound";
+
+    /// <summary>A change to the conversation (status, priority…), with who made it: never sent to the customer.</summary>
+    public const string Activity = "activity";
+
+    /// <summary>A private note between agents: never sent to the customer.</summary>
+    public const string Note = "note";
+
+    /// <summary>Messages the customer sees; activity and notes do not move the conversation's last activity.</summary>
+    public static bool IsConversation(string direction) => direction is Inbound or Outbound;
 }
 
 /// <summary>One entry of a customer's timeline, in either direction.</summary>
@@ -78,6 +124,9 @@ public record TimelineMessage(
 
     /// <summary>Its conversation's workspace, so a status change is pushed to that workspace's agents only.</summary>
     public Guid WorkspaceId { get; init; }
+
+    /// <summary>For an <see cref="Directions.Activity"/> entry: what changed.</summary>
+    public ActivityEntry? Activity { get; init; }
 
     /// <summary>A short line for conversation lists.</summary>
     public string Preview => Text is { Length: > 0 } text
@@ -126,4 +175,22 @@ public static class TimelineIds
     /// the end of the id index instead of on a random page: one index page written per batch, not one per message.
     /// </summary>
     public static Guid NewMessageId() => Guid.CreateVersion7();
+}
+
+/// <summary>Timeline entries that are not messages: what agents and the system did, and agents' private notes.</summary>
+public static class TimelineEntries
+{
+    public static TimelineMessage Activity(Conversation conversation, ActivityEntry activity, string? actor, DateTimeOffset at)
+        => Entry(conversation, Directions.Activity, null, actor, at) with { Activity = activity };
+
+    public static TimelineMessage Note(Conversation conversation, string text, string actor, DateTimeOffset at)
+        => Entry(conversation, Directions.Note, text, actor, at);
+
+    private static TimelineMessage Entry(Conversation conversation, string direction, string? text, string? actor, DateTimeOffset at) => new(
+        TimelineIds.NewMessageId(), conversation.Id, conversation.CustomerId, conversation.Channel, direction, null, text, [], null, null,
+        new Dictionary<string, string>(), MessageStatuses.Received, null, actor, at, at)
+    {
+        BusinessIdentity = conversation.BusinessIdentity,
+        WorkspaceId = conversation.WorkspaceId,
+    };
 }

@@ -437,6 +437,81 @@ public abstract class InboxStoreContract
         Assert.Equal(connection, (await store.GetConversationAsync(before.Id))?.ConnectionId);
     }
 
+    [SkippableFact]
+    public async Task A_status_change_is_recorded_on_the_timeline_once_and_a_repeat_changes_nothing()
+    {
+        var store = await CreateStoreAsync();
+        var conversation = await ConversationAsync(store);
+
+        var resolved = await store.ChangeConversationAsync(conversation.Id, ConversationStatuses.Resolved, null, ConversationPriorities.High, "ann", T0.AddMinutes(1));
+        var again = await store.ChangeConversationAsync(conversation.Id, ConversationStatuses.Resolved, null, ConversationPriorities.High, "ann", T0.AddMinutes(2));
+
+        Assert.Equal(ConversationStatuses.Resolved, resolved!.Conversation.Status);
+        Assert.Equal(ConversationPriorities.High, resolved.Conversation.Priority);
+        Assert.Equal([new ActivityEntry(ActivityKinds.StatusChanged, ConversationStatuses.Open, ConversationStatuses.Resolved),
+                      new ActivityEntry(ActivityKinds.PriorityChanged, ConversationPriorities.None, ConversationPriorities.High)],
+            resolved.Entries.Select(e => e.Activity));
+        Assert.Empty(again!.Entries);
+        var stored = await store.GetConversationAsync(conversation.Id);
+        Assert.Equal((ConversationStatuses.Resolved, ConversationPriorities.High), (stored!.Status, stored.Priority));
+        var timeline = await store.ListMessagesAsync(conversation.Id, null, 10);
+        Assert.All(timeline, entry => Assert.Equal(("ann", Directions.Activity), (entry.Agent, entry.Direction)));
+        Assert.Equal(2, timeline.Count);
+        // Activity is not customer activity: the conversation's place in the list does not move.
+        Assert.Equal(conversation.LastMessageAt, stored.LastMessageAt);
+        Assert.Null(await store.ChangeConversationAsync(Guid.NewGuid(), ConversationStatuses.Open, null, null, "ann", T0));
+    }
+
+    [SkippableFact]
+    public async Task A_snoozed_conversation_opens_again_when_its_time_comes()
+    {
+        var store = await CreateStoreAsync();
+        var conversation = await ConversationAsync(store);
+        var until = T0.AddHours(2);
+        var snoozed = await store.ChangeConversationAsync(conversation.Id, ConversationStatuses.Snoozed, until, null, "ann", T0);
+
+        var early = await store.WakeSnoozedAsync(until.AddSeconds(-1), 10);
+        var due = await store.WakeSnoozedAsync(until, 10);
+
+        Assert.Equal(until, snoozed!.Conversation.SnoozedUntil);
+        Assert.Empty(early);
+        var woken = Assert.Single(due);
+        Assert.Equal((ConversationStatuses.Open, (DateTimeOffset?)null), (woken.Conversation.Status, woken.Conversation.SnoozedUntil));
+        Assert.Equal(new ActivityEntry(ActivityKinds.StatusChanged, ConversationStatuses.Snoozed, ConversationStatuses.Open), Assert.Single(woken.Entries).Activity);
+        Assert.Null(woken.Entries[0].Agent);
+        Assert.Empty(await store.WakeSnoozedAsync(until.AddHours(1), 10));
+    }
+
+    [SkippableFact]
+    public async Task A_customer_message_opens_a_resolved_conversation_again_with_an_activity_entry_before_it()
+    {
+        var store = await CreateStoreAsync();
+        var first = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SMbefore", T0)]));
+        await store.ChangeConversationAsync(first.Conversation.Id, ConversationStatuses.Resolved, null, null, "ann", T0.AddMinutes(1));
+
+        var stored = await store.AppendInboundBatchAsync([Arrival("SMafter", T0.AddMinutes(5))]);
+
+        Assert.All(stored, s => Assert.Equal(first.Conversation.Id, s.Conversation.Id));
+        Assert.Equal([Directions.Activity, Directions.Inbound], stored.Select(s => s.Message.Direction));
+        Assert.Equal(new ActivityEntry(ActivityKinds.StatusChanged, ConversationStatuses.Resolved, ConversationStatuses.Open), stored[0].Message.Activity);
+        Assert.Equal(ConversationStatuses.Open, (await store.GetConversationAsync(first.Conversation.Id))!.Status);
+        Assert.Equal(["SMbefore", null, null, "SMafter"],
+            (await store.ListMessagesAsync(first.Conversation.Id, null, 10)).Select(m => m.ChannelMessageId));
+    }
+
+    [SkippableFact]
+    public async Task A_private_note_is_kept_on_the_timeline_without_moving_the_conversation()
+    {
+        var store = await CreateStoreAsync();
+        var conversation = await ConversationAsync(store);
+
+        Assert.True(await store.AppendMessageAsync(TimelineEntries.Note(conversation, "VIP, call back", "ann", T0.AddHours(1))));
+
+        var note = Assert.Single(await store.ListMessagesAsync(conversation.Id, null, 10));
+        Assert.Equal((Directions.Note, "VIP, call back", "ann"), (note.Direction, note.Text, note.Agent));
+        Assert.Equal(conversation.LastMessageAt, (await store.GetConversationAsync(conversation.Id))!.LastMessageAt);
+    }
+
     private const string Business = "+14155238886";
     private const string OtherBusiness = "+14155238999";
 

@@ -29,6 +29,7 @@ public sealed partial class MongoInboxStore
         }
 
         var conversationsByKey = new Dictionary<(Guid Customer, string Channel, string Business), Conversation>();
+        var reopenings = new List<TimelineMessage>();
         foreach (var arrivals in fresh.GroupBy(m => (m.WorkspaceId, Identity: new ChannelIdentity(m.Channel, m.CustomerIdentity), Business: m.BusinessIdentity ?? "")))
         {
             var customer = customersByIdentity[(arrivals.Key.WorkspaceId, arrivals.Key.Identity)];
@@ -43,6 +44,13 @@ public sealed partial class MongoInboxStore
             {
                 await conversations.UpdateOneAsync(ConversationFilter.Eq(c => c.Id, conversation.Id),
                     Builders<ConversationDocument>.Update.Set(c => c.CustomerName, customer.DisplayName), cancellationToken: ct);
+            }
+            if (conversation.Status != ConversationStatuses.Open
+                && await ChangeConversationAsync(conversation.Id, ConversationStatuses.Open, null, null, null, arrivals.First().ReceivedAt.AddTicks(-1), ct) is { } reopened)
+            {
+                // The customer wrote: a pending, snoozed or resolved conversation opens again.
+                reopenings.AddRange(reopened.Entries);
+                conversation = reopened.Conversation;
             }
             conversationsByKey[(customer.Id, arrivals.Key.Identity.Channel, arrivals.Key.Business)] = conversation;
         }
@@ -66,10 +74,11 @@ public sealed partial class MongoInboxStore
                 cancellationToken: ct);
         }
 
-        var touched = stored.Select(m => m.ConversationId).Distinct().ToList();
+        var entries = reopenings.Concat(stored).ToList();
+        var touched = entries.Select(m => m.ConversationId).Distinct().ToList();
         var after = (await conversations.Find(ConversationFilter.In(c => c.Id, touched)).ToListAsync(ct))
             .ToDictionary(d => d.Id, ToConversation);
-        return stored.Select(m => new StoredInbound(m, after[m.ConversationId])).ToList();
+        return entries.Select(m => new StoredInbound(m, after[m.ConversationId])).ToList();
     }
 
     private async Task<HashSet<(string Channel, string ChannelMessageId)>> StoredChannelMessageIdsAsync(

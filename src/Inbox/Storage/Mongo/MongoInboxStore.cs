@@ -39,19 +39,25 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
                 Builders<ConversationDocument>.Update.Set(c => c.BusinessIdentity, ""), cancellationToken: ct);
             await DropIndexIfPresentAsync(conversations, "ux_conversations_one_open", ct);
         }
+        if (conversationIndexes.Any(index => index["name"] == "ux_conversations_one_open_per_business"))
+            await DropIndexIfPresentAsync(conversations, "ux_conversations_one_open_per_business", ct);
         if (conversationIndexes.Any(index => index["name"] == "ix_conversations_activity"))
             await DropIndexIfPresentAsync(conversations, "ix_conversations_activity", ct);
         if (conversationIndexes.Any(index => index["name"] == "ix_conversations_activity_keyset"))
             await DropIndexIfPresentAsync(conversations, "ix_conversations_activity_keyset", ct);
         await conversations.Indexes.CreateManyAsync(
         [
+            // One conversation per customer, channel and business address, whatever its status: a customer's message opens it again.
             new CreateIndexModel<ConversationDocument>(
                 Builders<ConversationDocument>.IndexKeys.Ascending(c => c.CustomerId).Ascending(c => c.Channel).Ascending(c => c.BusinessIdentity),
+                new CreateIndexOptions { Name = "ux_conversations_thread", Unique = true }),
+            // Snoozed conversations whose time has come.
+            new CreateIndexModel<ConversationDocument>(
+                Builders<ConversationDocument>.IndexKeys.Ascending(c => c.SnoozedUntilTicks),
                 new CreateIndexOptions<ConversationDocument>
                 {
-                    Name = "ux_conversations_one_open_per_business",
-                    Unique = true,
-                    PartialFilterExpression = ConversationFilter.Eq(c => c.Status, ConversationStatuses.Open),
+                    Name = "ix_conversations_snoozed",
+                    PartialFilterExpression = ConversationFilter.Eq(c => c.Status, ConversationStatuses.Snoozed),
                 }),
             // A new profile name is copied to all of the customer's conversations.
             new CreateIndexModel<ConversationDocument>(
@@ -130,11 +136,10 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
 
     public async Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, string? businessIdentity, DateTimeOffset now, CancellationToken ct = default)
     {
-        // Matches ux_conversations_one_open_per_business and its partial filter exactly, so the lookup can use it.
+        // ux_conversations_thread
         var open = ConversationFilter.Eq(c => c.CustomerId, customer.Id)
                    & ConversationFilter.Eq(c => c.Channel, identity.Channel)
-                   & ConversationFilter.Eq(c => c.BusinessIdentity, businessIdentity ?? "")
-                   & ConversationFilter.Eq(c => c.Status, ConversationStatuses.Open);
+                   & ConversationFilter.Eq(c => c.BusinessIdentity, businessIdentity ?? "");
         while (true)
         {
             var existing = await conversations.Find(open).FirstOrDefaultAsync(ct);
@@ -188,7 +193,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
             return false;
         }
 
-        await MoveLastActivityAsync(message, ct);
+        if (Directions.IsConversation(message.Direction)) await MoveLastActivityAsync(message, ct);
         return true;
     }
 
@@ -317,6 +322,8 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         BusinessIdentity = c.BusinessIdentity ?? "",
         WorkspaceId = c.WorkspaceId,
         ConnectionId = c.ConnectionId,
+        Priority = c.Priority,
+        SnoozedUntilTicks = c.SnoozedUntil?.UtcTicks,
     };
 
     private static Conversation ToConversation(ConversationDocument d) => new(
@@ -326,6 +333,8 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         BusinessIdentity = d.BusinessIdentity is { Length: > 0 } business ? business : null,
         WorkspaceId = d.WorkspaceId,
         ConnectionId = d.ConnectionId,
+        Priority = d.Priority ?? ConversationPriorities.None,
+        SnoozedUntil = d.SnoozedUntilTicks is { } until ? FromTicks(until) : null,
     };
 
     private static MessageDocument ToDocument(TimelineMessage m) => new()
@@ -352,6 +361,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         BusinessIdentity = m.BusinessIdentity,
         ResendOf = m.ResendOf,
         WorkspaceId = m.WorkspaceId,
+        Activity = m.Activity is { } a ? new ActivityDocument { Kind = a.Kind, From = a.From, To = a.To } : null,
     };
 
     private static TimelineMessage ToMessage(MessageDocument d) => new(
@@ -365,6 +375,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         BusinessIdentity = d.BusinessIdentity,
         ResendOf = d.ResendOf,
         WorkspaceId = d.WorkspaceId,
+        Activity = d.Activity is { } a ? new ActivityEntry(a.Kind, a.From, a.To) : null,
     };
 
     private sealed class CustomerDocument
@@ -414,6 +425,16 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
 
         [BsonElement("connectionId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
         public Guid? ConnectionId { get; set; }
+
+        [BsonElement("priority")] public string? Priority { get; set; }
+        [BsonElement("snoozedUntilTicks")] public long? SnoozedUntilTicks { get; set; }
+    }
+
+    private sealed class ActivityDocument
+    {
+        [BsonElement("kind")] public string Kind { get; set; } = "";
+        [BsonElement("from")] public string? From { get; set; }
+        [BsonElement("to")] public string? To { get; set; }
     }
 
     private sealed partial class MessageDocument
@@ -451,6 +472,8 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
 
         [BsonElement("workspaceId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
         public Guid WorkspaceId { get; set; }
+
+        [BsonElement("activity")] public ActivityDocument? Activity { get; set; }
     }
 
     private sealed class MediaDocument

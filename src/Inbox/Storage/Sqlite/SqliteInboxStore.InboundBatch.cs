@@ -62,6 +62,11 @@ public sealed partial class SqliteInboxStore
                 conversations[(customer.Id, inbound.Channel, business)] = conversation;
             }
             conversation.AdoptConnection(inbound.ConnectionId);
+            foreach (var reopened in conversation.CustomerWrote(inbound.ReceivedAt))
+            {
+                await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), reopened, ct);
+                stored.Add((reopened, conversation));
+            }
 
             var message = InboundTimeline.ToTimelineMessage(inbound, TimelineIds.NewMessageId(), conversation.Current.Id, customer.Id) with
             {
@@ -126,11 +131,13 @@ public sealed partial class SqliteInboxStore
     {
         // Primary key. The values were read in this transaction and only moved forward since.
         var command = Reused(connection, transaction, """
-            UPDATE conversations SET customer_name = $name, last_message_at = $at, last_message_preview = $preview, connection_id = $connection
+            UPDATE conversations SET customer_name = $name, last_message_at = $at, last_message_preview = $preview, connection_id = $connection,
+                status = $status, snoozed_until = $until
             WHERE id = $id
             """);
         SetParameters(command,
             ("$id", conversation.Id.ToString()), ("$name", conversation.CustomerName), ("$connection", conversation.ConnectionId?.ToString()),
+            ("$status", conversation.Status), ("$until", conversation.SnoozedUntil?.UtcTicks),
             ("$at", conversation.LastMessageAt.UtcTicks), ("$preview", conversation.LastMessagePreview));
         return command.ExecuteNonQueryAsync(ct);
     }
@@ -152,6 +159,16 @@ public sealed partial class SqliteInboxStore
         public Conversation Current { get; set; } = current;
 
         public bool Changed { get; set; }
+
+        /// <summary>The customer wrote: a pending, snoozed or resolved conversation opens again; returns the activity entries.</summary>
+        public IReadOnlyList<TimelineMessage> CustomerWrote(DateTimeOffset at)
+        {
+            var (after, entries) = ConversationLifecycle.CustomerWrote(Current, at);
+            if (entries.Count == 0) return entries;
+            Current = after;
+            Changed = true;
+            return entries;
+        }
 
         /// <summary>A conversation opened before connections were data takes the connection its customer now writes through.</summary>
         public void AdoptConnection(Guid? connectionId)

@@ -21,19 +21,20 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     private const int BusyTimeoutMilliseconds = 10_000;
 
     private const string MessageColumns =
-        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity, resend_of, workspace_id";
+        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity, resend_of, workspace_id, activity_json";
 
     private const string ConversationColumns =
-        "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity, workspace_id, connection_id";
+        "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity, workspace_id, connection_id, priority, snoozed_until";
 
-    // Unique partial index ux_conversations_one_open_per_business; conversations keep '' when no business address is known.
+    // Unique index ux_conversations_thread: one conversation per customer, channel and business address, whatever its
+    // status (a customer's message opens it again); conversations keep '' when no business address is known.
     private const string OpenConversationQuery =
-        $"SELECT {ConversationColumns} FROM conversations WHERE customer_id = $customer AND channel = $channel AND business_identity = $business AND status = 'open'";
+        $"SELECT {ConversationColumns} FROM conversations WHERE customer_id = $customer AND channel = $channel AND business_identity = $business";
 
     private const string InsertMessageSql = $"""
         INSERT INTO messages ({MessageColumns}, status_rank)
         VALUES ($id, $conversation, $customer, $channel, $direction, $channelMessageId, $text, $media, $location, $button, $raw,
-                $status, $errorCode, $agent, $created, $statusUpdated, $business, $resendOf, $workspace, $rank)
+                $status, $errorCode, $agent, $created, $statusUpdated, $business, $resendOf, $workspace, $activity, $rank)
         ON CONFLICT DO NOTHING
         """;
 
@@ -99,10 +100,13 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await AddWorkspacesAsync(connection, ct);
 
             await ExecuteAsync(connection, null, """
-                -- One open conversation per customer, channel and business address (replaces the per-channel index).
+                -- One conversation per customer, channel and business address, whatever its status: a customer's message
+                -- opens it again (replaces the earlier indexes, which allowed one *open* conversation each).
                 DROP INDEX IF EXISTS ux_conversations_one_open;
-                CREATE UNIQUE INDEX IF NOT EXISTS ux_conversations_one_open_per_business
-                    ON conversations(customer_id, channel, business_identity) WHERE status = 'open';
+                DROP INDEX IF EXISTS ux_conversations_one_open_per_business;
+                CREATE UNIQUE INDEX IF NOT EXISTS ux_conversations_thread ON conversations(customer_id, channel, business_identity);
+                -- Snoozed conversations whose time has come.
+                CREATE INDEX IF NOT EXISTS ix_conversations_snoozed ON conversations(snoozed_until) WHERE status = 'snoozed';
                 -- A new profile name is copied to all of the customer's conversations.
                 CREATE INDEX IF NOT EXISTS ix_conversations_customer ON conversations(customer_id);
                 -- Keyset pages of the list compare (last_message_at, id) as one row value, so both sort the same way.
@@ -252,6 +256,13 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         }
         if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'connection_id'", ct) == 0)
             await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN connection_id TEXT", ct);
+        // The conversation lifecycle: priority, snooze, and activity entries on the timeline.
+        if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'priority'", ct) == 0)
+        {
+            await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN priority TEXT NOT NULL DEFAULT 'none'", ct);
+            await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN snoozed_until INTEGER", ct);
+            await ExecuteAsync(connection, null, "ALTER TABLE messages ADD COLUMN activity_json TEXT", ct);
+        }
         if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('customer_identities') WHERE name = 'workspace_id'", ct) == 0)
         {
             // The primary key changes, which SQLite can only do by copying the table.
@@ -277,13 +288,15 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     private static Task<int> InsertConversationAsync(SqliteConnection connection, SqliteTransaction transaction, Conversation conversation, CancellationToken ct)
         => ExecuteAsync(connection, transaction, $"""
             INSERT INTO conversations ({ConversationColumns})
-            VALUES ($id, $customer, $channel, $identity, $name, $status, NULL, $created, $last, $preview, $business, $workspace, $connection)
+            VALUES ($id, $customer, $channel, $identity, $name, $status, NULL, $created, $last, $preview, $business, $workspace, $connection,
+                    $priority, $snoozedUntil)
             """, ct,
             ("$id", conversation.Id.ToString()), ("$customer", conversation.CustomerId.ToString()), ("$channel", conversation.Channel),
             ("$identity", conversation.CustomerIdentity), ("$name", conversation.CustomerName), ("$status", conversation.Status),
             ("$created", conversation.CreatedAt.UtcTicks), ("$last", conversation.LastMessageAt.UtcTicks),
             ("$preview", conversation.LastMessagePreview), ("$business", conversation.BusinessIdentity ?? ""),
-            ("$workspace", conversation.WorkspaceId.ToString()), ("$connection", conversation.ConnectionId?.ToString()));
+            ("$workspace", conversation.WorkspaceId.ToString()), ("$connection", conversation.ConnectionId?.ToString()),
+            ("$priority", conversation.Priority), ("$snoozedUntil", conversation.SnoozedUntil?.UtcTicks));
 
     public async Task<Conversation?> GetConversationAsync(Guid id, CancellationToken ct = default)
     {
@@ -316,7 +329,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         => await WriteAsync(async (connection, transaction) =>
         {
             if (await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), message, ct) == 0) return false;
-            await MoveLastActivityAsync(connection, transaction, message, ct);
+            if (Directions.IsConversation(message.Direction)) await MoveLastActivityAsync(connection, transaction, message, ct);
             return true;
         }, ct);
 
@@ -345,6 +358,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             ("$status", message.Status), ("$errorCode", message.ErrorCode), ("$agent", message.Agent),
             ("$created", message.CreatedAt.UtcTicks), ("$statusUpdated", message.StatusUpdatedAt.UtcTicks),
             ("$business", message.BusinessIdentity), ("$resendOf", message.ResendOf?.ToString()), ("$workspace", message.WorkspaceId.ToString()),
+            ("$activity", message.Activity is null ? null : JsonSerializer.Serialize(message.Activity, Json)),
             ("$rank", MessageStatuses.Rank(message.Status)));
         return insert.ExecuteNonQueryAsync(ct);
     }
@@ -577,6 +591,8 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         BusinessIdentity = reader.GetString(10) is { Length: > 0 } business ? business : null,
         WorkspaceId = WorkspaceOf(reader, 11),
         ConnectionId = NullableString(reader, 12) is { } connectionId ? Guid.Parse(connectionId) : null,
+        Priority = reader.GetString(13),
+        SnoozedUntil = reader.IsDBNull(14) ? null : FromTicks(reader.GetInt64(14)),
     };
 
     private static Guid WorkspaceOf(SqliteDataReader reader, int ordinal)
@@ -605,6 +621,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 BusinessIdentity = NullableString(reader, 16),
                 ResendOf = NullableString(reader, 17) is { } resendOf ? Guid.Parse(resendOf) : null,
                 WorkspaceId = WorkspaceOf(reader, 18),
+                Activity = NullableString(reader, 19) is { } activity ? JsonSerializer.Deserialize<ActivityEntry>(activity, Json) : null,
             });
         }
         return messages;

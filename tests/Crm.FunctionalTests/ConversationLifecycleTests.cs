@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Json;
+using Crm.Inbox.Apis;
+using Crm.Inbox.Timelines;
+using WireMock.Server;
+
+namespace Crm.FunctionalTests;
+
+/// <summary>Open, pending, snoozed, resolved; priority; private notes: each change on the timeline and pushed live.</summary>
+public sealed class ConversationLifecycleTests : IAsyncLifetime
+{
+    private readonly WireMockServer twilio = WireMockServer.Start();
+    private CrmApplication app = null!;
+    private HttpClient ann = null!;
+    private AgentFeed feed = null!;
+
+    public async Task InitializeAsync()
+    {
+        app = new CrmApplication(twilio, new Dictionary<string, string?> { ["Crm:Conversations:SnoozeCheckInterval"] = "00:00:00.100" });
+        ann = await app.SignInAsync("ann");
+        feed = await app.ConnectAgentAsync(ann);
+    }
+
+    private async Task<Guid> CustomerWritesAsync(string sid)
+    {
+        await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText(sid, "+14155550100", "message " + sid));
+        return (await feed.MessageAddedAsync(m => m.ChannelMessageId == sid)).ConversationId;
+    }
+
+    [Fact]
+    public async Task A_resolved_conversation_opens_again_when_the_customer_writes_and_both_changes_are_on_the_timeline()
+    {
+        var conversation = await CustomerWritesAsync("SMfirst");
+
+        var resolved = await ann.PostAsJsonAsync($"/api/conversations/{conversation}/status", new { status = "resolved" });
+        Assert.Equal(HttpStatusCode.OK, resolved.StatusCode);
+        Assert.Equal(ConversationStatuses.Resolved, (await resolved.Content.ReadFromJsonAsync<Conversation>())!.Status);
+        await feed.ConversationUpdatedAsync(c => c.Id == conversation && c.Status == ConversationStatuses.Resolved);
+
+        await CustomerWritesAsync("SMsecond");
+
+        await feed.ConversationUpdatedAsync(c => c.Id == conversation && c.Status == ConversationStatuses.Open);
+        var timeline = (await ann.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages"))!.Items;
+        Assert.Equal([Directions.Inbound, Directions.Activity, Directions.Activity, Directions.Inbound], timeline.Select(m => m.Direction));
+        Assert.Equal(("ann", ConversationStatuses.Resolved), (timeline[1].Agent, timeline[1].Activity!.To));
+        Assert.Equal((null, ConversationStatuses.Open), (timeline[2].Agent, timeline[2].Activity!.To));
+        Assert.Equal(ConversationStatuses.Open, (await ann.GetFromJsonAsync<Conversation>($"/api/conversations/{conversation}"))!.Status);
+    }
+
+    [Fact]
+    public async Task A_snoozed_conversation_wakes_at_its_time_and_agents_see_it()
+    {
+        var conversation = await CustomerWritesAsync("SMsnooze");
+
+        var snoozed = await ann.PostAsJsonAsync($"/api/conversations/{conversation}/status",
+            new { status = "snoozed", snoozedUntil = DateTimeOffset.UtcNow.AddSeconds(1) });
+
+        Assert.Equal(HttpStatusCode.OK, snoozed.StatusCode);
+        var woken = await feed.MessageAddedAsync(m => m.ConversationId == conversation && m.Activity?.From == ConversationStatuses.Snoozed);
+        Assert.Equal(ConversationStatuses.Open, woken.Activity!.To);
+        Assert.Equal(ConversationStatuses.Open, (await ann.GetFromJsonAsync<Conversation>($"/api/conversations/{conversation}"))!.Status);
+    }
+
+    [Fact]
+    public async Task Impossible_changes_are_refused_with_400_and_change_nothing()
+    {
+        var conversation = await CustomerWritesAsync("SMbad");
+
+        foreach (var body in new object[]
+                 {
+                     new { status = "closed" },
+                     new { status = "snoozed" },
+                     new { status = "snoozed", snoozedUntil = DateTimeOffset.UtcNow.AddMinutes(-1) },
+                     new { status = "open", snoozedUntil = DateTimeOffset.UtcNow.AddMinutes(5) },
+                 })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await ann.PostAsJsonAsync($"/api/conversations/{conversation}/status", body)).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.PostAsJsonAsync($"/api/conversations/{conversation}/priority", new { priority = "asap" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ann.PostAsJsonAsync($"/api/conversations/{Guid.NewGuid()}/status", new { status = "resolved" })).StatusCode);
+
+        var after = (await ann.GetFromJsonAsync<Conversation>($"/api/conversations/{conversation}"))!;
+        Assert.Equal((ConversationStatuses.Open, ConversationPriorities.None), (after.Status, after.Priority));
+        Assert.Single((await ann.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages"))!.Items);
+    }
+
+    [Fact]
+    public async Task A_private_note_and_a_priority_are_shown_to_agents_and_never_sent_to_the_customer()
+    {
+        var conversation = await CustomerWritesAsync("SMnote");
+
+        var note = await ann.PostAsJsonAsync($"/api/conversations/{conversation}/notes", new { text = "VIP: call before noon" });
+        var urgent = await ann.PostAsJsonAsync($"/api/conversations/{conversation}/priority", new { priority = "urgent" });
+
+        Assert.Equal(HttpStatusCode.Created, note.StatusCode);
+        Assert.Equal(ConversationPriorities.Urgent, (await urgent.Content.ReadFromJsonAsync<Conversation>())!.Priority);
+        var pushed = await feed.MessageAddedAsync(m => m.ConversationId == conversation && m.Direction == Directions.Note);
+        Assert.Equal(("VIP: call before noon", "ann"), (pushed.Text, pushed.Agent));
+        await feed.MessageAddedAsync(m => m.Activity?.Kind == ActivityKinds.PriorityChanged && m.Activity.To == ConversationPriorities.Urgent);
+        Assert.Empty(twilio.SendRequests());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await feed.DisposeAsync();
+        await app.DisposeAsync();
+        twilio.Stop();
+    }
+}
