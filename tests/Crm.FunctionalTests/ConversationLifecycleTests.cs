@@ -100,6 +100,29 @@ public sealed class ConversationLifecycleTests : IAsyncLifetime
         Assert.Empty(twilio.SendRequests());
     }
 
+    [Fact]
+    public async Task The_list_filters_by_status_and_shows_waiting_customers_longest_first()
+    {
+        twilio.AcceptsMessages();
+        await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMlist-1", "+14155550101", "first"));
+        var first = (await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMlist-1")).ConversationId;
+        await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMlist-2", "+14155550102", "second"));
+        var second = (await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMlist-2")).ConversationId;
+        await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMlist-3", "+14155550103", "third"));
+        var third = (await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMlist-3")).ConversationId;
+        await ann.PostAsJsonAsync($"/api/conversations/{third}/status", new { status = "pending" });
+        await ann.PostAsJsonAsync($"/api/conversations/{first}/messages", new { text = "on it" });
+
+        var waiting = await ann.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations?sort=longest-waiting");
+        var pending = await ann.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations?status=pending");
+
+        // The first was answered and the third is pending (waiting on the customer): only the second customer waits.
+        Assert.Equal([second], waiting!.Items.Select(c => c.Id));
+        Assert.Equal([third], pending!.Items.Select(c => c.Id));
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.GetAsync("/api/conversations?status=closed")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await ann.GetAsync("/api/conversations?sort=oldest")).StatusCode);
+    }
+
     public async Task DisposeAsync()
     {
         await feed.DisposeAsync();

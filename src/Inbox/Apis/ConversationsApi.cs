@@ -39,18 +39,32 @@ public static class ConversationsApi
     /// <summary>A page of the conversation list; pass <see cref="NextCursor"/> as <c>cursor</c> for the next one (null at the end).</summary>
     public sealed record ConversationPage(IReadOnlyList<Conversation> Items, string? NextCursor);
 
+    /// <summary>
+    /// The workspace's conversations, optionally only those with a <paramref name="status"/>, <paramref name="priority"/>
+    /// or channel <paramref name="connection"/>; <paramref name="sort"/> is <c>last-activity</c> (default) or
+    /// <c>longest-waiting</c> (customers waiting for an answer, longest first).
+    /// </summary>
     public static async Task<Results<Ok<ConversationPage>, ProblemHttpResult>> ListConversations(
-        IInboxStore store, ClaimsPrincipal user, string? cursor, int? limit, ILoggerFactory loggers, CancellationToken ct)
+        IInboxStore store, ClaimsPrincipal user, string? cursor, int? limit, string? status, string? priority, Guid? connection, string? sort,
+        ILoggerFactory loggers, CancellationToken ct)
     {
         if (PageSizeProblem(limit) is { } problem) return problem;
         PageCursor? after = null;
         if (cursor is not null && !PageCursor.TryParse(cursor, out after)) return MalformedCursor(loggers, "cursor");
+        if (status is not null && !ConversationStatuses.All.Contains(status))
+            return InvalidParameter($"status must be one of {string.Join(", ", ConversationStatuses.All)}.");
+        if (priority is not null && !ConversationPriorities.All.Contains(priority))
+            return InvalidParameter($"priority must be one of {string.Join(", ", ConversationPriorities.All)}.");
+        sort ??= ConversationSorts.LastActivity;
+        if (!ConversationSorts.All.Contains(sort)) return InvalidParameter($"sort must be one of {string.Join(", ", ConversationSorts.All)}.");
         var take = limit ?? 50;
         // One more than asked tells whether a next page exists, so the last page says so instead of leading to an empty one.
-        var items = await store.ListConversationsAsync(user.WorkspaceId(), after, take + 1, ct);
+        var items = await store.ListConversationsAsync(user.WorkspaceId(), after, take + 1, new ConversationListFilter(status, priority, connection, sort), ct);
         if (items.Count <= take) return TypedResults.Ok(new ConversationPage(items, null));
         var page = items.Take(take).ToList();
-        return TypedResults.Ok(new ConversationPage(page, new PageCursor(page[^1].LastMessageAt, page[^1].Id).Encode()));
+        var last = page[^1];
+        var at = sort == ConversationSorts.LongestWaiting ? last.WaitingSince!.Value : last.LastMessageAt;
+        return TypedResults.Ok(new ConversationPage(page, new PageCursor(at, last.Id).Encode()));
     }
 
     public static async Task<Results<Ok<Conversation>, NotFound>> GetConversation(IInboxStore store, ClaimsPrincipal user, Guid conversationId, CancellationToken ct)

@@ -26,10 +26,13 @@ public interface IInboxStore
     Task<Conversation?> GetConversationAsync(Guid id, CancellationToken ct = default);
 
     /// <summary>
-    /// Up to <paramref name="take"/> of the workspace's conversations, latest activity first (ties by id,
-    /// descending), that come after <paramref name="after"/> (the last one of the previous page: its last activity and id).
+    /// Up to <paramref name="take"/> of the workspace's conversations that match <paramref name="filter"/>, in its
+    /// order — latest activity first (ties by id, descending), or longest waiting first (only those waiting;
+    /// ties by id, ascending) — that come after <paramref name="after"/> (the last one of the previous page: its
+    /// last activity, or waiting time, and id).
     /// </summary>
-    Task<IReadOnlyList<Conversation>> ListConversationsAsync(Guid workspaceId, PageCursor? after, int take, CancellationToken ct = default);
+    Task<IReadOnlyList<Conversation>> ListConversationsAsync(Guid workspaceId, PageCursor? after, int take, ConversationListFilter? filter = null,
+        CancellationToken ct = default);
 
     /// <summary>
     /// Stores a batch of inbound messages at once (one transaction where the store has them): finds or

@@ -20,7 +20,10 @@ public static class ConversationLifecycle
             var until = status == ConversationStatuses.Snoozed ? snoozedUntil : null;
             if (status != conversation.Status || until != conversation.SnoozedUntil)
             {
-                after = after with { Status = status, SnoozedUntil = until };
+                // Pending (the ball is in the customer's court) and resolved conversations keep no customer waiting;
+                // the customer's next message starts a new wait.
+                var answered = status is ConversationStatuses.Pending or ConversationStatuses.Resolved;
+                after = after with { Status = status, SnoozedUntil = until, WaitingSince = answered ? null : after.WaitingSince };
                 entries.Add(TimelineEntries.Activity(after, new ActivityEntry(ActivityKinds.StatusChanged, conversation.Status, status), actor, at));
             }
         }

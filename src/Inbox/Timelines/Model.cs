@@ -68,6 +68,24 @@ public record Conversation(
 
     /// <summary>When a snoozed conversation opens again by itself; null unless snoozed.</summary>
     public DateTimeOffset? SnoozedUntil { get; init; }
+
+    /// <summary>Since when the customer has been waiting for an answer: their first message since the last reply; null when answered.</summary>
+    public DateTimeOffset? WaitingSince { get; init; }
+}
+
+/// <summary>Which of a workspace's conversations a list shows, and in which order.</summary>
+public sealed record ConversationListFilter(string? Status = null, string? Priority = null, Guid? ConnectionId = null,
+    string Sort = ConversationSorts.LastActivity);
+
+public static class ConversationSorts
+{
+    /// <summary>Newest activity first; the cursor is (last message at, id).</summary>
+    public const string LastActivity = "last-activity";
+
+    /// <summary>Customers waiting for an answer, longest first; the cursor is (waiting since, id).</summary>
+    public const string LongestWaiting = "longest-waiting";
+
+    public static readonly IReadOnlyList<string> All = [LastActivity, LongestWaiting];
 }
 
 /// <summary>What changed on a conversation (a timeline activity entry): the kind, and the value before and after.</summary>

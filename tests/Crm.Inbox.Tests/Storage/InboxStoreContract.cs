@@ -512,6 +512,39 @@ public abstract class InboxStoreContract
         Assert.Equal(conversation.LastMessageAt, (await store.GetConversationAsync(conversation.Id))!.LastMessageAt);
     }
 
+    [SkippableFact]
+    public async Task The_list_filters_by_status_and_priority_and_shows_waiting_customers_longest_first_until_answered()
+    {
+        var store = await CreateStoreAsync();
+        var stored = await store.AppendInboundBatchAsync([
+            Arrival("SMwait-a", T0.AddMinutes(3), from: "+14155550101"),
+            Arrival("SMwait-b", T0.AddMinutes(1), from: "+14155550102"),
+            Arrival("SMwait-c", T0.AddMinutes(2), from: "+14155550103"),
+            Arrival("SMwait-b2", T0.AddMinutes(4), from: "+14155550102"),
+        ]);
+        var (a, b, c) = (stored[0].Conversation, stored[1].Conversation, stored[2].Conversation);
+        await store.ChangeConversationAsync(c.Id, ConversationStatuses.Pending, null, ConversationPriorities.Urgent, "ann", T0.AddMinutes(5));
+        Assert.True(await Outbox(store).AppendReplyAsync(Outbound(a, T0.AddMinutes(6)) with { WorkspaceId = Workspace },
+            new OutboundReply("+14155550101", Business, T0.AddHours(1))));
+
+        var waiting = await store.ListConversationsAsync(Workspace, null, 10, new ConversationListFilter(Sort: ConversationSorts.LongestWaiting));
+        var pending = await store.ListConversationsAsync(Workspace, null, 10, new ConversationListFilter(Status: ConversationStatuses.Pending));
+        var urgent = await store.ListConversationsAsync(Workspace, null, 10, new ConversationListFilter(Priority: ConversationPriorities.Urgent));
+        var open = await store.ListConversationsAsync(Workspace, null, 10, new ConversationListFilter(Status: ConversationStatuses.Open));
+        var afterFirst = await store.ListConversationsAsync(Workspace, new PageCursor(waiting[0].WaitingSince!.Value, waiting[0].Id), 10,
+            new ConversationListFilter(Sort: ConversationSorts.LongestWaiting));
+
+        // b waits since its first unanswered message (minute 1); a was answered, c is pending (waiting on the customer).
+        Assert.Equal([b.Id], waiting.Select(x => x.Id));
+        Assert.Equal(T0.AddMinutes(1), waiting[0].WaitingSince);
+        Assert.Empty(afterFirst);
+        Assert.Equal([c.Id], pending.Select(x => x.Id));
+        Assert.Equal([c.Id], urgent.Select(x => x.Id));
+        Assert.Equal([a.Id, b.Id], open.Select(x => x.Id));
+    }
+
+    private static IReplyOutbox Outbox(IInboxStore store) => (IReplyOutbox)store;
+
     private const string Business = "+14155238886";
     private const string OtherBusiness = "+14155238999";
 

@@ -72,6 +72,12 @@ public sealed partial class MongoInboxStore
                 ConversationFilter.Eq(c => c.Id, timeline.Key) & ConversationFilter.Lte(c => c.LastMessageAtTicks, at),
                 Builders<ConversationDocument>.Update.Set(c => c.LastMessageAtTicks, at).Set(c => c.LastMessagePreview, newest.Preview),
                 cancellationToken: ct);
+            // The customer waits for an answer from their first message since the last reply.
+            var first = timeline.Min(m => m.CreatedAt).UtcTicks;
+            await conversations.UpdateOneAsync(
+                ConversationFilter.Eq(c => c.Id, timeline.Key)
+                & (ConversationFilter.Eq(c => c.WaitingSinceTicks, null) | ConversationFilter.Gt(c => c.WaitingSinceTicks, first)),
+                Builders<ConversationDocument>.Update.Set(c => c.WaitingSinceTicks, first), cancellationToken: ct);
         }
 
         var entries = reopenings.Concat(stored).ToList();

@@ -49,7 +49,8 @@ public sealed partial class MongoInboxStore
             Builders<ConversationDocument>.Update
                 .Set(c => c.Status, after.Status)
                 .Set(c => c.Priority, after.Priority)
-                .Set(c => c.SnoozedUntilTicks, after.SnoozedUntil?.UtcTicks),
+                .Set(c => c.SnoozedUntilTicks, after.SnoozedUntil?.UtcTicks)
+                .Set(c => c.WaitingSinceTicks, after.WaitingSince?.UtcTicks),
             cancellationToken: ct);
         if (result.MatchedCount == 0) return false;
         await messages.InsertManyAsync(entries.Select(ToDocument), cancellationToken: ct);

@@ -63,6 +63,13 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
             new CreateIndexModel<ConversationDocument>(
                 Builders<ConversationDocument>.IndexKeys.Ascending(c => c.CustomerId),
                 new CreateIndexOptions { Name = "ix_conversations_customer" }),
+            new CreateIndexModel<ConversationDocument>(
+                Builders<ConversationDocument>.IndexKeys.Ascending(c => c.WorkspaceId).Ascending(c => c.Status)
+                    .Descending(c => c.LastMessageAtTicks).Descending(c => c.Id),
+                new CreateIndexOptions { Name = "ix_conversations_workspace_status_activity" }),
+            new CreateIndexModel<ConversationDocument>(
+                Builders<ConversationDocument>.IndexKeys.Ascending(c => c.WorkspaceId).Ascending(c => c.WaitingSinceTicks).Ascending(c => c.Id),
+                new CreateIndexOptions { Name = "ix_conversations_workspace_waiting" }),
             // Keyset pages of a workspace's list: (last activity, id) both descending, like the sort.
             new CreateIndexModel<ConversationDocument>(
                 Builders<ConversationDocument>.IndexKeys.Ascending(c => c.WorkspaceId).Descending(c => c.LastMessageAtTicks).Descending(c => c.Id),
@@ -165,9 +172,37 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         return found is null ? null : ToConversation(found);
     }
 
-    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(Guid workspaceId, PageCursor? after, int take, CancellationToken ct = default)
+    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(Guid workspaceId, PageCursor? after, int take, ConversationListFilter? filter = null,
+        CancellationToken ct = default)
+    {
+        if (filter is not null && filter != new ConversationListFilter()) return await ListFilteredAsync(workspaceId, after, take, filter, ct);
+        return await ListByActivityAsync(ConversationFilter.Eq(c => c.WorkspaceId, workspaceId), after, take, ct);
+    }
+
+    private async Task<IReadOnlyList<Conversation>> ListFilteredAsync(Guid workspaceId, PageCursor? after, int take, ConversationListFilter list,
+        CancellationToken ct)
     {
         var filter = ConversationFilter.Eq(c => c.WorkspaceId, workspaceId);
+        if (list.Status is not null) filter &= ConversationFilter.Eq(c => c.Status, list.Status);
+        if (list.Priority is not null) filter &= ConversationFilter.Eq(c => c.Priority, list.Priority);
+        if (list.ConnectionId is not null) filter &= ConversationFilter.Eq(c => c.ConnectionId, list.ConnectionId);
+        if (list.Sort != ConversationSorts.LongestWaiting) return await ListByActivityAsync(filter, after, take, ct);
+
+        // ix_conversations_workspace_waiting: waiting customers, longest first.
+        filter &= ConversationFilter.Ne(c => c.WaitingSinceTicks, null);
+        if (after is { } cursor)
+        {
+            var at = cursor.At.UtcTicks;
+            filter &= ConversationFilter.Gte(c => c.WaitingSinceTicks, at)
+                      & (ConversationFilter.Gt(c => c.WaitingSinceTicks, at) | ConversationFilter.Gt(c => c.Id, cursor.Id));
+        }
+        var find = conversations.Find(filter).Sort(Builders<ConversationDocument>.Sort.Ascending(c => c.WaitingSinceTicks).Ascending(c => c.Id));
+        return (await PageAsync(find, take, ct)).Select(ToConversation).ToList();
+    }
+
+    private async Task<IReadOnlyList<Conversation>> ListByActivityAsync(FilterDefinition<ConversationDocument> filter, PageCursor? after, int take,
+        CancellationToken ct)
+    {
         if (after is { } cursor)
         {
             // The bound on the time alone starts the scan of ix_conversations_workspace_activity at the cursor; the
@@ -324,6 +359,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         ConnectionId = c.ConnectionId,
         Priority = c.Priority,
         SnoozedUntilTicks = c.SnoozedUntil?.UtcTicks,
+        WaitingSinceTicks = c.WaitingSince?.UtcTicks,
     };
 
     private static Conversation ToConversation(ConversationDocument d) => new(
@@ -335,6 +371,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         ConnectionId = d.ConnectionId,
         Priority = d.Priority ?? ConversationPriorities.None,
         SnoozedUntil = d.SnoozedUntilTicks is { } until ? FromTicks(until) : null,
+        WaitingSince = d.WaitingSinceTicks is { } waiting ? FromTicks(waiting) : null,
     };
 
     private static MessageDocument ToDocument(TimelineMessage m) => new()
@@ -428,6 +465,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
 
         [BsonElement("priority")] public string? Priority { get; set; }
         [BsonElement("snoozedUntilTicks")] public long? SnoozedUntilTicks { get; set; }
+        [BsonElement("waitingSinceTicks")] public long? WaitingSinceTicks { get; set; }
     }
 
     private sealed class ActivityDocument

@@ -74,6 +74,7 @@ public sealed partial class SqliteInboxStore
             };
             if (await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), message, ct) == 0) continue;
             conversation.MoveActivity(message);
+            conversation.CustomerWaits(message.CreatedAt);
             stored.Add((message, conversation));
         }
 
@@ -132,12 +133,12 @@ public sealed partial class SqliteInboxStore
         // Primary key. The values were read in this transaction and only moved forward since.
         var command = Reused(connection, transaction, """
             UPDATE conversations SET customer_name = $name, last_message_at = $at, last_message_preview = $preview, connection_id = $connection,
-                status = $status, snoozed_until = $until
+                status = $status, snoozed_until = $until, waiting_since = $waiting
             WHERE id = $id
             """);
         SetParameters(command,
             ("$id", conversation.Id.ToString()), ("$name", conversation.CustomerName), ("$connection", conversation.ConnectionId?.ToString()),
-            ("$status", conversation.Status), ("$until", conversation.SnoozedUntil?.UtcTicks),
+            ("$status", conversation.Status), ("$until", conversation.SnoozedUntil?.UtcTicks), ("$waiting", conversation.WaitingSince?.UtcTicks),
             ("$at", conversation.LastMessageAt.UtcTicks), ("$preview", conversation.LastMessagePreview));
         return command.ExecuteNonQueryAsync(ct);
     }
@@ -159,6 +160,14 @@ public sealed partial class SqliteInboxStore
         public Conversation Current { get; set; } = current;
 
         public bool Changed { get; set; }
+
+        /// <summary>The customer is waiting for an answer from their first message since the last reply.</summary>
+        public void CustomerWaits(DateTimeOffset since)
+        {
+            if (Current.WaitingSince is { } waiting && waiting <= since) return;
+            Current = Current with { WaitingSince = since };
+            Changed = true;
+        }
 
         /// <summary>The customer wrote: a pending, snoozed or resolved conversation opens again; returns the activity entries.</summary>
         public IReadOnlyList<TimelineMessage> CustomerWrote(DateTimeOffset at)

@@ -47,9 +47,10 @@ public sealed partial class SqliteInboxStore
     private Task<int> SaveLifecycleAsync(SqliteConnection connection, SqliteTransaction transaction, Conversation conversation, CancellationToken ct)
     {
         // Primary key.
-        var update = Reused(connection, transaction, "UPDATE conversations SET status = $status, snoozed_until = $until, priority = $priority WHERE id = $id");
+        var update = Reused(connection, transaction,
+            "UPDATE conversations SET status = $status, snoozed_until = $until, priority = $priority, waiting_since = $waiting WHERE id = $id");
         SetParameters(update, ("$id", conversation.Id.ToString()), ("$status", conversation.Status),
-            ("$until", conversation.SnoozedUntil?.UtcTicks), ("$priority", conversation.Priority));
+            ("$until", conversation.SnoozedUntil?.UtcTicks), ("$priority", conversation.Priority), ("$waiting", conversation.WaitingSince?.UtcTicks));
         return update.ExecuteNonQueryAsync(ct);
     }
 }

@@ -24,7 +24,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity, resend_of, workspace_id, activity_json";
 
     private const string ConversationColumns =
-        "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity, workspace_id, connection_id, priority, snoozed_until";
+        "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity, workspace_id, connection_id, priority, snoozed_until, waiting_since";
 
     // Unique index ux_conversations_thread: one conversation per customer, channel and business address, whatever its
     // status (a customer's message opens it again); conversations keep '' when no business address is known.
@@ -107,6 +107,9 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 CREATE UNIQUE INDEX IF NOT EXISTS ux_conversations_thread ON conversations(customer_id, channel, business_identity);
                 -- Snoozed conversations whose time has come.
                 CREATE INDEX IF NOT EXISTS ix_conversations_snoozed ON conversations(snoozed_until) WHERE status = 'snoozed';
+                -- A workspace's list by status, newest activity first; and its waiting customers, longest first.
+                CREATE INDEX IF NOT EXISTS ix_conversations_workspace_status_activity ON conversations(workspace_id, status, last_message_at, id);
+                CREATE INDEX IF NOT EXISTS ix_conversations_workspace_waiting ON conversations(workspace_id, waiting_since, id) WHERE waiting_since IS NOT NULL;
                 -- A new profile name is copied to all of the customer's conversations.
                 CREATE INDEX IF NOT EXISTS ix_conversations_customer ON conversations(customer_id);
                 -- Keyset pages of the list compare (last_message_at, id) as one row value, so both sort the same way.
@@ -263,6 +266,8 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN snoozed_until INTEGER", ct);
             await ExecuteAsync(connection, null, "ALTER TABLE messages ADD COLUMN activity_json TEXT", ct);
         }
+        if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'waiting_since'", ct) == 0)
+            await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN waiting_since INTEGER", ct);
         if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('customer_identities') WHERE name = 'workspace_id'", ct) == 0)
         {
             // The primary key changes, which SQLite can only do by copying the table.
@@ -289,14 +294,15 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         => ExecuteAsync(connection, transaction, $"""
             INSERT INTO conversations ({ConversationColumns})
             VALUES ($id, $customer, $channel, $identity, $name, $status, NULL, $created, $last, $preview, $business, $workspace, $connection,
-                    $priority, $snoozedUntil)
+                    $priority, $snoozedUntil, $waitingSince)
             """, ct,
             ("$id", conversation.Id.ToString()), ("$customer", conversation.CustomerId.ToString()), ("$channel", conversation.Channel),
             ("$identity", conversation.CustomerIdentity), ("$name", conversation.CustomerName), ("$status", conversation.Status),
             ("$created", conversation.CreatedAt.UtcTicks), ("$last", conversation.LastMessageAt.UtcTicks),
             ("$preview", conversation.LastMessagePreview), ("$business", conversation.BusinessIdentity ?? ""),
             ("$workspace", conversation.WorkspaceId.ToString()), ("$connection", conversation.ConnectionId?.ToString()),
-            ("$priority", conversation.Priority), ("$snoozedUntil", conversation.SnoozedUntil?.UtcTicks));
+            ("$priority", conversation.Priority), ("$snoozedUntil", conversation.SnoozedUntil?.UtcTicks),
+            ("$waitingSince", conversation.WaitingSince?.UtcTicks));
 
     public async Task<Conversation?> GetConversationAsync(Guid id, CancellationToken ct = default)
     {
@@ -306,9 +312,11 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         return found.Count > 0 ? found[0] : null;
     }
 
-    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(Guid workspaceId, PageCursor? after, int take, CancellationToken ct = default)
+    public async Task<IReadOnlyList<Conversation>> ListConversationsAsync(Guid workspaceId, PageCursor? after, int take, ConversationListFilter? filter = null,
+        CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
+        if (filter is not null && filter != new ConversationListFilter()) return await ListFilteredAsync(connection, workspaceId, after, take, filter, ct);
         return after is not { } cursor
             ? await QueryConversationsAsync(connection, null, FirstConversationPageSql, ct, ("$workspace", workspaceId.ToString()), ("$take", take))
             : await QueryConversationsAsync(connection, null, NextConversationPageSql, ct,
@@ -324,6 +332,27 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         SELECT {ConversationColumns} FROM conversations WHERE workspace_id = $workspace AND (last_message_at, id) < ($at, $id)
         ORDER BY last_message_at DESC, id DESC LIMIT $take
         """;
+
+    /// <summary>
+    /// A filtered page. By status it seeks ix_conversations_workspace_status_activity; the longest-waiting order
+    /// reads ix_conversations_workspace_waiting; priority and connection narrow what those return.
+    /// </summary>
+    private static Task<List<Conversation>> ListFilteredAsync(SqliteConnection connection, Guid workspaceId, PageCursor? after, int take,
+        ConversationListFilter filter, CancellationToken ct)
+    {
+        var waiting = filter.Sort == ConversationSorts.LongestWaiting;
+        var where = new List<string> { "workspace_id = $workspace" };
+        if (filter.Status is not null) where.Add("status = $status");
+        if (filter.Priority is not null) where.Add("priority = $priority");
+        if (filter.ConnectionId is not null) where.Add("connection_id = $connection");
+        if (waiting) where.Add("waiting_since IS NOT NULL");
+        if (after is not null) where.Add(waiting ? "(waiting_since, id) > ($at, $id)" : "(last_message_at, id) < ($at, $id)");
+        var order = waiting ? "waiting_since, id" : "last_message_at DESC, id DESC";
+        return QueryConversationsAsync(connection, null,
+            $"SELECT {ConversationColumns} FROM conversations WHERE {string.Join(" AND ", where)} ORDER BY {order} LIMIT $take", ct,
+            ("$workspace", workspaceId.ToString()), ("$status", filter.Status), ("$priority", filter.Priority),
+            ("$connection", filter.ConnectionId?.ToString()), ("$at", after?.At.UtcTicks), ("$id", after?.Id.ToString()), ("$take", take));
+    }
 
     public async Task<bool> AppendMessageAsync(TimelineMessage message, CancellationToken ct = default)
         => await WriteAsync(async (connection, transaction) =>
@@ -593,6 +622,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         ConnectionId = NullableString(reader, 12) is { } connectionId ? Guid.Parse(connectionId) : null,
         Priority = reader.GetString(13),
         SnoozedUntil = reader.IsDBNull(14) ? null : FromTicks(reader.GetInt64(14)),
+        WaitingSince = reader.IsDBNull(15) ? null : FromTicks(reader.GetInt64(15)),
     };
 
     private static Guid WorkspaceOf(SqliteDataReader reader, int ordinal)
