@@ -40,6 +40,7 @@ public static class InboxRegistration
         services.AddSignalR();
         // The reply outbox: both stores implement it on the same messages they keep.
         services.AddSingleton(provider => (IReplyOutbox)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ILabelStore)provider.GetRequiredService<IInboxStore>());
         services.AddOptions<ReplyOutboxOptions>().BindConfiguration(ReplyOutboxOptions.Section);
         services.AddSingleton<ReplyDispatchSignal>();
         services.AddHostedService<ReplyDispatcher>();
@@ -62,6 +63,7 @@ public static class InboxRegistration
     public static IEndpointRouteBuilder MapInbox(this IEndpointRouteBuilder app)
     {
         app.MapConversationsApi();
+        app.MapLabelsApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Crm.Contracts;
 using Crm.Inbox.Agents;
+using Crm.Inbox.Conversations;
 using Crm.Inbox.Replies;
 using Crm.Inbox.Storage;
 using Crm.Inbox.Timelines;
@@ -33,6 +34,8 @@ public static class ConversationsApi
         api.MapPost("/{conversationId:guid}/status", ChangeStatus);
         api.MapPost("/{conversationId:guid}/priority", ChangePriority);
         api.MapPost("/{conversationId:guid}/notes", AddNote);
+        api.MapPost("/{conversationId:guid}/labels", AddLabel);
+        api.MapDelete("/{conversationId:guid}/labels/{labelId:guid}", RemoveLabel);
         return app;
     }
 
@@ -45,8 +48,8 @@ public static class ConversationsApi
     /// <c>longest-waiting</c> (customers waiting for an answer, longest first).
     /// </summary>
     public static async Task<Results<Ok<ConversationPage>, ProblemHttpResult>> ListConversations(
-        IInboxStore store, ClaimsPrincipal user, string? cursor, int? limit, string? status, string? priority, Guid? connection, string? sort,
-        ILoggerFactory loggers, CancellationToken ct)
+        IInboxStore store, ClaimsPrincipal user, string? cursor, int? limit, string? status, string? priority, Guid? connection, Guid? label,
+        string? sort, ILoggerFactory loggers, CancellationToken ct)
     {
         if (PageSizeProblem(limit) is { } problem) return problem;
         PageCursor? after = null;
@@ -59,7 +62,7 @@ public static class ConversationsApi
         if (!ConversationSorts.All.Contains(sort)) return InvalidParameter($"sort must be one of {string.Join(", ", ConversationSorts.All)}.");
         var take = limit ?? 50;
         // One more than asked tells whether a next page exists, so the last page says so instead of leading to an empty one.
-        var items = await store.ListConversationsAsync(user.WorkspaceId(), after, take + 1, new ConversationListFilter(status, priority, connection, sort), ct);
+        var items = await store.ListConversationsAsync(user.WorkspaceId(), after, take + 1, new ConversationListFilter(status, priority, connection, sort, label), ct);
         if (items.Count <= take) return TypedResults.Ok(new ConversationPage(items, null));
         var page = items.Take(take).ToList();
         var last = page[^1];
@@ -178,6 +181,30 @@ public static class ConversationsApi
         if (changed is null) return TypedResults.NotFound();
         if (changed.Entries.Count > 0) await agents.MessagesAddedAsync(changed.Entries.Select(entry => new StoredInbound(entry, changed.Conversation)).ToList());
         return TypedResults.Ok(changed.Conversation);
+    }
+
+    public sealed record LabelRequest(Guid? LabelId);
+
+    public static async Task<Results<Ok<Conversation>, NotFound, ProblemHttpResult>> AddLabel(Guid conversationId, LabelRequest request,
+        HttpContext http, IInboxStore store, ILabelStore labels, AgentNotifier agents, TimeProvider clock, CancellationToken ct)
+    {
+        if (request.LabelId is not { } labelId) return InvalidParameter("labelId is required.");
+        return await LabelAsync(conversationId, labelId, add: true, http, store, labels, agents, clock, ct);
+    }
+
+    public static Task<Results<Ok<Conversation>, NotFound, ProblemHttpResult>> RemoveLabel(Guid conversationId, Guid labelId,
+        HttpContext http, IInboxStore store, ILabelStore labels, AgentNotifier agents, TimeProvider clock, CancellationToken ct)
+        => LabelAsync(conversationId, labelId, add: false, http, store, labels, agents, clock, ct);
+
+    private static async Task<Results<Ok<Conversation>, NotFound, ProblemHttpResult>> LabelAsync(Guid conversationId, Guid labelId, bool add,
+        HttpContext http, IInboxStore store, ILabelStore labels, AgentNotifier agents, TimeProvider clock, CancellationToken ct)
+    {
+        if (await FindAsync(store, http.User, conversationId, ct) is null) return TypedResults.NotFound();
+        // Only the workspace's own labels: another workspace's label id is as unknown as a made-up one.
+        if (await labels.GetLabelAsync(http.User.WorkspaceId(), labelId, ct) is not { } label)
+            return TypedResults.Problem("No such label in this workspace.", statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unknown label");
+        var changed = await store.LabelConversationAsync(conversationId, label, add, http.User.Identity?.Name, clock.GetUtcNow(), ct);
+        return await ChangedAsync(changed, agents);
     }
 
     public const int MaxNoteLength = 4000;

@@ -71,6 +71,13 @@ public interface IInboxStore
     Task<ConversationChanged?> ChangeConversationAsync(Guid conversationId, string? status, DateTimeOffset? snoozedUntil, string? priority,
         string? actor, DateTimeOffset at, CancellationToken ct = default);
 
+    /// <summary>
+    /// Puts <paramref name="label"/> on the conversation (or takes it off), with an activity entry naming it. Null
+    /// when the conversation does not exist; no entry when it already was (or was not) there.
+    /// </summary>
+    Task<ConversationChanged?> LabelConversationAsync(Guid conversationId, Crm.Inbox.Conversations.Label label, bool add, string? actor,
+        DateTimeOffset at, CancellationToken ct = default);
+
     /// <summary>Opens up to <paramref name="take"/> snoozed conversations whose time has come, each with an activity entry.</summary>
     Task<IReadOnlyList<ConversationChanged>> WakeSnoozedAsync(DateTimeOffset now, int take, CancellationToken ct = default);
 

@@ -71,11 +71,14 @@ public record Conversation(
 
     /// <summary>Since when the customer has been waiting for an answer: their first message since the last reply; null when answered.</summary>
     public DateTimeOffset? WaitingSince { get; init; }
+
+    /// <summary>Ids of the workspace labels on it.</summary>
+    public IReadOnlyList<Guid> Labels { get; init; } = [];
 }
 
 /// <summary>Which of a workspace's conversations a list shows, and in which order.</summary>
 public sealed record ConversationListFilter(string? Status = null, string? Priority = null, Guid? ConnectionId = null,
-    string Sort = ConversationSorts.LastActivity);
+    string Sort = ConversationSorts.LastActivity, Guid? LabelId = null);
 
 public static class ConversationSorts
 {
@@ -95,6 +98,8 @@ public static class ActivityKinds
 {
     public const string StatusChanged = "status-changed";
     public const string PriorityChanged = "priority-changed";
+    public const string LabelAdded = "label-added";
+    public const string LabelRemoved = "label-removed";
 }
 
 /// <summary>A conversation after a change, with the timeline entries the change added (activity, notes).</summary>

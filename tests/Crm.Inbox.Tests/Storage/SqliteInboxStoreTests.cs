@@ -77,7 +77,7 @@ public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable
 
         Assert.Equal(customer.Id, (await store.ResolveCustomerAsync(Guid.Empty, alice, "Alice", DateTimeOffset.UtcNow)).Id);
         Assert.Equal(customer.Id, (await store.ResolveCustomerAsync(Guid.Empty, alice, null, DateTimeOffset.UtcNow)).Id);
-        Assert.Equal(conversation, await store.OpenConversationAsync(customer, alice, "+14155238886", DateTimeOffset.UtcNow));
+        Assert.Equivalent(conversation, await store.OpenConversationAsync(customer, alice, "+14155238886", DateTimeOffset.UtcNow), strict: true);
     }
 
     [Fact]

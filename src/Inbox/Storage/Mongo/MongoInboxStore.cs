@@ -1,4 +1,5 @@
 using Crm.Contracts;
+using Crm.Inbox.Conversations;
 using Crm.Inbox.Timelines;
 using MongoDB.Bson;
 using MongoDB.Bson.Serialization.Attributes;
@@ -11,7 +12,7 @@ namespace Crm.Inbox.Storage.Mongo;
 /// (partial) indexes: a racing insert fails with a duplicate key and the loser reads the winner's
 /// document. Times are stored as UTC ticks to keep ordering exact.
 /// </summary>
-public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxStore
+public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxStore, ILabelStore
 {
     private readonly IMongoCollection<CustomerDocument> customers = database.GetCollection<CustomerDocument>("customers");
     private readonly IMongoCollection<ConversationDocument> conversations = database.GetCollection<ConversationDocument>("conversations");
@@ -92,6 +93,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
                 new CreateIndexOptions { Name = "ix_messages_timeline" }),
         ], ct);
         await InitializeRepliesAsync(ct);
+        await InitializeLabelsAsync(ct);
     }
 
     public async Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
@@ -186,6 +188,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         if (list.Status is not null) filter &= ConversationFilter.Eq(c => c.Status, list.Status);
         if (list.Priority is not null) filter &= ConversationFilter.Eq(c => c.Priority, list.Priority);
         if (list.ConnectionId is not null) filter &= ConversationFilter.Eq(c => c.ConnectionId, list.ConnectionId);
+        if (list.LabelId is { } label) filter &= ConversationFilter.AnyEq(c => c.Labels, label);
         if (list.Sort != ConversationSorts.LongestWaiting) return await ListByActivityAsync(filter, after, take, ct);
 
         // ix_conversations_workspace_waiting: waiting customers, longest first.
@@ -360,6 +363,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         Priority = c.Priority,
         SnoozedUntilTicks = c.SnoozedUntil?.UtcTicks,
         WaitingSinceTicks = c.WaitingSince?.UtcTicks,
+        Labels = c.Labels.ToList(),
     };
 
     private static Conversation ToConversation(ConversationDocument d) => new(
@@ -372,6 +376,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         Priority = d.Priority ?? ConversationPriorities.None,
         SnoozedUntil = d.SnoozedUntilTicks is { } until ? FromTicks(until) : null,
         WaitingSince = d.WaitingSinceTicks is { } waiting ? FromTicks(waiting) : null,
+        Labels = d.Labels ?? [],
     };
 
     private static MessageDocument ToDocument(TimelineMessage m) => new()
@@ -466,6 +471,9 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         [BsonElement("priority")] public string? Priority { get; set; }
         [BsonElement("snoozedUntilTicks")] public long? SnoozedUntilTicks { get; set; }
         [BsonElement("waitingSinceTicks")] public long? WaitingSinceTicks { get; set; }
+
+        [BsonElement("labels"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public List<Guid>? Labels { get; set; }
     }
 
     private sealed class ActivityDocument

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Crm.Contracts;
+using Crm.Inbox.Conversations;
 using Crm.Inbox.Timelines;
 using Microsoft.Data.Sqlite;
 
@@ -13,7 +14,7 @@ namespace Crm.Inbox.Storage.Sqlite;
 /// share the file (tests do): <c>busy_timeout</c> makes them wait their turn inside SQLite instead of failing.
 /// Times are stored as UTC ticks to keep ordering exact.
 /// </summary>
-public sealed partial class SqliteInboxStore(string connectionString) : IInboxStore, IDisposable
+public sealed partial class SqliteInboxStore(string connectionString) : IInboxStore, ILabelStore, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -24,7 +25,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity, resend_of, workspace_id, activity_json";
 
     private const string ConversationColumns =
-        "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity, workspace_id, connection_id, priority, snoozed_until, waiting_since";
+        "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity, workspace_id, connection_id, priority, snoozed_until, waiting_since, labels_json";
 
     // Unique index ux_conversations_thread: one conversation per customer, channel and business address, whatever its
     // status (a customer's message opens it again); conversations keep '' when no business address is known.
@@ -120,6 +121,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 CREATE INDEX IF NOT EXISTS ix_messages_timeline ON messages(conversation_id, created_at, id);
                 """, ct);
             await InitializeRepliesAsync(connection, ct);
+            await InitializeLabelsAsync(connection, ct);
             return true;
         }, ct);
     }
@@ -268,6 +270,8 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         }
         if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'waiting_since'", ct) == 0)
             await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN waiting_since INTEGER", ct);
+        if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'labels_json'", ct) == 0)
+            await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN labels_json TEXT NOT NULL DEFAULT '[]'", ct);
         if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('customer_identities') WHERE name = 'workspace_id'", ct) == 0)
         {
             // The primary key changes, which SQLite can only do by copying the table.
@@ -294,7 +298,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         => ExecuteAsync(connection, transaction, $"""
             INSERT INTO conversations ({ConversationColumns})
             VALUES ($id, $customer, $channel, $identity, $name, $status, NULL, $created, $last, $preview, $business, $workspace, $connection,
-                    $priority, $snoozedUntil, $waitingSince)
+                    $priority, $snoozedUntil, $waitingSince, $labels)
             """, ct,
             ("$id", conversation.Id.ToString()), ("$customer", conversation.CustomerId.ToString()), ("$channel", conversation.Channel),
             ("$identity", conversation.CustomerIdentity), ("$name", conversation.CustomerName), ("$status", conversation.Status),
@@ -302,7 +306,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             ("$preview", conversation.LastMessagePreview), ("$business", conversation.BusinessIdentity ?? ""),
             ("$workspace", conversation.WorkspaceId.ToString()), ("$connection", conversation.ConnectionId?.ToString()),
             ("$priority", conversation.Priority), ("$snoozedUntil", conversation.SnoozedUntil?.UtcTicks),
-            ("$waitingSince", conversation.WaitingSince?.UtcTicks));
+            ("$waitingSince", conversation.WaitingSince?.UtcTicks), ("$labels", JsonSerializer.Serialize(conversation.Labels, Json)));
 
     public async Task<Conversation?> GetConversationAsync(Guid id, CancellationToken ct = default)
     {
@@ -345,13 +349,15 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         if (filter.Status is not null) where.Add("status = $status");
         if (filter.Priority is not null) where.Add("priority = $priority");
         if (filter.ConnectionId is not null) where.Add("connection_id = $connection");
+        // ix_conversation_labels_label
+        if (filter.LabelId is not null) where.Add("id IN (SELECT conversation_id FROM conversation_labels WHERE label_id = $label)");
         if (waiting) where.Add("waiting_since IS NOT NULL");
         if (after is not null) where.Add(waiting ? "(waiting_since, id) > ($at, $id)" : "(last_message_at, id) < ($at, $id)");
         var order = waiting ? "waiting_since, id" : "last_message_at DESC, id DESC";
         return QueryConversationsAsync(connection, null,
             $"SELECT {ConversationColumns} FROM conversations WHERE {string.Join(" AND ", where)} ORDER BY {order} LIMIT $take", ct,
             ("$workspace", workspaceId.ToString()), ("$status", filter.Status), ("$priority", filter.Priority),
-            ("$connection", filter.ConnectionId?.ToString()), ("$at", after?.At.UtcTicks), ("$id", after?.Id.ToString()), ("$take", take));
+            ("$connection", filter.ConnectionId?.ToString()), ("$label", filter.LabelId?.ToString()), ("$at", after?.At.UtcTicks), ("$id", after?.Id.ToString()), ("$take", take));
     }
 
     public async Task<bool> AppendMessageAsync(TimelineMessage message, CancellationToken ct = default)
@@ -623,6 +629,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         Priority = reader.GetString(13),
         SnoozedUntil = reader.IsDBNull(14) ? null : FromTicks(reader.GetInt64(14)),
         WaitingSince = reader.IsDBNull(15) ? null : FromTicks(reader.GetInt64(15)),
+        Labels = JsonSerializer.Deserialize<List<Guid>>(reader.GetString(16), Json) ?? [],
     };
 
     private static Guid WorkspaceOf(SqliteDataReader reader, int ordinal)
