@@ -41,6 +41,7 @@ public static class InboxRegistration
         // The reply outbox: both stores implement it on the same messages they keep.
         services.AddSingleton(provider => (IReplyOutbox)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ILabelStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICannedReplyStore)provider.GetRequiredService<IInboxStore>());
         services.AddOptions<ReplyOutboxOptions>().BindConfiguration(ReplyOutboxOptions.Section);
         services.AddSingleton<ReplyDispatchSignal>();
         services.AddHostedService<ReplyDispatcher>();
@@ -64,6 +65,7 @@ public static class InboxRegistration
     {
         app.MapConversationsApi();
         app.MapLabelsApi();
+        app.MapCannedRepliesApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;

@@ -577,6 +577,30 @@ public abstract class InboxStoreContract
         Assert.Null(await labels.GetLabelAsync(other, vip.Id));
     }
 
+    [SkippableFact]
+    public async Task Canned_replies_are_found_by_shortcut_prefix_unique_per_workspace_whatever_the_case()
+    {
+        var store = await CreateStoreAsync();
+        var replies = (Crm.Inbox.Conversations.ICannedReplyStore)store;
+        var other = Guid.Parse("0b0e0000-0000-4000-8000-00000000000e");
+        var hello = await replies.AddCannedReplyAsync(new Crm.Inbox.Conversations.CannedReply(Guid.NewGuid(), Workspace, "hello", "Hi!", T0));
+        await replies.AddCannedReplyAsync(new Crm.Inbox.Conversations.CannedReply(Guid.NewGuid(), Workspace, "help_desk", "Desk", T0));
+        await replies.AddCannedReplyAsync(new Crm.Inbox.Conversations.CannedReply(Guid.NewGuid(), Workspace, "bye", "Bye", T0));
+        var clash = await replies.AddCannedReplyAsync(new Crm.Inbox.Conversations.CannedReply(Guid.NewGuid(), Workspace, "HELLO", "Again", T0));
+        var elsewhere = await replies.AddCannedReplyAsync(new Crm.Inbox.Conversations.CannedReply(Guid.NewGuid(), other, "hello", "Theirs", T0));
+
+        Assert.Null(clash);
+        Assert.NotNull(elsewhere);
+        Assert.Equal(["hello", "help_desk"], (await replies.ListCannedRepliesAsync(Workspace, "HEL")).Select(r => r.Shortcut));
+        Assert.Equal(["help_desk"], (await replies.ListCannedRepliesAsync(Workspace, "help_")).Select(r => r.Shortcut));
+        Assert.Equal(["bye", "hello", "help_desk"], (await replies.ListCannedRepliesAsync(Workspace, null)).Select(r => r.Shortcut));
+        Assert.Null(await replies.UpdateCannedReplyAsync(Workspace, hello!.Id, "bye", "x"));
+        Assert.Equal("Hello there", (await replies.UpdateCannedReplyAsync(Workspace, hello.Id, "hi", "Hello there"))?.Content);
+        Assert.Null(await replies.GetCannedReplyAsync(other, hello.Id));
+        Assert.False(await replies.DeleteCannedReplyAsync(other, hello.Id));
+        Assert.True(await replies.DeleteCannedReplyAsync(Workspace, hello.Id));
+    }
+
     private const string Business = "+14155238886";
     private const string OtherBusiness = "+14155238999";
 

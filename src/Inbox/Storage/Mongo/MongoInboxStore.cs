@@ -12,7 +12,7 @@ namespace Crm.Inbox.Storage.Mongo;
 /// (partial) indexes: a racing insert fails with a duplicate key and the loser reads the winner's
 /// document. Times are stored as UTC ticks to keep ordering exact.
 /// </summary>
-public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxStore, ILabelStore
+public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxStore, ILabelStore, ICannedReplyStore
 {
     private readonly IMongoCollection<CustomerDocument> customers = database.GetCollection<CustomerDocument>("customers");
     private readonly IMongoCollection<ConversationDocument> conversations = database.GetCollection<ConversationDocument>("conversations");
@@ -94,6 +94,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         ], ct);
         await InitializeRepliesAsync(ct);
         await InitializeLabelsAsync(ct);
+        await InitializeCannedRepliesAsync(ct);
     }
 
     public async Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)

@@ -14,7 +14,7 @@ namespace Crm.Inbox.Storage.Sqlite;
 /// share the file (tests do): <c>busy_timeout</c> makes them wait their turn inside SQLite instead of failing.
 /// Times are stored as UTC ticks to keep ordering exact.
 /// </summary>
-public sealed partial class SqliteInboxStore(string connectionString) : IInboxStore, ILabelStore, IDisposable
+public sealed partial class SqliteInboxStore(string connectionString) : IInboxStore, ILabelStore, ICannedReplyStore, IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -122,6 +122,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 """, ct);
             await InitializeRepliesAsync(connection, ct);
             await InitializeLabelsAsync(connection, ct);
+            await InitializeCannedRepliesAsync(connection, ct);
             return true;
         }, ct);
     }
