@@ -29,7 +29,7 @@ public sealed class HostileWebhookTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         app = new CrmApplication(twilio,
-            new Dictionary<string, string?> { ["Crm:Twilio:WhatsAppNumbers:0"] = "whatsapp:" + SecondBusinessNumber },
+            new Dictionary<string, string?> { [$"{CrmApplication.Seed}:Numbers:1"] = "whatsapp:" + SecondBusinessNumber },
             testServices: services => services.AddSingleton<ILoggerProvider>(logs));
         agent = await app.SignInAsync("ann");
         feed = await app.ConnectAgentAsync(agent);
