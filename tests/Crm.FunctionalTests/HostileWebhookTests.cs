@@ -17,7 +17,7 @@ namespace Crm.FunctionalTests;
 /// </summary>
 public sealed class HostileWebhookTests : IAsyncLifetime
 {
-    private const string WhatsAppPath = "/webhooks/twilio/whatsapp";
+    private static readonly string WhatsAppPath = CrmApplication.ConnectionPath("/webhooks/twilio/whatsapp");
     private const string SecondBusinessNumber = "+14155550999";
 
     private readonly WireMockServer twilio = WireMockServer.Start();
