@@ -98,8 +98,10 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
                     : new TwilioAccountCheck(false, $"Twilio accepted the credentials, but account {account.AccountSid} is {status}.");
             }
             var error = Error(TwilioSendOutcome.Refused, response.StatusCode, json);
-            return new TwilioAccountCheck(false, $"Twilio answered {(int)response.StatusCode}: {error.ErrorMessage}"
-                + (error.ErrorCode is { } code ? $" (error {code})" : ""));
+            var words = error.ErrorMessage!.StartsWith("Twilio answered", StringComparison.Ordinal)
+                ? error.ErrorMessage
+                : $"Twilio answered {(int)response.StatusCode}: {error.ErrorMessage}" + (error.ErrorCode is { } code ? $" (error {code})." : ".");
+            return new TwilioAccountCheck(false, words);
         }
         catch (Exception error) when (error is HttpRequestException or TaskCanceledException or JsonException)
         {
