@@ -6,16 +6,56 @@ namespace Crm.Connectors.Connections;
 
 /// <summary>
 /// Creates the connections' tables and writes the configured seed before the bus and the webhooks start
-/// (hosted services start in order, and this one is registered before the bus).
+/// (hosted services start in order, and this one is registered before the bus). A store that cannot be reached
+/// at start does not stop the process: this keeps trying in the background, as the inbox's store does, and
+/// webhooks and sends that need a connection meanwhile fail and are retried by their senders.
 /// </summary>
 internal sealed class ChannelConnectionsInitializer(
     ChannelConnections connections,
     IOptions<ChannelConnectionOptions> options,
     ILogger<ChannelConnectionsInitializer> logger) : IHostedService
 {
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
+    private readonly CancellationTokenSource stopping = new();
+    private Task retrying = Task.CompletedTask;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await connections.Store.InitializeAsync(cancellationToken);
+        if (await TryInitializeAsync(cancellationToken, logFailure: true)) return;
+        retrying = RetryUntilInitializedAsync(stopping.Token);
+    }
+
+    private async Task RetryUntilInitializedAsync(CancellationToken ct)
+    {
+        try
+        {
+            do await Task.Delay(RetryInterval, ct);
+            while (!await TryInitializeAsync(ct, logFailure: false));
+            logger.LogInformation("The channel connections' store is reachable again and initialized.");
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping before the store ever answered.
+        }
+    }
+
+    private async Task<bool> TryInitializeAsync(CancellationToken ct, bool logFailure)
+    {
+        try
+        {
+            await connections.Store.InitializeAsync(ct);
+            await SeedAsync(ct);
+            return true;
+        }
+        catch (Exception error) when (!ct.IsCancellationRequested)
+        {
+            if (logFailure) logger.LogWarning(error, "The channel connections' store cannot be initialized yet; retrying every {Interval}.", RetryInterval);
+            return false;
+        }
+    }
+
+    private async Task SeedAsync(CancellationToken cancellationToken)
+    {
         foreach (var seed in options.Value.Seed)
         {
             var existing = await connections.Store.FindAsync(seed.Id, cancellationToken);
@@ -34,5 +74,9 @@ internal sealed class ChannelConnectionsInitializer(
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await stopping.CancelAsync();
+        await retrying;
+    }
 }
