@@ -28,6 +28,7 @@ public sealed class ChannelConnectionTests : IAsyncLifetime
     private readonly WireMockServer twilio = WireMockServer.Start();
     private readonly string directory = Directory.CreateTempSubdirectory("crm-connections-").FullName;
     private readonly LogRecorder logs = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<object> spooled = new();
     private CrmApplication app = null!;
     private HttpClient admin = null!;
 
@@ -35,7 +36,12 @@ public sealed class ChannelConnectionTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        app = new CrmApplication(twilio, sqliteFile: SqliteFile, testServices: services => services.AddSingleton<ILoggerProvider>(logs));
+        app = new CrmApplication(twilio, sqliteFile: SqliteFile, testServices: services =>
+        {
+            services.AddSingleton<ILoggerProvider>(logs);
+            services.AddSingleton<Crm.Connectors.Spool.IInboundSpool>(provider =>
+                new RecordingSpool(provider.GetRequiredService<Crm.Connectors.Spool.SqliteInboundSpool>(), spooled));
+        });
         admin = await app.SignInAsync("owner");
     }
 
@@ -119,6 +125,20 @@ public sealed class ChannelConnectionTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, (await PostSignedAsync(seededPath, SecondToken, TwilioFakes.WhatsAppText("SMcross1", "+14155550100", "hi"))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await PostSignedAsync(secondPath, CrmApplication.AuthToken, TextTo(SecondNumber, "SMcross2"))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(secondPath, SecondToken, TextTo(SecondNumber, "SMcross3"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Webhooks_mark_what_they_accept_with_their_connection_and_its_workspace()
+    {
+        var second = await CreateSecondConnectionAsync();
+
+        await PostSignedAsync(TwilioWebhookPaths.MessagesOf(second.Id), SecondToken, TextTo(SecondNumber, "SMmarked"));
+        await PostSignedAsync(TwilioWebhookPaths.StatusOf(second.Id), SecondToken, TwilioFakes.StatusCallback("SMmarkedstatus000000000000000000001", "delivered"));
+
+        var inbound = Assert.Single(spooled.OfType<InboundMessageReceived>());
+        var status = Assert.Single(spooled.OfType<MessageStatusReported>());
+        Assert.Equal((DemoWorkspace.Id, (Guid?)second.Id), (inbound.WorkspaceId, inbound.ConnectionId));
+        Assert.Equal((DemoWorkspace.Id, (Guid?)second.Id), (status.WorkspaceId, status.ConnectionId));
     }
 
     [Fact]
@@ -253,6 +273,17 @@ public sealed class ChannelConnectionTests : IAsyncLifetime
         twilio.Stop();
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>The real spool, noting what webhooks hand it.</summary>
+    private sealed class RecordingSpool(Crm.Connectors.Spool.IInboundSpool inner, System.Collections.Concurrent.ConcurrentQueue<object> accepted)
+        : Crm.Connectors.Spool.IInboundSpool
+    {
+        public async Task AcceptAsync<T>(T message, CancellationToken ct) where T : class
+        {
+            await inner.AcceptAsync(message, ct);
+            accepted.Enqueue(message);
+        }
     }
 
     /// <summary>Every message any logger writes, formatted, with its exception.</summary>
