@@ -142,6 +142,26 @@ public sealed class ChannelConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_connection_whose_token_cannot_be_decrypted_answers_503_with_one_error_and_no_500()
+    {
+        var second = await CreateSecondConnectionAsync();
+        await using (var connection = new SqliteConnection($"Data Source={SqliteFile}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            // Encrypted with a key this deployment never had (as when processes do not share the key ring).
+            command.CommandText = "UPDATE channel_connections SET secrets = 'CfDJ8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = $id";
+            command.Parameters.AddWithValue("$id", second.Id.ToString());
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var response = await PostSignedAsync(TwilioWebhookPaths.MessagesOf(second.Id), SecondToken, TextTo(SecondNumber, "SMundecryptable"));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Single(logs.Messages, message => message.Contains("cannot be decrypted", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_webhook_to_an_unknown_connection_is_refused_with_404()
     {
         var path = TwilioWebhookPaths.MessagesOf(Guid.NewGuid());

@@ -97,7 +97,17 @@ public static class TwilioWebhooksApi
         var http = context.HttpContext;
         var loggers = http.RequestServices.GetRequiredService<ILoggerFactory>();
         var connectionId = Guid.Parse((string)http.Request.RouteValues["connectionId"]!);
-        var account = await http.RequestServices.GetRequiredService<ChannelConnections>().TwilioAccountAsync(connectionId, http.RequestAborted);
+        TwilioAccount? account;
+        try
+        {
+            account = await http.RequestServices.GetRequiredService<ChannelConnections>().TwilioAccountAsync(connectionId, http.RequestAborted);
+        }
+        catch (Exception error) when (error is System.Security.Cryptography.CryptographicException or FormatException)
+        {
+            // Our fault, not Twilio's: the key ring that encrypted the token is not this process's.
+            Logger(loggers).LogError("Cannot check a webhook to {Path}: the connection's auth token cannot be decrypted (is the Data Protection key ring shared?)", http.Request.Path);
+            return TypedResults.Problem("The connection's credentials cannot be read.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
         if (account is null)
         {
             return Refuse(http, loggers, StatusCodes.Status404NotFound, "Unknown channel connection",

@@ -152,19 +152,26 @@ public sealed class SendWhatsAppMessageConsumer(
             return (null, $"The reply's sender is unreadable: {error.Message}");
         }
         TwilioAccount? account;
-        if (command.ConnectionId is { } connectionId)
+        try
         {
-            account = await connections.TwilioAccountAsync(connectionId, ct);
-            if (account is null) return (null, $"The channel connection {connectionId} is missing or disabled.");
+            if (command.ConnectionId is { } connectionId)
+            {
+                account = await connections.TwilioAccountAsync(connectionId, ct);
+                if (account is null) return (null, $"The channel connection {connectionId} is missing or disabled.");
+            }
+            else if (sender is not null)
+            {
+                account = await connections.TwilioAccountForSenderAsync(sender, ct);
+                if (account is null) return (null, $"No enabled channel connection sends from {sender}.");
+            }
+            else
+            {
+                return (null, "The reply names neither a channel connection nor a sender.");
+            }
         }
-        else if (sender is not null)
+        catch (Exception error) when (error is System.Security.Cryptography.CryptographicException or FormatException)
         {
-            account = await connections.TwilioAccountForSenderAsync(sender, ct);
-            if (account is null) return (null, $"No enabled channel connection sends from {sender}.");
-        }
-        else
-        {
-            return (null, "The reply names neither a channel connection nor a sender.");
+            return (null, "The channel connection's credentials cannot be decrypted (is the Data Protection key ring shared by every process?).");
         }
 
         if (command.WorkspaceId != Guid.Empty && account.WorkspaceId != command.WorkspaceId)
