@@ -1,9 +1,13 @@
 using Crm.Connectors.Apis;
+using Crm.Connectors.Connections;
 using Crm.Connectors.Outbound;
 using Crm.Connectors.Spool;
 using Crm.Connectors.Twilio;
 using Crm.Contracts;
 using MassTransit;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,6 +68,36 @@ public static class ConnectorsRegistration
         return services;
     }
 
+    /// <summary>Channel connections and Data Protection's key ring as tables of the embedded SQLite database.</summary>
+    public static IServiceCollection AddSqliteChannelConnections(this IServiceCollection services, string connectionString)
+        => services.AddChannelConnections(_ => new SqliteChannelConnectionStore(connectionString), _ => new SqliteKeyRing(connectionString));
+
+    /// <summary>Channel connections and Data Protection's key ring as collections of the distributed MongoDB database.</summary>
+    public static IServiceCollection AddMongoChannelConnections(this IServiceCollection services, string connectionString)
+    {
+        var url = MongoUrl.Create(connectionString);
+        var database = new Lazy<IMongoDatabase>(() => new MongoClient(url).GetDatabase(url.DatabaseName ?? "crm"));
+        return services.AddChannelConnections(_ => new MongoChannelConnectionStore(database.Value), _ => new MongoKeyRing(database.Value));
+    }
+
+    /// <summary>
+    /// Secrets are encrypted with Data Protection keys kept in the store, so every process of a deployment
+    /// (and a restarted one) decrypts what any other encrypted. One application name for all of them.
+    /// </summary>
+    private static IServiceCollection AddChannelConnections(this IServiceCollection services,
+        Func<IServiceProvider, IChannelConnectionStore> createStore, Func<IServiceProvider, IXmlRepository> createKeyRing)
+    {
+        services.AddOptions<ChannelConnectionOptions>().BindConfiguration(ChannelConnectionOptions.Section);
+        services.AddSingleton(createStore);
+        services.AddSingleton<ConnectionSecrets>();
+        services.AddSingleton<ChannelConnections>();
+        services.AddDataProtection().SetApplicationName("Crm");
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((options, provider) => options.XmlRepository = createKeyRing(provider));
+        // Registered before the bus, so tables and seed exist before the first send command or webhook.
+        services.AddHostedService<ChannelConnectionsInitializer>();
+        return services;
+    }
+
     private static TimeProvider ClockOf(IServiceProvider provider) => provider.GetService<TimeProvider>() ?? TimeProvider.System;
 
     public static IBusRegistrationConfigurator AddConnectorConsumers(this IBusRegistrationConfigurator bus)
@@ -73,4 +107,8 @@ public static class ConnectorsRegistration
     }
 
     public static IEndpointRouteBuilder MapConnectors(this IEndpointRouteBuilder app) => app.MapTwilioWebhooks();
+
+    /// <summary>The admin API; <paramref name="caller"/> reads the workspace and role from the agent's token.</summary>
+    public static IEndpointRouteBuilder MapChannelConnectionsApi(this IEndpointRouteBuilder app, Func<System.Security.Claims.ClaimsPrincipal, ConnectionsCaller> caller)
+        => app.MapChannelConnections(caller);
 }

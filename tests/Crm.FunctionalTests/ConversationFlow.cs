@@ -52,7 +52,7 @@ public abstract class ConversationFlow : IDisposable
         var send = Assert.Single(await Twilio.WaitForSendRequestsAsync(1));
         Assert.Equal(
             "To=whatsapp%3A%2B14155550100&From=whatsapp%3A%2B14155238886&Body=Yes+%26+it+arrives+today%21"
-            + $"&StatusCallback=https%3A%2F%2Fcrm.example.com%2Fwebhooks%2Ftwilio%2Fstatus%3FmessageId%3D{replyMessage.Id}",
+            + $"&StatusCallback=https%3A%2F%2Fcrm.example.com%2Fwebhooks%2Ftwilio%2F{CrmApplication.ConnectionId}%2Fstatus%3FmessageId%3D{replyMessage.Id}",
             send.RequestMessage.Body);
         Assert.Equal("Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{CrmApplication.AccountSid}:{CrmApplication.AuthToken}")),
             send.RequestMessage.Headers!["Authorization"].Single());

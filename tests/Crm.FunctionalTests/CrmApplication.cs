@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using Crm.Connectors.Twilio;
 using Crm.Gateway.Apis;
 using Crm.Inbox.Agents;
+using Crm.Inbox.Workspaces;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -24,6 +25,9 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
     public const string AuthToken = "test-auth-token";
     public const string BusinessNumber = "+14155238886";
     public const string PublicBaseUrl = "https://crm.example.com";
+
+    /// <summary>The Twilio channel connection every instance seeds for the demo workspace (the one test sign-ins belong to).</summary>
+    public static readonly Guid ConnectionId = Guid.Parse("7e570000-0000-4000-8000-000000000001");
 
     private readonly Dictionary<string, string?> settings;
 
@@ -49,10 +53,12 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
             ["Crm:Mode"] = "Embedded",
             ["ConnectionStrings:Sqlite"] = $"Data Source={sqliteFile}",
             ["Crm:Spool:Path"] = SpoolFile,
-            ["Crm:Twilio:AccountSid"] = AccountSid,
-            ["Crm:Twilio:AuthToken"] = AuthToken,
-            ["Crm:Twilio:WhatsAppFrom"] = "whatsapp:" + BusinessNumber,
-            ["Crm:Twilio:ApiBaseUrl"] = twilio.Url,
+            [$"{Seed}:Id"] = ConnectionId.ToString(),
+            [$"{Seed}:WorkspaceId"] = DemoWorkspace.Id.ToString(),
+            [$"{Seed}:AccountSid"] = AccountSid,
+            [$"{Seed}:AuthToken"] = AuthToken,
+            [$"{Seed}:Numbers:0"] = "whatsapp:" + BusinessNumber,
+            [$"{Seed}:ApiBaseUrl"] = twilio.Url,
             ["Crm:Twilio:PublicBaseUrl"] = PublicBaseUrl,
             ["Crm:Twilio:RetryBaseDelay"] = "00:00:00.050",
             ["Crm:Auth:DevSignIn"] = "true",
@@ -72,9 +78,28 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
         if (testServices is not null) builder.ConfigureTestServices(testServices);
     }
 
-    /// <summary>Posts a form to a Twilio webhook, signed as Twilio signs it for our public URL.</summary>
+    /// <summary>The settings key prefix of the seeded connection (e.g. <c>{Seed}:ApiBaseUrl</c>, <c>{Seed}:Numbers:1</c>).</summary>
+    public const string Seed = "Crm:ChannelConnections:Seed:0";
+
+    /// <summary>
+    /// The seeded connection's webhook URL for one written the way it was before connections were data:
+    /// <c>/webhooks/twilio/whatsapp</c> and <c>/webhooks/twilio/status</c> (query kept). Other paths are left alone.
+    /// </summary>
+    public static string ConnectionPath(string pathAndQuery)
+    {
+        const string messages = "/webhooks/twilio/whatsapp", status = "/webhooks/twilio/status";
+        if (pathAndQuery.StartsWith(messages, StringComparison.Ordinal)) return TwilioWebhookPaths.MessagesOf(ConnectionId) + pathAndQuery[messages.Length..];
+        if (pathAndQuery.StartsWith(status, StringComparison.Ordinal)) return TwilioWebhookPaths.StatusOf(ConnectionId) + pathAndQuery[status.Length..];
+        return pathAndQuery;
+    }
+
+    /// <summary>
+    /// Posts a form to a Twilio webhook, signed as Twilio signs it for our public URL with the seeded connection's
+    /// token. Old-style paths are mapped to the seeded connection's (<see cref="ConnectionPath"/>).
+    /// </summary>
     public Task<HttpResponseMessage> PostFromTwilioAsync(string pathAndQuery, IReadOnlyList<KeyValuePair<string, string>> form, string? signature = null)
     {
+        pathAndQuery = ConnectionPath(pathAndQuery);
         var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };
         request.Headers.Add("X-Twilio-Signature", signature ?? TwilioSignature.Compute(AuthToken, PublicBaseUrl + pathAndQuery, form));
         return CreateClient().SendAsync(request);

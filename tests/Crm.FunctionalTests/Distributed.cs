@@ -86,7 +86,7 @@ public sealed class ScaledOutTests : IDisposable
 
         // The agents process runs no consumers and serves no webhooks: what reaches this agent came
         // through RabbitMQ to the workers and back through the Redis backplane.
-        Assert.Equal(HttpStatusCode.NotFound, (await agent.PostAsync("/webhooks/twilio/whatsapp", new FormUrlEncodedContent([]))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await agent.PostAsync(CrmApplication.ConnectionPath("/webhooks/twilio/whatsapp"), new FormUrlEncodedContent([]))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await workers.PostFromTwilioAsync("/webhooks/twilio/whatsapp",
             TwilioFakes.WhatsAppText("SMscaled-in", "+14155550177", "anyone there?"))).StatusCode);
         var inbound = await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMscaled-in");

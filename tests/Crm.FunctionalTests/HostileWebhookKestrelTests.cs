@@ -15,7 +15,7 @@ namespace Crm.FunctionalTests;
 /// </summary>
 public sealed class HostileWebhookKestrelTests : IAsyncLifetime
 {
-    private const string WhatsAppPath = "/webhooks/twilio/whatsapp";
+    private static readonly string WhatsAppPath = CrmApplication.ConnectionPath("/webhooks/twilio/whatsapp");
     private static readonly TimeSpan PatienceLimit = TimeSpan.FromSeconds(20);
 
     private readonly WireMockServer twilio = WireMockServer.Start();

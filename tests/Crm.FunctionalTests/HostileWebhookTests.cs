@@ -17,7 +17,7 @@ namespace Crm.FunctionalTests;
 /// </summary>
 public sealed class HostileWebhookTests : IAsyncLifetime
 {
-    private const string WhatsAppPath = "/webhooks/twilio/whatsapp";
+    private static readonly string WhatsAppPath = CrmApplication.ConnectionPath("/webhooks/twilio/whatsapp");
     private const string SecondBusinessNumber = "+14155550999";
 
     private readonly WireMockServer twilio = WireMockServer.Start();
@@ -29,7 +29,7 @@ public sealed class HostileWebhookTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         app = new CrmApplication(twilio,
-            new Dictionary<string, string?> { ["Crm:Twilio:WhatsAppNumbers:0"] = "whatsapp:" + SecondBusinessNumber },
+            new Dictionary<string, string?> { [$"{CrmApplication.Seed}:Numbers:1"] = "whatsapp:" + SecondBusinessNumber },
             testServices: services => services.AddSingleton<ILoggerProvider>(logs));
         agent = await app.SignInAsync("ann");
         feed = await app.ConnectAgentAsync(agent);

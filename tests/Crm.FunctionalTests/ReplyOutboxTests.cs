@@ -37,7 +37,7 @@ public sealed class ReplyOutboxTests : IAsyncDisposable
         if (!twilioAnswers)
         {
             // Twilio takes the request and never answers: the connector is mid-send for as long as a test lasts.
-            settings["Crm:Twilio:ApiBaseUrl"] = silentTwilio.Url;
+            settings[$"{CrmApplication.Seed}:ApiBaseUrl"] = silentTwilio.Url;
             settings["Crm:Twilio:RequestTimeout"] = "00:05:00";
         }
         return new CrmApplication(twilio, settings, testServices: services =>
@@ -142,7 +142,7 @@ public sealed class ReplyOutboxTests : IAsyncDisposable
         var closedPort = ((IPEndPoint)closed.LocalEndpoint).Port;
         closed.Stop();
         var settings = FastOutbox(deadline: "00:00:01");
-        settings["Crm:Twilio:ApiBaseUrl"] = $"http://127.0.0.1:{closedPort}";
+        settings[$"{CrmApplication.Seed}:ApiBaseUrl"] = $"http://127.0.0.1:{closedPort}";
         await using var app = Start(settings);
         var (agent, feed, conversation) = await ConversationAsync(app, "SMunreachable-in");
 

@@ -13,7 +13,7 @@ public sealed class TwilioWebhookTests : SignedInAgentTests
     public async Task A_forged_signature_is_refused_and_nothing_is_stored()
     {
         var form = TwilioFakes.WhatsAppText("SMforged", "+14155550100", "let me in");
-        var forged = TwilioSignature.Compute("not-the-auth-token", CrmApplication.PublicBaseUrl + "/webhooks/twilio/whatsapp", form);
+        var forged = TwilioSignature.Compute("not-the-auth-token", CrmApplication.PublicBaseUrl + CrmApplication.ConnectionPath("/webhooks/twilio/whatsapp"), form);
 
         var response = await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form, forged);
 
@@ -25,7 +25,7 @@ public sealed class TwilioWebhookTests : SignedInAgentTests
     public async Task A_tampered_body_is_refused()
     {
         var signed = TwilioFakes.WhatsAppText("SMtamper", "+14155550100", "pay 10");
-        var signature = TwilioSignature.Compute(CrmApplication.AuthToken, CrmApplication.PublicBaseUrl + "/webhooks/twilio/whatsapp", signed);
+        var signature = TwilioSignature.Compute(CrmApplication.AuthToken, CrmApplication.PublicBaseUrl + CrmApplication.ConnectionPath("/webhooks/twilio/whatsapp"), signed);
         var tampered = TwilioFakes.WhatsAppText("SMtamper", "+14155550100", "pay 1000");
 
         var response = await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", tampered, signature);
@@ -40,7 +40,7 @@ public sealed class TwilioWebhookTests : SignedInAgentTests
         var path = $"/webhooks/twilio/status?messageId={reply.Id}";
         var form = TwilioFakes.StatusCallback("SMforgedstatus00000000000000000000001", "failed", "30008");
 
-        var response = await App.PostFromTwilioAsync(path, form, TwilioSignature.Compute("guessed", CrmApplication.PublicBaseUrl + path, form));
+        var response = await App.PostFromTwilioAsync(path, form, TwilioSignature.Compute("guessed", CrmApplication.PublicBaseUrl + CrmApplication.ConnectionPath(path), form));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         var timeline = await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages");
@@ -50,7 +50,7 @@ public sealed class TwilioWebhookTests : SignedInAgentTests
     [Fact]
     public async Task An_unsigned_webhook_is_refused()
     {
-        var response = await App.CreateClient().PostAsync("/webhooks/twilio/whatsapp",
+        var response = await App.CreateClient().PostAsync(CrmApplication.ConnectionPath("/webhooks/twilio/whatsapp"),
             new FormUrlEncodedContent(TwilioFakes.WhatsAppText("SMunsigned", "+14155550100", "hello")));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -61,7 +61,7 @@ public sealed class TwilioWebhookTests : SignedInAgentTests
     public async Task A_signature_made_for_the_url_with_its_default_port_is_accepted()
     {
         var form = TwilioFakes.WhatsAppText("SMport", "+14155550100", "via port 443");
-        var signature = TwilioSignature.Compute(CrmApplication.AuthToken, "https://crm.example.com:443/webhooks/twilio/whatsapp", form);
+        var signature = TwilioSignature.Compute(CrmApplication.AuthToken, "https://crm.example.com:443" + CrmApplication.ConnectionPath("/webhooks/twilio/whatsapp"), form);
 
         var response = await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", form, signature);
 

@@ -11,7 +11,10 @@ namespace Crm.Benchmarks;
 /// </summary>
 public sealed class TwilioWebhookForms
 {
-    public const string WhatsAppPath = "/webhooks/twilio/whatsapp";
+    /// <summary>The Twilio channel connection the benchmark's Crm seeds from its command line, and its webhook URL.</summary>
+    public const string ConnectionId = "be4c0000-0000-4000-8000-000000000001";
+    public const string WorkspaceId = "5eed0000-0000-4000-8000-000000000001";
+    public const string WhatsAppPath = $"/webhooks/twilio/{ConnectionId}";
     public const string AccountSid = "ACbench0000000000000000000000000000";
     public const string AuthToken = "bench-auth-token";
     public const string BusinessNumber = "+14155238886";

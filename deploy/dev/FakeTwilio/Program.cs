@@ -3,7 +3,8 @@ using WireMock.ResponseBuilders;
 using WireMock.Server;
 
 // A stand-in for Twilio's Messages API on http://localhost:5099, for trying Crm without a Twilio
-// account: it accepts every send, answers like Twilio does, and prints what it received.
+// account: it accepts every send, answers like Twilio does, and prints what it received. It also answers the
+// account fetch that "test connection" (POST /api/channel-connections/{id}/test) makes.
 var port = args.Length > 0 && int.TryParse(args[0], out var p) ? p : 5099;
 using var server = WireMockServer.Start(port);
 server
@@ -12,6 +13,13 @@ server
         .WithStatusCode(201)
         .WithHeader("Content-Type", "application/json")
         .WithBody(_ => $$"""{"sid":"SM{{Guid.NewGuid():N}}","status":"queued"}"""));
+
+server
+    .Given(Request.Create().WithPath(new WireMock.Matchers.RegexMatcher("^/2010-04-01/Accounts/[^/]+\\.json$")).UsingGet())
+    .RespondWith(Response.Create()
+        .WithStatusCode(200)
+        .WithHeader("Content-Type", "application/json")
+        .WithBody("""{"status":"active","friendly_name":"Fake Twilio"}"""));
 
 server.LogEntriesChanged += (_, change) =>
 {

@@ -1,3 +1,4 @@
+using Crm.Connectors.Connections;
 using Crm.Connectors.Spool;
 using Crm.Connectors.Twilio;
 using Crm.Contracts;
@@ -14,6 +15,8 @@ namespace Crm.Connectors.Apis;
 /// Twilio's webhooks. Nothing is published before the signature checks out; once the spool has kept it, Twilio
 /// gets its 200. If the spool cannot keep it Twilio gets a 5xx and retries, and the inbox drops the repeat.
 /// Anything else that is refused gets a 4xx problem and one warning that says why (never the body or a secret).
+/// Each channel connection has its own URLs (<see cref="TwilioWebhookPaths"/>): the route names the connection
+/// whose auth token the signature is checked with, and whose workspace the message belongs to.
 /// </summary>
 public static class TwilioWebhooksApi
 {
@@ -22,28 +25,33 @@ public static class TwilioWebhooksApi
     public static IEndpointRouteBuilder MapTwilioWebhooks(this IEndpointRouteBuilder app)
     {
         var webhooks = app.MapGroup("").AllowAnonymous().AddEndpointFilter(ReadSignedForm).DisableAntiforgery().WithTags("Twilio");
-        webhooks.MapPost(TwilioWebhookPaths.WhatsApp, ReceiveWhatsAppMessage);
-        webhooks.MapPost(TwilioWebhookPaths.Status, ReceiveStatus);
+        webhooks.MapPost(TwilioWebhookPaths.MessagesRoute, ReceiveWhatsAppMessage);
+        webhooks.MapPost(TwilioWebhookPaths.StatusRoute, ReceiveStatus);
         return app;
     }
 
     public static async Task<IResult> ReceiveWhatsAppMessage(HttpContext context, IInboundSpool spool, TimeProvider clock,
-        IOptions<TwilioOptions> options, ILoggerFactory loggers, CancellationToken ct)
+        ILoggerFactory loggers, CancellationToken ct)
     {
+        var account = SigningAccount(context);
         InboundMessageReceived message;
         try
         {
-            message = TwilioWhatsAppWebhook.Normalize(SignedForm(context), clock.GetUtcNow()) with { WorkspaceId = options.Value.WorkspaceId };
+            message = TwilioWhatsAppWebhook.Normalize(SignedForm(context), clock.GetUtcNow()) with
+            {
+                WorkspaceId = account.WorkspaceId,
+                ConnectionId = account.ConnectionId,
+            };
         }
         catch (FormatException error)
         {
             return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable Twilio webhook", error.Message);
         }
 
-        if (!OwnedNumbers.For(options.Value).Contains(message.BusinessIdentity))
+        if (!account.Owns(message.BusinessIdentity))
         {
-            return Refuse(context, loggers, StatusCodes.Status422UnprocessableEntity, "Not one of this deployment's WhatsApp numbers",
-                $"{message.BusinessIdentity} is not Crm:Twilio:WhatsAppFrom nor in Crm:Twilio:WhatsAppNumbers.");
+            return Refuse(context, loggers, StatusCodes.Status422UnprocessableEntity, "Not one of this connection's WhatsApp numbers",
+                $"{message.BusinessIdentity} is not a number of channel connection {account.ConnectionId}.");
         }
 
         await spool.AcceptAsync(message, ct);
@@ -52,6 +60,7 @@ public static class TwilioWebhooksApi
 
     public static async Task<IResult> ReceiveStatus(HttpContext context, IInboundSpool spool, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
+        var account = SigningAccount(context);
         var form = SignedForm(context);
         var sid = First(form, "MessageSid");
         if (string.IsNullOrEmpty(sid))
@@ -70,36 +79,60 @@ public static class TwilioWebhooksApi
         Guid? messageId = Guid.TryParse(context.Request.Query["messageId"], out var id) ? id : null;
         var errorCode = First(form, "ErrorCode");
         await spool.AcceptAsync(new MessageStatusReported(messageId, Channels.WhatsApp, sid, status,
-            string.IsNullOrEmpty(errorCode) ? null : errorCode, clock.GetUtcNow()), ct);
+            string.IsNullOrEmpty(errorCode) ? null : errorCode, clock.GetUtcNow())
+        {
+            WorkspaceId = account.WorkspaceId,
+            ConnectionId = account.ConnectionId,
+        }, ct);
         return TypedResults.Text(EmptyTwiml, "text/xml");
     }
 
     /// <summary>
-    /// Reads the form once, within bounds, and checks its signature; the handler gets the same fields. No
-    /// endpoint parameter reads the body, so this runs before anything of it is read.
+    /// Finds the route's connection, reads the form once, within bounds, and checks its signature with that
+    /// connection's auth token; the handler gets the same fields and account. No endpoint parameter reads
+    /// the body, so this runs before anything of it is read.
     /// </summary>
     private static async ValueTask<object?> ReadSignedForm(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var loggers = http.RequestServices.GetRequiredService<ILoggerFactory>();
+        var connectionId = Guid.Parse((string)http.Request.RouteValues["connectionId"]!);
+        TwilioAccount? account;
+        try
+        {
+            account = await http.RequestServices.GetRequiredService<ChannelConnections>().TwilioAccountAsync(connectionId, http.RequestAborted);
+        }
+        catch (Exception error) when (error is System.Security.Cryptography.CryptographicException or FormatException)
+        {
+            // Our fault, not Twilio's: the key ring that encrypted the token is not this process's.
+            Logger(loggers).LogError("Cannot check a webhook to {Path}: the connection's auth token cannot be decrypted (is the Data Protection key ring shared?)", http.Request.Path);
+            return TypedResults.Problem("The connection's credentials cannot be read.", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        if (account is null)
+        {
+            return Refuse(http, loggers, StatusCodes.Status404NotFound, "Unknown channel connection",
+                "No enabled Twilio channel connection has this id.");
+        }
+
         var read = await TwilioWebhookForm.ReadAsync(http.Request, http.RequestAborted);
         if (read.Fields is not { } form)
             return Refuse(http, loggers, read.Status, "Unreadable Twilio webhook", read.Refusal!);
 
         var settings = http.RequestServices.GetRequiredService<IOptions<TwilioOptions>>().Value;
         var signature = http.Request.Headers["X-Twilio-Signature"].ToString();
-        if (!TwilioSignature.IsValid(settings.AuthToken, signature, PublicUrl(http.Request, settings), form))
+        if (!TwilioSignature.IsValid(account.AuthToken, signature, PublicUrl(http.Request, settings), form))
         {
-            var reason = string.IsNullOrEmpty(settings.AuthToken)
-                ? "Crm:Twilio:AuthToken is not configured, so no signature can be checked"
-                : "the signature is missing or wrong (is Crm:Twilio:PublicBaseUrl the URL Twilio calls?)";
-            Logger(loggers).LogWarning("Refused a Twilio webhook to {Path}: {Reason}", http.Request.Path, reason);
+            Logger(loggers).LogWarning("Refused a Twilio webhook to {Path}: {Reason}", http.Request.Path,
+                "the signature is missing or not made with this connection's auth token (is Crm:Twilio:PublicBaseUrl the URL Twilio calls?)");
             return TypedResults.Problem("The X-Twilio-Signature header is missing or does not match.", statusCode: StatusCodes.Status403Forbidden);
         }
 
         http.Items[typeof(TwilioWebhookForm)] = form;
+        http.Items[typeof(TwilioAccount)] = account;
         return await next(context);
     }
+
+    private static TwilioAccount SigningAccount(HttpContext context) => (TwilioAccount)context.Items[typeof(TwilioAccount)]!;
 
     private static IReadOnlyList<KeyValuePair<string, string>> SignedForm(HttpContext context)
         => (IReadOnlyList<KeyValuePair<string, string>>)context.Items[typeof(TwilioWebhookForm)]!;

@@ -1,3 +1,4 @@
+using Crm.Connectors.Connections;
 using Crm.Connectors.Outbound;
 using Crm.Contracts;
 using MassTransit;
@@ -10,10 +11,12 @@ namespace Crm.Connectors.Twilio;
 /// Sends an agent's reply through Twilio's WhatsApp sender, at most once per message, and always tells the
 /// inbox how it ended: accepted, refused, retrying (Twilio certainly did not get it; the inbox sends the
 /// command again later), or unknown (Twilio may have it). It never waits for the bus to retry a send:
-/// only infrastructure failures (the ledger's store unreachable before claiming) escape as exceptions.
+/// only infrastructure failures (the ledger's or the connections' store unreachable before claiming) escape as exceptions.
+/// The reply goes out through the command's channel connection: its account, credentials and API.
 /// </summary>
 public sealed class SendWhatsAppMessageConsumer(
     TwilioMessagesClient twilio,
+    ChannelConnections connections,
     IOutboundLedger ledger,
     IOptions<TwilioOptions> options,
     TimeProvider clock,
@@ -23,6 +26,8 @@ public sealed class SendWhatsAppMessageConsumer(
     {
         var command = context.Message;
         var settings = options.Value;
+        // Read before claiming, so a store outage here is retried by the bus with nothing claimed.
+        var (account, unavailable) = await ResolveAccountAsync(command, context.CancellationToken);
         var claim = await ledger.ClaimAsync(command.MessageId, settings.SendLease(), context.CancellationToken);
         switch (claim.Outcome)
         {
@@ -47,6 +52,15 @@ public sealed class SendWhatsAppMessageConsumer(
                 return;
         }
 
+        if (account is null)
+        {
+            logger.LogWarning("Message {MessageId} was not sent: {Reason}", command.MessageId, unavailable);
+            // Kept as a refusal: a redelivery after the connection comes back must not send behind a "failed" the agent saw.
+            await SettleAsync(command.MessageId, "refusal", () => ledger.RecordRefusedAsync(command.MessageId, SendFailures.ConnectionUnavailable, unavailable!));
+            await context.Publish(new OutboundMessageFailed(command.MessageId, command.Channel, SendFailures.ConnectionUnavailable, unavailable!, clock.GetUtcNow()));
+            return;
+        }
+
         if (clock.GetUtcNow() >= command.NotAfter)
         {
             await SettleAsync(command.MessageId, "release", () => ledger.ReleaseAsync(command.MessageId));
@@ -60,8 +74,9 @@ public sealed class SendWhatsAppMessageConsumer(
         {
             // Not the consume's token: a send that has started is let finish (it is bounded by the
             // request timeout), so even a stopping process reports what really happened.
-            result = await twilio.SendAsync(command.From is { } from ? WhatsAppNumbers.ToWhatsAppAddress(from) : settings.WhatsAppFrom, WhatsAppNumbers.ToWhatsAppAddress(command.To), command.Text,
-                StatusCallbackFor(settings, command.MessageId), command.NotAfter, CancellationToken.None);
+            var from = command.From ?? account.Senders.Order(StringComparer.Ordinal).First();
+            result = await twilio.SendAsync(account, WhatsAppNumbers.ToWhatsAppAddress(from), WhatsAppNumbers.ToWhatsAppAddress(command.To), command.Text,
+                StatusCallbackFor(settings, account.ConnectionId, command.MessageId), command.NotAfter, CancellationToken.None);
         }
         catch (HttpRequestException error) when (NeverReachedTwilio(error))
         {
@@ -120,6 +135,52 @@ public sealed class SendWhatsAppMessageConsumer(
         await context.Publish(new OutboundMessageRetrying(command.MessageId, command.Channel, command.Attempt, errorCode, reason, nextAttemptAt, now));
     }
 
+    /// <summary>
+    /// The connection to send through: the command's, or for commands queued before connections were data (no
+    /// id), the enabled connection that owns the command's sender. Null, with the reason in words, when there is none
+    /// usable: unknown, disabled, of another workspace, or not owning the sender the conversation came in on.
+    /// </summary>
+    private async Task<(TwilioAccount? Account, string? Unavailable)> ResolveAccountAsync(SendOutboundMessage command, CancellationToken ct)
+    {
+        string? sender;
+        try
+        {
+            sender = command.From is { } from ? WhatsAppNumbers.Identity(from) : null;
+        }
+        catch (FormatException error)
+        {
+            return (null, $"The reply's sender is unreadable: {error.Message}");
+        }
+        TwilioAccount? account;
+        try
+        {
+            if (command.ConnectionId is { } connectionId)
+            {
+                account = await connections.TwilioAccountAsync(connectionId, ct);
+                if (account is null) return (null, $"The channel connection {connectionId} is missing or disabled.");
+            }
+            else if (sender is not null)
+            {
+                account = await connections.TwilioAccountForSenderAsync(sender, ct);
+                if (account is null) return (null, $"No enabled channel connection sends from {sender}.");
+            }
+            else
+            {
+                return (null, "The reply names neither a channel connection nor a sender.");
+            }
+        }
+        catch (Exception error) when (error is System.Security.Cryptography.CryptographicException or FormatException)
+        {
+            return (null, "The channel connection's credentials cannot be decrypted (is the Data Protection key ring shared by every process?).");
+        }
+
+        if (command.WorkspaceId != Guid.Empty && account.WorkspaceId != command.WorkspaceId)
+            return (null, $"The channel connection {account.ConnectionId} belongs to another workspace.");
+        if (sender is not null && !account.Owns(sender))
+            return (null, $"{sender} is not one of the numbers of channel connection {account.ConnectionId}.");
+        return (account, null);
+    }
+
     private Task PublishUnknownAsync(ConsumeContext context, SendOutboundMessage command, string reason)
         => context.Publish(new OutboundMessageOutcomeUnknown(command.MessageId, command.Channel, reason, clock.GetUtcNow()));
 
@@ -158,14 +219,19 @@ public sealed class SendWhatsAppMessageConsumer(
     /// The callback names our message id, so a status that arrives before the send's answer is
     /// recorded still finds its message. Twilio can only call back when we know our public URL.
     /// </summary>
-    private static Uri? StatusCallbackFor(TwilioOptions settings, Guid messageId)
+    private static Uri? StatusCallbackFor(TwilioOptions settings, Guid connectionId, Guid messageId)
         => settings.PublicBaseUrl is null
             ? null
-            : new Uri($"{settings.PublicBaseUrl.ToString().TrimEnd('/')}{TwilioWebhookPaths.Status}?messageId={messageId}");
+            : new Uri($"{settings.PublicBaseUrl.ToString().TrimEnd('/')}{TwilioWebhookPaths.StatusOf(connectionId)}?messageId={messageId}");
 }
 
+/// <summary>Each connection has its own webhook URLs, so a webhook names the account whose token signed it.</summary>
 public static class TwilioWebhookPaths
 {
-    public const string WhatsApp = "/webhooks/twilio/whatsapp";
-    public const string Status = "/webhooks/twilio/status";
+    public const string MessagesRoute = "/webhooks/twilio/{connectionId:guid}";
+    public const string StatusRoute = "/webhooks/twilio/{connectionId:guid}/status";
+
+    public static string MessagesOf(Guid connectionId) => $"/webhooks/twilio/{connectionId}";
+
+    public static string StatusOf(Guid connectionId) => $"/webhooks/twilio/{connectionId}/status";
 }

@@ -30,6 +30,9 @@ public sealed record TwilioSendResult(
     string? ErrorMessage,
     TimeSpan? RetryAfter = null);
 
+/// <summary>Whether a connection's credentials work, in words for the admin.</summary>
+public sealed record TwilioAccountCheck(bool Ok, string Message);
+
 /// <summary>
 /// Twilio's Messages REST API over plain HttpClient (its SDK is not available to us).
 /// Only 429 and 5xx answers are retried, inline and briefly: Twilio created no message for those, so trying
@@ -39,12 +42,12 @@ public sealed record TwilioSendResult(
 public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions> options, TimeProvider clock, ILogger<TwilioMessagesClient> logger)
 {
     /// <param name="notAfter">No attempt starts after this.</param>
-    public async Task<TwilioSendResult> SendAsync(string from, string to, string body, Uri? statusCallback, DateTimeOffset notAfter, CancellationToken ct)
+    /// <param name="account">The connection the message goes out through: its API, account and credentials.</param>
+    public async Task<TwilioSendResult> SendAsync(TwilioAccount account, string from, string to, string body, Uri? statusCallback, DateTimeOffset notAfter, CancellationToken ct)
     {
         var settings = options.Value;
-        var baseUrl = settings.ApiBaseUrl.ToString().TrimEnd('/');
-        var uri = new Uri($"{baseUrl}/2010-04-01/Accounts/{Uri.EscapeDataString(settings.AccountSid)}/Messages.json");
-        var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.AccountSid}:{settings.AuthToken}"));
+        var uri = AccountUri(account, "/Messages.json");
+        var credentials = Credentials(account);
         var form = new List<KeyValuePair<string, string>> { new("To", to), new("From", from), new("Body", body) };
         if (statusCallback is not null) form.Add(new("StatusCallback", statusCallback.ToString()));
 
@@ -73,6 +76,44 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
             await Task.Delay(delay, clock, ct);
         }
     }
+
+    /// <summary>
+    /// Fetches the account resource with the connection's credentials: the cheapest call that proves the SID,
+    /// the token and the API address all work. Never throws for an answer or an unreachable API: it says why in words.
+    /// </summary>
+    public async Task<TwilioAccountCheck> CheckAccountAsync(TwilioAccount account, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, AccountUri(account, ".json"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Credentials(account));
+        try
+        {
+            using var response = await http.SendAsync(request, ct);
+            var json = await response.Content.ReadAsStringAsync(ct);
+            if (response.IsSuccessStatusCode)
+            {
+                using var document = JsonDocument.Parse(json);
+                var status = Text(document, "status");
+                return status is null or "active"
+                    ? new TwilioAccountCheck(true, $"Twilio accepted the credentials for account {account.AccountSid}.")
+                    : new TwilioAccountCheck(false, $"Twilio accepted the credentials, but account {account.AccountSid} is {status}.");
+            }
+            var error = Error(TwilioSendOutcome.Refused, response.StatusCode, json);
+            var words = error.ErrorMessage!.StartsWith("Twilio answered", StringComparison.Ordinal)
+                ? error.ErrorMessage
+                : $"Twilio answered {(int)response.StatusCode}: {error.ErrorMessage}" + (error.ErrorCode is { } code ? $" (error {code})." : ".");
+            return new TwilioAccountCheck(false, words);
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return new TwilioAccountCheck(false, $"Could not reach Twilio at {account.ApiBaseUrl}: {error.Message}");
+        }
+    }
+
+    private static Uri AccountUri(TwilioAccount account, string suffix)
+        => new($"{account.ApiBaseUrl.ToString().TrimEnd('/')}/2010-04-01/Accounts/{Uri.EscapeDataString(account.AccountSid)}{suffix}");
+
+    private static string Credentials(TwilioAccount account)
+        => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{account.AccountSid}:{account.AuthToken}"));
 
     /// <summary>A 2xx whose sid cannot be read still created a message: that is not a refusal, so it throws.</summary>
     private static TwilioSendResult Accepted(string json)

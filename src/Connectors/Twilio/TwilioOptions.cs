@@ -1,24 +1,12 @@
 namespace Crm.Connectors.Twilio;
 
-/// <summary>Twilio account settings, bound from <see cref="Section"/>.</summary>
+/// <summary>
+/// Deployment-wide Twilio settings, bound from <see cref="Section"/>. Accounts, tokens and numbers are not
+/// here: they are channel connections, data of each workspace (<c>Connections/</c>).
+/// </summary>
 public sealed class TwilioOptions
 {
     public const string Section = "Crm:Twilio";
-
-    /// <summary>The account SID (<c>AC…</c>): part of the API path and the Basic auth user.</summary>
-    public string AccountSid { get; set; } = "";
-
-    /// <summary>
-    /// Basic auth password for sending, and the key webhook signatures are checked with.
-    /// Empty means every webhook is refused, never accepted unchecked.
-    /// </summary>
-    public string AuthToken { get; set; } = "";
-
-    /// <summary>The WhatsApp sender replies go out from, e.g. <c>whatsapp:+14155238886</c>.</summary>
-    public string WhatsAppFrom { get; set; } = "";
-
-    /// <summary>Twilio's REST API; overridable so tests and development can point at a fake.</summary>
-    public Uri ApiBaseUrl { get; set; } = new("https://api.twilio.com");
 
     /// <summary>
     /// The public URL Twilio calls. Twilio signs the URL it called, which a server behind a proxy
@@ -69,16 +57,4 @@ public sealed class TwilioOptions
         for (var attempt = 1; attempt < MaxSendAttempts; attempt++) lease += InlineRetryDelay(attempt);
         return lease;
     }
-
-    /// <summary>
-    /// Further WhatsApp numbers this deployment owns besides <see cref="WhatsAppFrom"/> (e.g. <c>whatsapp:+14155550999</c>).
-    /// Webhooks to any other number are refused: they were meant for someone else's deployment.
-    /// </summary>
-    public List<string> WhatsAppNumbers { get; set; } = [];
-
-    /// <summary>
-    /// The workspace this deployment's one Twilio account serves, until channel connections are data. Default:
-    /// the Development demo workspace.
-    /// </summary>
-    public Guid WorkspaceId { get; set; } = Guid.Parse("5eed0000-0000-4000-8000-000000000001");
 }

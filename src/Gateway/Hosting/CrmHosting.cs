@@ -1,9 +1,11 @@
 using Crm.Automation;
 using Crm.Connectors;
+using Crm.Connectors.Connections;
 using Crm.Connectors.Spool;
 using Crm.Gateway.Agents;
 using Crm.Gateway.Apis;
 using Crm.Inbox;
+using Crm.Inbox.Workspaces;
 using MassTransit;
 using StackExchange.Redis;
 
@@ -32,9 +34,16 @@ public static class CrmHosting
             services.AddInbox();
         }
 
-        if (topology.RunsConnectors)
+        // Channel connections: the admin API (agents role) and the webhooks and senders (connectors role).
+        if (topology.RunsAgents || topology.RunsConnectors)
         {
             services.AddTwilioConnector(builder.Configuration);
+            if (topology.Store == StoreKind.Sqlite) services.AddSqliteChannelConnections(SqliteConnectionString(builder));
+            else services.AddMongoChannelConnections(Required(builder.Configuration, "Mongo"));
+        }
+
+        if (topology.RunsConnectors)
+        {
             // Webhooks are acknowledged from a spool on the connectors' own disk, whatever the broker's state.
             services.AddInboundSpool(builder.Configuration, Path.Combine(DataDirectory(builder), "spool.db"),
                 forgetOnlyWhenConsumed: topology.Transport == BusTransport.InMemory);
@@ -115,6 +124,7 @@ public static class CrmHosting
             app.UseDefaultFiles();
             app.UseStaticFiles();
             app.MapInbox();
+            app.MapChannelConnectionsApi(user => new ConnectionsCaller(user.WorkspaceId(), AgentRoles.CanManage(user.RoleOf())));
         }
         if (topology.RunsConnectors) app.MapConnectors();
         return app;

@@ -61,6 +61,9 @@ public static class SendFailures
     /// <summary>The reply could not be handed to the sending service before its deadline.</summary>
     public const string NotDispatched = "not-dispatched";
 
+    /// <summary>The conversation's channel connection is gone, disabled, or no longer owns the sender it came in on.</summary>
+    public const string ConnectionUnavailable = "connection-unavailable";
+
     /// <summary>The provider refused the message and gave no code of its own.</summary>
     public const string Refused = "refused";
 }

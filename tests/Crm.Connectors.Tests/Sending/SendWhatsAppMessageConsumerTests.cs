@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Crm.Connectors;
+using Crm.Connectors.Connections;
 using Crm.Connectors.Outbound;
 using Crm.Connectors.Twilio;
 using Crm.Contracts;
@@ -21,6 +22,8 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
 {
     private const string AccountSid = "AC00000000000000000000000000000002";
     private const string MessagesPath = $"/2010-04-01/Accounts/{AccountSid}/Messages.json";
+    private static readonly Guid ConnectionId = Guid.NewGuid();
+    private static readonly Guid WorkspaceId = Guid.NewGuid();
     private readonly WireMockServer twilio = WireMockServer.Start();
     private readonly string ledgerFile = Path.Combine(Path.GetTempPath(), $"crm-ledger-{Guid.NewGuid():N}.db");
     private ServiceProvider provider = null!;
@@ -35,10 +38,7 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Crm:Twilio:AccountSid"] = AccountSid,
-            ["Crm:Twilio:AuthToken"] = "token",
-            ["Crm:Twilio:WhatsAppFrom"] = "whatsapp:+14155238886",
-            ["Crm:Twilio:ApiBaseUrl"] = apiBaseUrl,
+            ["Crm:ChannelConnections:CacheFor"] = "00:00:00",
             ["Crm:Twilio:RequestTimeout"] = "00:00:00.500",
             ["Crm:Twilio:RetryBaseDelay"] = "00:00:00.010",
             ["Crm:Twilio:MaxSendAttempts"] = "3",
@@ -49,20 +49,32 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
             .AddSingleton(TimeProvider.System)
             .AddTwilioConnector(configuration)
             .AddSqliteOutboundLedger(LedgerConnectionString)
+            .AddSqliteChannelConnections(LedgerConnectionString)
             // Counted as the client sends, not from WireMock's log, which is written after it answers.
             .AddHttpClient<TwilioMessagesClient>().AddHttpMessageHandler(() => new CountingHandler(this)).Services
             .AddMassTransitTestHarness(bus => bus.AddConsumer<SendWhatsAppMessageConsumer>())
             .BuildServiceProvider(true);
         await Ledger.InitializeAsync();
+        await Connections.Store.InitializeAsync();
+        if (!await Connections.AddAsync(Connection(apiBaseUrl, enabled: true))) await Connections.UpdateAsync(Connection(apiBaseUrl, enabled: true));
         harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
     }
 
     private string LedgerConnectionString => $"Data Source={ledgerFile}";
 
-    private static SendOutboundMessage Command(int attempt = 1, string? from = null, TimeSpan? deadline = null)
+    private ChannelConnections Connections => provider.GetRequiredService<ChannelConnections>();
+
+    private ChannelConnection Connection(string apiBaseUrl, bool enabled) => Connections.Twilio(ConnectionId, WorkspaceId, "Test", enabled, null,
+        DateTimeOffset.UtcNow, new TwilioConnectionSettings(AccountSid, ["whatsapp:+14155238886", "whatsapp:+14155550199"], new Uri(apiBaseUrl)), "token");
+
+    private static SendOutboundMessage Command(int attempt = 1, string? from = null, TimeSpan? deadline = null, bool withConnection = true)
         => new(Guid.NewGuid(), Guid.NewGuid(), Channels.WhatsApp, "+14155550100", "hello", from, attempt,
-            DateTimeOffset.UtcNow + (deadline ?? TimeSpan.FromMinutes(10)));
+            DateTimeOffset.UtcNow + (deadline ?? TimeSpan.FromMinutes(10)))
+        {
+            WorkspaceId = withConnection ? WorkspaceId : Guid.Empty,
+            ConnectionId = withConnection ? ConnectionId : null,
+        };
 
     private void TwilioAnswers(int status, string body, TimeSpan? delay = null)
     {
@@ -112,7 +124,7 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_a_sender_in_the_command_the_configured_one_is_used()
+    public async Task Without_a_sender_in_the_command_the_connections_first_number_is_used()
     {
         TwilioAnswers(201, """{"sid":"SMdefault","status":"queued"}""");
 
@@ -121,6 +133,45 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
 
         var body = Assert.Single(twilio.LogEntries).RequestMessage.Body!;
         Assert.Contains("From=whatsapp%3A%2B14155238886", body);
+    }
+
+    [Fact]
+    public async Task A_command_without_a_connection_goes_out_through_the_connection_that_owns_its_sender()
+    {
+        TwilioAnswers(201, """{"sid":"SMlegacy","status":"queued"}""");
+
+        // Commands queued before connections were data name only the number the conversation came in on.
+        await harness.Bus.Publish(Command(from: "+14155550199", withConnection: false));
+
+        Assert.Equal("SMlegacy", Assert.Single(await PublishedAsync<OutboundMessageAccepted>(1)).ChannelMessageId);
+        var request = Assert.Single(twilio.LogEntries).RequestMessage;
+        Assert.Equal("Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{AccountSid}:token")), request.Headers!["Authorization"].Single());
+    }
+
+    [Fact]
+    public async Task A_command_for_a_disabled_connection_is_not_sent_and_fails_as_connection_unavailable()
+    {
+        TwilioAnswers(201, """{"sid":"SMdisabled","status":"queued"}""");
+        await Connections.UpdateAsync(Connection(twilio.Url!, enabled: false));
+
+        await harness.Bus.Publish(Command());
+
+        var failed = Assert.Single(await PublishedAsync<OutboundMessageFailed>(1));
+        Assert.Equal(SendFailures.ConnectionUnavailable, failed.ErrorCode);
+        Assert.Empty(twilio.LogEntries);
+    }
+
+    [Fact]
+    public async Task A_sender_the_connection_does_not_own_is_not_used_and_fails_as_connection_unavailable()
+    {
+        TwilioAnswers(201, """{"sid":"SMforeign","status":"queued"}""");
+
+        await harness.Bus.Publish(Command(from: "+14155550777"));
+
+        var failed = Assert.Single(await PublishedAsync<OutboundMessageFailed>(1));
+        Assert.Equal(SendFailures.ConnectionUnavailable, failed.ErrorCode);
+        Assert.Contains("+14155550777", failed.Reason);
+        Assert.Empty(twilio.LogEntries);
     }
 
     [Fact]

@@ -11,6 +11,11 @@ public sealed class CrmDeployment : IDisposable
     public const string AccountSid = "ACfaults00000000000000000000000001";
     public const string AuthToken = "fault-suite-auth-token";
     public const string BusinessNumber = "+14155238886";
+
+    /// <summary>The Twilio channel connection both processes seed from settings (in the demo workspace the dev sign-in uses).</summary>
+    public const string ConnectionId = "fa017000-0000-4000-8000-000000000001";
+    private const string DemoWorkspaceId = "5eed0000-0000-4000-8000-000000000001";
+    private const string Seed = "Crm:ChannelConnections:Seed:0";
     private const string SigningKey = "fault-suite-signing-key-0123456789abcdef0123";
 
     private readonly IReadOnlyDictionary<string, string> scenarioSettings;
@@ -55,10 +60,12 @@ public sealed class CrmDeployment : IDisposable
             ["ConnectionStrings:RabbitMq"] = FaultEnvironment.RabbitMq,
             ["ConnectionStrings:Redis"] = FaultEnvironment.Redis,
             ["Crm:Spool:Path"] = role.SpoolPath,
-            ["Crm:Twilio:AccountSid"] = AccountSid,
-            ["Crm:Twilio:AuthToken"] = AuthToken,
-            ["Crm:Twilio:WhatsAppFrom"] = "whatsapp:" + BusinessNumber,
-            ["Crm:Twilio:ApiBaseUrl"] = TwilioApi.ToString(),
+            [$"{Seed}:Id"] = ConnectionId,
+            [$"{Seed}:WorkspaceId"] = DemoWorkspaceId,
+            [$"{Seed}:AccountSid"] = AccountSid,
+            [$"{Seed}:AuthToken"] = AuthToken,
+            [$"{Seed}:Numbers:0"] = "whatsapp:" + BusinessNumber,
+            [$"{Seed}:ApiBaseUrl"] = TwilioApi.ToString(),
             ["Crm:Twilio:PublicBaseUrl"] = PublicBaseUrl,
             ["Crm:Auth:DevSignIn"] = "true",
             ["Crm:Auth:SigningKey"] = SigningKey,

@@ -58,7 +58,7 @@ public sealed class TwilioApi : IDisposable
     public string? SidOf(Guid replyId) => sends.TryGetValue(replyId, out var sids) && sids.TryPeek(out var sid) ? sid : null;
 
     /// <summary>The StatusCallback path and query Crm asked Twilio to report to, for a reply.</summary>
-    public static string StatusCallbackPath(Guid replyId) => $"/webhooks/twilio/status?messageId={replyId}";
+    public static string StatusCallbackPath(Guid replyId) => $"/webhooks/twilio/{CrmDeployment.ConnectionId}/status?messageId={replyId}";
 
     public int RequestsWithoutReplyId => Volatile.Read(ref requestsWithoutReplyId);
 

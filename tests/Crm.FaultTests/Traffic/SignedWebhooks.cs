@@ -12,8 +12,9 @@ namespace Crm.FaultTests.Traffic;
 /// </summary>
 public sealed class SignedWebhooks(string publicBaseUrl, int senders)
 {
-    public const string WhatsAppPath = "/webhooks/twilio/whatsapp";
-    public const string StatusPath = "/webhooks/twilio/status";
+    /// <summary>The seeded connection's webhook URLs.</summary>
+    public const string WhatsAppPath = $"/webhooks/twilio/{CrmDeployment.ConnectionId}";
+    public const string StatusPath = $"/webhooks/twilio/{CrmDeployment.ConnectionId}/status";
 
     public string RunTag { get; } = RandomNumberGenerator.GetHexString(8, lowercase: true);
 
