@@ -4,6 +4,7 @@ using Crm.Connectors.Spool;
 using Crm.Gateway.Agents;
 using Crm.Gateway.Apis;
 using Crm.Inbox;
+using Crm.Inbox.Workspaces;
 using MassTransit;
 using StackExchange.Redis;
 
@@ -30,6 +31,7 @@ public static class CrmHosting
             if (topology.Store == StoreKind.Sqlite) services.AddSqliteInboxStore(SqliteConnectionString(builder));
             else services.AddMongoInboxStore(Required(builder.Configuration, "Mongo"));
             services.AddInbox();
+            services.AddWorkspaces(builder.Configuration, builder.Environment, topology.Store == StoreKind.Sqlite ? WorkspaceStorage.Sqlite(SqliteConnectionString(builder)) : WorkspaceStorage.Mongo(Required(builder.Configuration, "Mongo")));
         }
 
         if (topology.RunsConnectors)
