@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Json;
+using Crm.Contracts;
+using Crm.Inbox.Workspaces;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using WireMock.Server;
+
+namespace Crm.FunctionalTests;
+
+public sealed class DeactivationTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private readonly WireMockServer twilio = WireMockServer.Start();
+    private readonly TaskCompletionSource<AgentDeactivated> deactivatedEvent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CrmApplication app = null!;
+    private HttpClient admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        app = new CrmApplication(twilio);
+        admin = await app.SignInAsync("ada", CrmApplication.TestWorkspace, AgentRoles.Admin);
+        app.Services.GetRequiredService<IBus>().ConnectReceiveEndpoint("deactivation-tests-" + Guid.NewGuid().ToString("N"), endpoint =>
+            endpoint.Handler<AgentDeactivated>(context => { deactivatedEvent.TrySetResult(context.Message); return Task.CompletedTask; }));
+    }
+
+    [Fact]
+    public async Task A_deactivated_agents_token_is_refused_and_their_hub_connection_closed()
+    {
+        var cy = await app.SignInAsync("cy", CrmApplication.TestWorkspace, AgentRoles.Agent);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var feed = await app.ConnectAgentAsync(cy, onClosed: () => closed.TrySetResult());
+        Assert.Equal(HttpStatusCode.OK, (await cy.GetAsync("/api/agents/me")).StatusCode);
+        var cyId = (await cy.GetFromJsonAsync<AgentView>("/api/agents/me"))!.Id;
+
+        var response = await admin.PostAsync($"/api/agents/{cyId}/deactivate", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False((await response.Content.ReadFromJsonAsync<AgentView>())!.IsActive);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await cy.GetAsync("/api/agents/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await cy.GetAsync("/api/conversations")).StatusCode);
+        await closed.Task.WaitAsync(Patience);
+        var signIn = await app.CreateClient().PostAsJsonAsync("/api/auth/sign-in", new { email = "cy@test.crm", password = CrmApplication.TestPassword });
+        Assert.Equal(HttpStatusCode.Forbidden, signIn.StatusCode);
+    }
+
+    [Fact]
+    public async Task Deactivation_is_announced_on_the_bus_for_the_assignment_engine()
+    {
+        var dee = await app.EnsureAgentAsync("Dee", "dee@test.crm", CrmApplication.TestWorkspace, AgentRoles.Agent);
+
+        await admin.PostAsync($"/api/agents/{dee.Id}/deactivate", null);
+
+        var announced = await deactivatedEvent.Task.WaitAsync(Patience);
+        Assert.Equal(dee.Id, announced.AgentId);
+        Assert.Equal(CrmApplication.TestWorkspace, announced.WorkspaceId);
+    }
+
+    [Fact]
+    public async Task A_reactivated_agent_signs_in_again_but_old_tokens_stay_refused()
+    {
+        var cy = await app.SignInAsync("cy", CrmApplication.TestWorkspace, AgentRoles.Agent);
+        var cyId = (await cy.GetFromJsonAsync<AgentView>("/api/agents/me"))!.Id;
+        await admin.PostAsync($"/api/agents/{cyId}/deactivate", null);
+
+        var activated = await admin.PostAsync($"/api/agents/{cyId}/activate", null);
+        var signIn = await app.CreateClient().PostAsJsonAsync("/api/auth/sign-in", new { email = "cy@test.crm", password = CrmApplication.TestPassword });
+
+        Assert.Equal(HttpStatusCode.OK, activated.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await cy.GetAsync("/api/agents/me")).StatusCode);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await app.DisposeAsync();
+        twilio.Stop();
+    }
+}
