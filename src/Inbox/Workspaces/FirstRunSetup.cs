@@ -91,8 +91,10 @@ public sealed class FirstRunSetup(
     {
         var bootstrap = options.Value;
         if (string.IsNullOrEmpty(bootstrap.Email) || await agents.AnyAsync(ct)) return;
-        var result = await accounts.CreateWorkspaceWithOwnerAsync(bootstrap.WorkspaceId ?? Guid.NewGuid(), bootstrap.Workspace ?? "Workspace",
-            bootstrap.Email, bootstrap.Name ?? bootstrap.Email.Split('@')[0], bootstrap.Password, ct);
+        // appsettings.json lists every key empty: empty means "not given".
+        var result = await accounts.CreateWorkspaceWithOwnerAsync(bootstrap.WorkspaceId ?? Guid.NewGuid(),
+            string.IsNullOrWhiteSpace(bootstrap.Workspace) ? "Workspace" : bootstrap.Workspace,
+            bootstrap.Email, string.IsNullOrWhiteSpace(bootstrap.Name) ? bootstrap.Email.Split('@')[0] : bootstrap.Name, bootstrap.Password, ct);
         if (result.Outcome == AccountOutcome.Done)
             logger.LogInformation("Created workspace {WorkspaceId} and its owner {AgentId} from Crm:Bootstrap.", result.Agent!.WorkspaceId, result.Agent.Id);
         else
