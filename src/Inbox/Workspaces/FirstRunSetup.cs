@@ -97,6 +97,9 @@ public sealed class FirstRunSetup(
             bootstrap.Email, string.IsNullOrWhiteSpace(bootstrap.Name) ? bootstrap.Email.Split('@')[0] : bootstrap.Name, bootstrap.Password, ct);
         if (result.Outcome == AccountOutcome.Done)
             logger.LogInformation("Created workspace {WorkspaceId} and its owner {AgentId} from Crm:Bootstrap.", result.Agent!.WorkspaceId, result.Agent.Id);
+        else if (result.Outcome == AccountOutcome.Conflict)
+            // Another process of the deployment, starting at the same time, created them first.
+            logger.LogInformation("Crm:Bootstrap's owner exists already.");
         else
             logger.LogError("Crm:Bootstrap could not create the first owner: {Problem}", result.Problem);
     }
