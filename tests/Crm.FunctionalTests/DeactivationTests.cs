@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using Crm.Contracts;
+using Crm.Inbox.Agents;
 using Crm.Inbox.Workspaces;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using WireMock.Server;
@@ -42,6 +45,40 @@ public sealed class DeactivationTests : IAsyncLifetime
         await closed.Task.WaitAsync(Patience);
         var signIn = await app.CreateClient().PostAsJsonAsync("/api/auth/sign-in", new { email = "cy@test.crm", password = CrmApplication.TestPassword });
         Assert.Equal(HttpStatusCode.Forbidden, signIn.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_deactivated_agents_websocket_is_closed_by_the_server_with_a_session_ended_push()
+    {
+        // Over a WebSocket nothing is authenticated again after connecting: only the server's abort closes it.
+        var cy = await app.SignInAsync("cy", CrmApplication.TestWorkspace, AgentRoles.Agent);
+        var cyId = (await cy.GetFromJsonAsync<AgentView>("/api/agents/me"))!.Id;
+        var token = cy.DefaultRequestHeaders.Authorization!.Parameter;
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(app.Server.BaseAddress, InboxHub.Path.TrimStart('/')), options =>
+            {
+                options.Transports = HttpTransportType.WebSockets;
+                options.SkipNegotiation = true;
+                options.AccessTokenProvider = () => Task.FromResult(token);
+                options.WebSocketFactory = async (context, ct) =>
+                {
+                    var client = app.Server.CreateWebSocketClient();
+                    client.ConfigureRequest = request => request.Headers.Authorization = $"Bearer {token}";
+                    return await client.ConnectAsync(context.Uri, ct);
+                };
+            })
+            .Build();
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sessionEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        connection.On(AgentConnections.SessionEndedMethod, () => sessionEnded.TrySetResult());
+        await connection.StartAsync();
+
+        await admin.PostAsync($"/api/agents/{cyId}/deactivate", null);
+
+        await closed.Task.WaitAsync(Patience);
+        Assert.True(sessionEnded.Task.IsCompleted, "The agent was not told their session ended before the connection closed.");
+        await connection.DisposeAsync();
     }
 
     [Fact]
