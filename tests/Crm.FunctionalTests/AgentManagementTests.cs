@@ -51,6 +51,31 @@ public sealed class AgentManagementTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_role_change_ends_the_agents_sessions_so_no_token_keeps_the_old_role()
+    {
+        var owner = await app.SignInAsync("olga", CrmApplication.TestWorkspace, AgentRoles.Owner);
+        var ada = await app.SignInAsync("ada", CrmApplication.TestWorkspace, AgentRoles.Admin);
+        var adaId = (await ada.GetFromJsonAsync<AgentView>("/api/agents/me"))!.Id;
+
+        Assert.Equal(HttpStatusCode.OK, (await owner.PatchAsJsonAsync($"/api/agents/{adaId}", new { role = AgentRoles.Agent })).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ada.GetAsync("/api/agents/me")).StatusCode);
+        var again = await app.CreateClient().PostAsJsonAsync("/api/auth/sign-in", new { email = "ada@test.crm", password = CrmApplication.TestPassword });
+        Assert.Equal(AgentRoles.Agent, (await again.Content.ReadFromJsonAsync<Crm.Gateway.Apis.AuthApi.AgentToken>())!.Agent.Role);
+    }
+
+    [Fact]
+    public async Task A_rename_keeps_the_agent_signed_in()
+    {
+        var ada = await app.SignInAsync("ada", CrmApplication.TestWorkspace, AgentRoles.Admin);
+        var adaId = (await ada.GetFromJsonAsync<AgentView>("/api/agents/me"))!.Id;
+
+        Assert.Equal(HttpStatusCode.OK, (await ada.PatchAsJsonAsync($"/api/agents/{adaId}", new { name = "Ada L." })).StatusCode);
+
+        Assert.Equal("Ada L.", (await ada.GetFromJsonAsync<AgentView>("/api/agents/me"))!.Name);
+    }
+
+    [Fact]
     public async Task The_last_owner_cannot_be_demoted_or_deactivated()
     {
         var owner = await app.SignInAsync("olga", CrmApplication.TestWorkspace, AgentRoles.Owner);

@@ -152,8 +152,17 @@ public sealed class AgentAccounts(
             if (target.Role == AgentRoles.Owner && role != AgentRoles.Owner && target.IsActive && await agents.CountActiveOwnersAsync(target.WorkspaceId, ct) <= 1)
                 return AccountResult.Failed(AccountOutcome.Conflict, "The last owner cannot be demoted.");
         }
-        var updated = await agents.UpdateProfileAsync(id, name?.Trim(), role, ct);
-        return updated is null ? AccountResult.Failed(AccountOutcome.NotFound, "No such agent.") : AccountResult.Done(updated);
+        // Tokens carry the role: a new role ends the agent's sessions, so no token keeps claiming the old one.
+        var roleChanges = role is not null && role != target.Role;
+        var updated = await agents.UpdateProfileAsync(id, name?.Trim(), role, roleChanges ? NewSessionStamp() : null, ct);
+        if (updated is null) return AccountResult.Failed(AccountOutcome.NotFound, "No such agent.");
+        if (roleChanges)
+        {
+            sessions.Forget(id);
+            logger.LogInformation("Agent {AgentId} made agent {TargetId} {Role}; their sessions end.", caller.Id, id, role);
+            await connections.EndSessionsAsync(id);
+        }
+        return AccountResult.Done(updated);
     }
 
     public async Task<AccountResult> SetActiveAsync(Agent caller, Guid id, bool active, CancellationToken ct = default)

@@ -31,8 +31,8 @@ public interface IAgentStore
     /// <summary>A successful sign-in forgets earlier failures.</summary>
     Task ResetFailedSignInsAsync(Guid id, CancellationToken ct = default);
 
-    /// <summary>Changes name and/or role (null keeps the current value). Returns the agent afterwards.</summary>
-    Task<Agent?> UpdateProfileAsync(Guid id, string? name, string? role, CancellationToken ct = default);
+    /// <summary>Changes name, role and/or session stamp (null keeps the current value). Returns the agent afterwards.</summary>
+    Task<Agent?> UpdateProfileAsync(Guid id, string? name, string? role, string? sessionStamp = null, CancellationToken ct = default);
 
     /// <summary>Activates or deactivates with a new session stamp, so tokens issued before stop working.</summary>
     Task<Agent?> SetActiveAsync(Guid id, bool active, string sessionStamp, CancellationToken ct = default);

@@ -158,6 +158,19 @@ public abstract class AgentStoreContract
     }
 
     [SkippableFact]
+    public async Task A_profile_update_can_change_the_session_stamp()
+    {
+        var (_, agents) = await CreateStoresAsync();
+        var ann = NewAgent("ann@acme.test");
+        await agents.TryCreateAsync(ann);
+
+        var demoted = await agents.UpdateProfileAsync(ann.Id, null, AgentRoles.Agent, "stamp-2");
+
+        Assert.Equal(ann with { SessionStamp = "stamp-2" }, demoted);
+        Assert.Equal(demoted, await agents.GetAsync(ann.Id));
+    }
+
+    [SkippableFact]
     public async Task Deactivating_changes_the_session_stamp()
     {
         var (_, agents) = await CreateStoresAsync();

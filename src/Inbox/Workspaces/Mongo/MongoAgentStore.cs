@@ -81,11 +81,12 @@ public sealed class MongoAgentStore(IMongoDatabase database) : IAgentStore
         => agents.UpdateOneAsync(AgentFilter.Eq(a => a.Id, id),
             AgentUpdate.Set(a => a.FailedSignIns, 0).Set(a => a.LockedUntilTicks, null), cancellationToken: ct);
 
-    public async Task<Agent?> UpdateProfileAsync(Guid id, string? name, string? role, CancellationToken ct = default)
+    public async Task<Agent?> UpdateProfileAsync(Guid id, string? name, string? role, string? sessionStamp = null, CancellationToken ct = default)
     {
         var updates = new List<UpdateDefinition<AgentDocument>>();
         if (name is not null) updates.Add(AgentUpdate.Set(a => a.Name, name));
         if (role is not null) updates.Add(AgentUpdate.Set(a => a.Role, role));
+        if (sessionStamp is not null) updates.Add(AgentUpdate.Set(a => a.SessionStamp, sessionStamp));
         if (updates.Count == 0) return await GetAsync(id, ct);
         return (await agents.FindOneAndUpdateAsync(AgentFilter.Eq(a => a.Id, id), AgentUpdate.Combine(updates),
             new FindOneAndUpdateOptions<AgentDocument> { ReturnDocument = ReturnDocument.After }, ct))?.ToAgent();

@@ -115,11 +115,12 @@ public sealed class SqliteAgentStore(string connectionString) : IAgentStore
         await update.ExecuteNonQueryAsync(ct);
     }
 
-    public Task<Agent?> UpdateProfileAsync(Guid id, string? name, string? role, CancellationToken ct = default)
+    public Task<Agent?> UpdateProfileAsync(Guid id, string? name, string? role, string? sessionStamp = null, CancellationToken ct = default)
         => SingleAgentAsync($"""
-            UPDATE agents SET name = COALESCE($name, name), role = COALESCE($role, role) WHERE id = $id
+            UPDATE agents SET name = COALESCE($name, name), role = COALESCE($role, role), session_stamp = COALESCE($stamp, session_stamp)
+            WHERE id = $id
             RETURNING {AgentColumns}
-            """, ct, ("$id", id.ToString()), ("$name", name), ("$role", role));
+            """, ct, ("$id", id.ToString()), ("$name", name), ("$role", role), ("$stamp", sessionStamp));
 
     public Task<Agent?> SetActiveAsync(Guid id, bool active, string sessionStamp, CancellationToken ct = default)
         => SingleAgentAsync($"""
