@@ -50,11 +50,44 @@ public sealed class DeactivationTests : IAsyncLifetime
     [Fact]
     public async Task A_deactivated_agents_websocket_is_closed_by_the_server_with_a_session_ended_push()
     {
-        // Over a WebSocket nothing is authenticated again after connecting: only the server's abort closes it.
         var cy = await app.SignInAsync("cy", CrmApplication.TestWorkspace, AgentRoles.Agent);
         var cyId = (await cy.GetFromJsonAsync<AgentView>("/api/agents/me"))!.Id;
-        var token = cy.DefaultRequestHeaders.Authorization!.Parameter;
-        var connection = new HubConnectionBuilder()
+        var connection = WebSocketConnection(cy);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sessionEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        connection.On(AgentConnections.SessionEndedMethod, () => sessionEnded.TrySetResult());
+        await connection.StartAsync();
+
+        await admin.PostAsync($"/api/agents/{cyId}/deactivate", null);
+
+        await closed.Task.WaitAsync(Patience);
+        Assert.True(sessionEnded.Task.IsCompleted, "The agent was not told their session ended before the connection closed.");
+        await connection.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_hub_connection_whose_session_ended_in_another_process_is_closed_too()
+    {
+        var cy = await app.SignInAsync("cy", CrmApplication.TestWorkspace, AgentRoles.Agent);
+        var cyAgent = await app.Services.GetRequiredService<IAgentStore>().FindByEmailAsync("cy@test.crm");
+        var connection = WebSocketConnection(cy);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+        await connection.StartAsync();
+
+        // Another process deactivates cy: it writes the shared store, and this process hears nothing of it.
+        await app.Services.GetRequiredService<IAgentStore>().SetActiveAsync(cyAgent!.Id, active: false, "stamp-set-elsewhere");
+
+        await closed.Task.WaitAsync(Patience);
+        await connection.DisposeAsync();
+    }
+
+    /// <summary>Over a WebSocket nothing is authenticated again after connecting: only the server can close it.</summary>
+    private HubConnection WebSocketConnection(HttpClient signedIn)
+    {
+        var token = signedIn.DefaultRequestHeaders.Authorization!.Parameter;
+        return new HubConnectionBuilder()
             .WithUrl(new Uri(app.Server.BaseAddress, InboxHub.Path.TrimStart('/')), options =>
             {
                 options.Transports = HttpTransportType.WebSockets;
@@ -68,17 +101,6 @@ public sealed class DeactivationTests : IAsyncLifetime
                 };
             })
             .Build();
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sessionEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
-        connection.On(AgentConnections.SessionEndedMethod, () => sessionEnded.TrySetResult());
-        await connection.StartAsync();
-
-        await admin.PostAsync($"/api/agents/{cyId}/deactivate", null);
-
-        await closed.Task.WaitAsync(Patience);
-        Assert.True(sessionEnded.Task.IsCompleted, "The agent was not told their session ended before the connection closed.");
-        await connection.DisposeAsync();
     }
 
     [Fact]
