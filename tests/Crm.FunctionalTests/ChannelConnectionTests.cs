@@ -63,13 +63,8 @@ public sealed class ChannelConnectionTests : IAsyncLifetime
     private static List<KeyValuePair<string, string>> TextTo(string businessNumber, string sid, string from = "+14155550100")
         => TwilioFakes.WhatsAppText(sid, from, "hello").Select(f => f.Key == "To" ? new KeyValuePair<string, string>("To", "whatsapp:" + businessNumber) : f).ToList();
 
-    private HttpClient SignedInAs(Guid workspaceId, string role)
-    {
-        var (token, _) = app.Services.GetRequiredService<AgentTokens>().Issue(new AgentIdentity(Guid.NewGuid(), role, "", workspaceId, role, ""));
-        var client = app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    private Task<HttpClient> SignedInAs(Guid workspaceId, string role)
+        => app.SignInAsync($"{role}-{workspaceId:N}", workspaceId, role);
 
     [Fact]
     public async Task A_connections_secrets_never_appear_in_an_api_response_or_a_log()
@@ -243,8 +238,8 @@ public sealed class ChannelConnectionTests : IAsyncLifetime
     public async Task Agents_may_not_manage_connections_and_another_workspace_sees_none_of_them()
     {
         var second = await CreateSecondConnectionAsync();
-        var agent = SignedInAs(DemoWorkspace.Id, AgentRoles.Agent);
-        var otherAdmin = SignedInAs(Guid.NewGuid(), AgentRoles.Admin);
+        var agent = await SignedInAs(DemoWorkspace.Id, AgentRoles.Agent);
+        var otherAdmin = await SignedInAs(Guid.NewGuid(), AgentRoles.Admin);
 
         Assert.Equal(HttpStatusCode.Forbidden, (await agent.GetAsync(ChannelConnectionsApi.Path)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await agent.PatchAsJsonAsync($"{ChannelConnectionsApi.Path}/{second.Id}", new { enabled = false })).StatusCode);

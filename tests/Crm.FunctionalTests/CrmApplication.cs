@@ -61,7 +61,6 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
             [$"{Seed}:ApiBaseUrl"] = twilio.Url,
             ["Crm:Twilio:PublicBaseUrl"] = PublicBaseUrl,
             ["Crm:Twilio:RetryBaseDelay"] = "00:00:00.050",
-            ["Crm:Auth:DevSignIn"] = "true",
             ["Crm:Auth:SigningKey"] = "functional-tests-signing-key-0123456789abcdef",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>()) settings[key] = value;
@@ -105,14 +104,36 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
         return CreateClient().SendAsync(request);
     }
 
-    public async Task<HttpClient> SignInAsync(string agent)
+    /// <summary>The workspace test agents belong to unless a test names another: the demo workspace, where Crm's configured channel delivers.</summary>
+    public static readonly Guid TestWorkspace = DemoWorkspace.Id;
+
+    /// <summary>Every test agent's password.</summary>
+    public const string TestPassword = "test-password-1";
+
+    /// <summary>Agent <paramref name="agent"/> (an admin of the test workspace, <c>{agent}@test.crm</c>), signed in with email and password.</summary>
+    public Task<HttpClient> SignInAsync(string agent) => SignInAsync(agent, TestWorkspace, AgentRoles.Admin);
+
+    /// <summary>Agent <paramref name="agent"/> of the given workspace and role, created on first use, signed in with email and password.</summary>
+    public async Task<HttpClient> SignInAsync(string agent, Guid workspace, string role)
     {
+        var email = $"{agent}@test.crm";
+        await EnsureAgentAsync(agent, email, workspace, role);
         var client = CreateClient();
-        var response = await client.PostAsJsonAsync("/api/auth/dev-token", new { agent });
+        var response = await client.PostAsJsonAsync("/api/auth/sign-in", new { email, password = TestPassword });
         response.EnsureSuccessStatusCode();
         var token = (await response.Content.ReadFromJsonAsync<AuthApi.AgentToken>())!.Token;
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
+    }
+
+    /// <summary>Creates the agent (and their workspace) through the real accounts service unless they exist already.</summary>
+    public async Task<Agent> EnsureAgentAsync(string name, string email, Guid workspace, string role)
+    {
+        var agents = Services.GetRequiredService<IAgentStore>();
+        if (await agents.FindByEmailAsync(email) is { } existing) return existing;
+        await Services.GetRequiredService<IWorkspaceStore>().TryCreateAsync(new Workspace(workspace, $"Test {workspace:N}", DateTimeOffset.UtcNow));
+        var created = await Services.GetRequiredService<AgentAccounts>().CreateAgentAsync(workspace, email, name, role, TestPassword);
+        return created.Agent ?? await agents.FindByEmailAsync(email) ?? throw new InvalidOperationException(created.Problem);
     }
 
     /// <summary>An agent's live connection, recording everything the server pushes.</summary>

@@ -32,14 +32,14 @@ public sealed class LabelTests : IAsyncLifetime
         var created = await admin.PostAsJsonAsync("/api/labels", new { name = "VIP", color = "#d4a72c" });
         var clash = await admin.PostAsJsonAsync("/api/labels", new { name = "vip", color = "#000000" });
         var badColor = await admin.PostAsJsonAsync("/api/labels", new { name = "Late", color = "red" });
-        var byAgent = await Agent(DemoWorkspace.Id).PostAsJsonAsync("/api/labels", new { name = "Mine", color = "#000000" });
+        var byAgent = await (await Agent(DemoWorkspace.Id)).PostAsJsonAsync("/api/labels", new { name = "Mine", color = "#000000" });
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, clash.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badColor.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, byAgent.StatusCode);
-        Assert.Equal(["VIP"], (await Agent(DemoWorkspace.Id).GetFromJsonAsync<List<Label>>("/api/labels"))!.Select(l => l.Name));
-        Assert.Empty((await Agent(Guid.NewGuid()).GetFromJsonAsync<List<Label>>("/api/labels"))!);
+        Assert.Equal(["VIP"], (await (await Agent(DemoWorkspace.Id)).GetFromJsonAsync<List<Label>>("/api/labels"))!.Select(l => l.Name));
+        Assert.Empty((await (await Agent(Guid.NewGuid())).GetFromJsonAsync<List<Label>>("/api/labels"))!);
     }
 
     [Fact]
@@ -66,15 +66,8 @@ public sealed class LabelTests : IAsyncLifetime
         Assert.Empty((await admin.GetFromJsonAsync<Conversation>($"/api/conversations/{conversation}"))!.Labels);
     }
 
-    /// <summary>An agent (not an admin) of the given workspace.</summary>
-    private HttpClient Agent(Guid workspace)
-    {
-        var (token, _) = app.Services.GetRequiredService<AgentTokens>()
-            .Issue(new AgentIdentity(Guid.NewGuid(), "bob", "bob@test.crm", workspace, AgentRoles.Agent, ""));
-        var client = app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    /// <summary>An agent (not an admin) of the given workspace, signed in.</summary>
+    private Task<HttpClient> Agent(Guid workspace) => app.SignInAsync($"bob-{workspace:N}", workspace, AgentRoles.Agent);
 
     public async Task DisposeAsync()
     {

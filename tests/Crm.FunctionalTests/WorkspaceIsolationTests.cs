@@ -33,7 +33,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
         await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMmine", "+14155550100", "only for the demo team"));
         var message = await annFeed.MessageAddedAsync(m => m.ChannelMessageId == "SMmine");
         var conversation = message.ConversationId;
-        var bea = AgentOf(OtherWorkspace, "bea");
+        var bea = await AgentOf(OtherWorkspace, "bea");
 
         var list = await bea.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations");
 
@@ -52,7 +52,7 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
     {
         var ann = await app.SignInAsync("ann");
         await using var annFeed = await app.ConnectAgentAsync(ann);
-        await using var beaFeed = await app.ConnectAgentAsync(AgentOf(OtherWorkspace, "bea"));
+        await using var beaFeed = await app.ConnectAgentAsync(await AgentOf(OtherWorkspace, "bea"));
 
         await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMdemo-1", "+14155550100", "to the demo workspace"));
         await annFeed.MessageAddedAsync(m => m.ChannelMessageId == "SMdemo-1");
@@ -72,15 +72,8 @@ public sealed class WorkspaceIsolationTests : IAsyncLifetime
         Assert.DoesNotContain(annFeed.All("ConversationUpdated").Cast<Conversation>(), c => c.WorkspaceId == OtherWorkspace);
     }
 
-    /// <summary>An agent token for a workspace of the test's choosing.</summary>
-    private HttpClient AgentOf(Guid workspace, string name)
-    {
-        var (token, _) = app.Services.GetRequiredService<AgentTokens>()
-            .Issue(new AgentIdentity(Guid.NewGuid(), name, $"{name}@other.test", workspace, AgentRoles.Agent, ""));
-        var client = app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    /// <summary>An agent of a workspace of the test's choosing, signed in.</summary>
+    private Task<HttpClient> AgentOf(Guid workspace, string name) => app.SignInAsync(name, workspace, AgentRoles.Agent);
 
     public async Task DisposeAsync()
     {

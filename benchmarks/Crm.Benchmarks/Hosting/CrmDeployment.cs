@@ -140,7 +140,11 @@ public sealed class CrmDeployment : IAsyncDisposable
             // Nothing is sent in these runs; were it, it would go nowhere but the loopback discard port.
             "--Crm:ChannelConnections:Seed:0:ApiBaseUrl=http://127.0.0.1:9",
             "--Crm:Twilio:PublicBaseUrl=" + baseUrl,
-            "--Crm:Auth:DevSignIn=true",
+            // The agent the measurements sign in as (Measuring/AgentFeed), in the workspace the configured channel delivers to.
+            "--Crm:Bootstrap:Email=" + Measuring.AgentFeed.BenchEmail,
+            "--Crm:Bootstrap:Password=" + Measuring.AgentFeed.BenchPassword,
+            "--Crm:Bootstrap:Workspace=Bench",
+            "--Crm:Bootstrap:WorkspaceId=" + Measuring.AgentFeed.BenchWorkspaceId,
             "--Crm:Auth:SigningKey=" + SigningKey,
         ];
         if (target == Target.Embedded)

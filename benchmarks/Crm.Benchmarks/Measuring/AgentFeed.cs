@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace Crm.Benchmarks.Measuring;
 
 /// <summary>
-/// A connected agent: signs in with the development sign-in, connects to the inbox hub over WebSockets and
+/// A connected agent: signs in as the owner the Crm under test created from <c>Crm:Bootstrap:*</c>, connects to the inbox hub over WebSockets and
 /// notes when each of this run's messages is pushed (by its channelMessageId; the payload is bound loosely).
 /// </summary>
 public sealed class AgentFeed : IAsyncDisposable
@@ -41,13 +41,19 @@ public sealed class AgentFeed : IAsyncDisposable
         return feed;
     }
 
+    public const string BenchEmail = "bench@bench.crm";
+    public const string BenchPassword = "bench-password-1";
+
+    /// <summary>The demo workspace's id (Crm.Inbox's DemoWorkspace.Id), where Crm's configured channel delivers.</summary>
+    public const string BenchWorkspaceId = "5eed0000-0000-4000-8000-000000000001";
+
     public static async Task<string> SignInAsync(Uri agentsBaseUrl)
     {
         using var client = new HttpClient { BaseAddress = agentsBaseUrl };
-        var response = await client.PostAsJsonAsync("api/auth/dev-token", new { agent = "bench" });
+        var response = await client.PostAsJsonAsync("api/auth/sign-in", new { email = BenchEmail, password = BenchPassword });
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return body.GetProperty("token").GetString() ?? throw new InvalidOperationException("The dev sign-in returned no token.");
+        return body.GetProperty("token").GetString() ?? throw new InvalidOperationException("The sign-in returned no token.");
     }
 
     /// <summary>One push per stored batch: <c>{ messages: [...], conversations: [...] }</c>.</summary>

@@ -19,9 +19,6 @@ public sealed class AgentAuthOptions
     public string Issuer { get; set; } = "crm";
     public string Audience { get; set; } = "crm-agents";
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(12);
-
-    /// <summary>Lets anyone sign in as any agent by name. For development only.</summary>
-    public bool DevSignIn { get; set; }
 }
 
 /// <summary>Issues and checks agents' JWT bearer tokens; every API and hub call requires one.</summary>
@@ -88,6 +85,15 @@ public static class AgentAuthentication
                         context.Token = token;
                     }
                     return Task.CompletedTask;
+                },
+                // A token outlives nothing: once its agent is deactivated (a new session stamp) or gone, it is refused.
+                OnTokenValidated = async context =>
+                {
+                    if (context.HttpContext.RequestServices.GetService<AgentSessionCheck>() is not { } sessions) return;
+                    var user = context.Principal!;
+                    var current = Guid.TryParse(user.FindFirst(AgentClaims.AgentId)?.Value, out var agentId)
+                        && await sessions.IsCurrentAsync(agentId, user.FindFirst(AgentClaims.SessionStamp)?.Value, context.HttpContext.RequestAborted);
+                    if (!current) context.Fail("The agent's session has ended.");
                 },
             };
         });

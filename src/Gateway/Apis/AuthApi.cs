@@ -4,28 +4,44 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Crm.Gateway.Apis;
 
+/// <summary>Signing in with email and password, and accepting an invitation (which signs the new agent in).</summary>
 public static class AuthApi
 {
-    public sealed record DevSignInRequest(string? Agent);
+    public sealed record SignInRequest(string? Email, string? Password);
 
-    public sealed record AgentToken(string Token, DateTimeOffset ExpiresAt);
+    public sealed record AcceptInvitationRequest(string? Token, string? Name, string? Password);
+
+    public sealed record SignedInAgent(Guid Id, string Name, string Email, string Role, Guid WorkspaceId);
+
+    public sealed record AgentToken(string Token, DateTimeOffset ExpiresAt, SignedInAgent Agent);
 
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
     {
-        var tokens = app.ServiceProvider.GetRequiredService<AgentTokens>();
-        // Only mapped when enabled, so production has no such endpoint at all.
-        if (tokens.Options.DevSignIn) app.MapPost("/api/auth/dev-token", DevSignIn).AllowAnonymous().WithTags("Auth");
+        // Processes that keep no agents (connectors only) have nobody to sign in.
+        if (app.ServiceProvider.GetService<IAgentStore>() is null) return app;
+        var auth = app.MapGroup("/api/auth").AllowAnonymous().WithTags("Auth");
+        auth.MapPost("/sign-in", SignIn);
+        auth.MapPost("/accept-invitation", AcceptInvitation);
+        app.MapAgentsApi();
         return app;
     }
 
-    public static Results<Ok<AgentToken>, ProblemHttpResult> DevSignIn(DevSignInRequest request, AgentTokens tokens)
+    public static async Task<Results<Ok<AgentToken>, ProblemHttpResult>> SignIn(
+        SignInRequest request, AgentAccounts accounts, AgentTokens tokens, HttpResponse response, CancellationToken ct)
+        => Issue(await accounts.SignInAsync(request.Email, request.Password, ct), tokens, response);
+
+    public static async Task<Results<Ok<AgentToken>, ProblemHttpResult>> AcceptInvitation(
+        AcceptInvitationRequest request, AgentAccounts accounts, AgentTokens tokens, HttpResponse response, CancellationToken ct)
+        => Issue(await accounts.AcceptInvitationAsync(request.Token, request.Name, request.Password, ct), tokens, response);
+
+    private static Results<Ok<AgentToken>, ProblemHttpResult> Issue(AccountResult result, AgentTokens tokens, HttpResponse response)
     {
-        var agent = request.Agent?.Trim();
-        if (string.IsNullOrEmpty(agent) || agent.Length > 100)
-            return TypedResults.Problem("agent must be a name of 1 to 100 characters.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");
-        // Until agents sign in with a password (issue 6): any name is an agent of the demo workspace, its id derived from the name.
-        var id = new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(agent)));
-        var (token, expiresAt) = tokens.Issue(new AgentIdentity(id, agent, "", DemoWorkspace.Id, AgentRoles.Admin, ""));
-        return TypedResults.Ok(new AgentToken(token, expiresAt));
+        if (result is not { Outcome: AccountOutcome.Done, Agent: { } agent })
+        {
+            if (result.RetryAfter is { } retryAfter) response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return AgentsApi.Problem(result);
+        }
+        var (token, expiresAt) = tokens.Issue(new AgentIdentity(agent.Id, agent.Name, agent.Email, agent.WorkspaceId, agent.Role, agent.SessionStamp));
+        return TypedResults.Ok(new AgentToken(token, expiresAt, new SignedInAgent(agent.Id, agent.Name, agent.Email, agent.Role, agent.WorkspaceId)));
     }
 }

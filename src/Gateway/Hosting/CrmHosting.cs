@@ -32,6 +32,7 @@ public static class CrmHosting
             if (topology.Store == StoreKind.Sqlite) services.AddSqliteInboxStore(SqliteConnectionString(builder));
             else services.AddMongoInboxStore(Required(builder.Configuration, "Mongo"));
             services.AddInbox();
+            services.AddWorkspaces(builder.Configuration, builder.Environment, topology.Store == StoreKind.Sqlite ? WorkspaceStorage.Sqlite(SqliteConnectionString(builder)) : WorkspaceStorage.Mongo(Required(builder.Configuration, "Mongo")));
         }
 
         // Channel connections: the admin API (agents role) and the webhooks and senders (connectors role).

@@ -43,17 +43,17 @@ $('sign-in').addEventListener('submit', async event => {
   event.preventDefault();
   $('sign-in-error').textContent = '';
   try {
-    const agent = $('agent-name').value.trim();
-    const issued = await api('/api/auth/dev-token', { method: 'POST', body: JSON.stringify({ agent }) });
+    const email = $('agent-email').value.trim();
+    const password = $('agent-password').value;
+    const issued = await api('/api/auth/sign-in', { method: 'POST', body: JSON.stringify({ email, password }) });
+    const agent = `${issued.agent.name} (${issued.agent.role})`;
     Object.assign(state, { token: issued.token, agent });
     sessionStorage.setItem('crm.token', issued.token);
     sessionStorage.setItem('crm.agent', agent);
+    $('agent-password').value = '';
     await openInbox();
   } catch (error) {
-    // Problem details carry a title, not the status code, so ask the status itself.
-    $('sign-in-error').textContent = error.status === 404
-      ? 'Development sign-in is not enabled on this server (Crm:Auth:DevSignIn).'
-      : error.message;
+    $('sign-in-error').textContent = error.message;
   }
 });
 
@@ -216,6 +216,11 @@ const pushes = {
     if (conversations.length > 0) renderConversations();
   },
   MessageStatusChanged: upsertMessage,
+  // An admin deactivated this agent: the server closes the connection and refuses the token from now on.
+  SessionEnded: () => {
+    signOut();
+    $('sign-in-error').textContent = 'Your session was ended by an administrator.';
+  },
 };
 
 // SignalR's JSON hub protocol straight over a WebSocket: a handshake, then one JSON record per message.

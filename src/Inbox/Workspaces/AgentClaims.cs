@@ -11,7 +11,7 @@ public static class AgentClaims
     public const string Workspace = "crm_workspace";
     public const string Role = "crm_role";
 
-    /// <summary>Changes when the agent is deactivated or their password changes: older tokens stop working.</summary>
+    /// <summary>Changes when the agent is deactivated or their role or password changes: older tokens stop working.</summary>
     public const string SessionStamp = "crm_stamp";
 
     /// <summary>The caller's workspace; every query and push is scoped by it.</summary>

@@ -67,7 +67,11 @@ public sealed class CrmDeployment : IDisposable
             [$"{Seed}:Numbers:0"] = "whatsapp:" + BusinessNumber,
             [$"{Seed}:ApiBaseUrl"] = TwilioApi.ToString(),
             ["Crm:Twilio:PublicBaseUrl"] = PublicBaseUrl,
-            ["Crm:Auth:DevSignIn"] = "true",
+            // The owner the scenarios' agents sign in as (Traffic/Agent), in the workspace the configured channel delivers to.
+            ["Crm:Bootstrap:Email"] = Traffic.Agent.OwnerEmail,
+            ["Crm:Bootstrap:Password"] = Traffic.Agent.Password,
+            ["Crm:Bootstrap:Workspace"] = "Faults",
+            ["Crm:Bootstrap:WorkspaceId"] = Traffic.Agent.WorkspaceId,
             ["Crm:Auth:SigningKey"] = SigningKey,
         };
         foreach (var (key, value) in scenarioSettings) settings[key] = value;
