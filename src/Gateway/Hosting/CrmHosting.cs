@@ -20,6 +20,7 @@ public static class CrmHosting
         services.AddSingleton(topology);
         services.AddSingleton(TimeProvider.System);
         services.AddProblemDetails();
+        services.AddApiDocuments();
         // Malformed requests are the caller's mistake: a 400, in Development too (where the default throws).
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = false);
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: [CrmHealth.Ready]);
@@ -118,6 +119,7 @@ public static class CrmHosting
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapCrmHealth();
+        app.MapApiDocuments();
         app.MapAuthApi();
         if (topology.RunsAgents)
         {
