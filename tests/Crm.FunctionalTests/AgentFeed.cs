@@ -22,6 +22,7 @@ public sealed class AgentFeed : IAsyncDisposable
             foreach (var conversation in push.Conversations) Record("ConversationUpdated", conversation);
         });
         connection.On<TimelineMessage>("MessageStatusChanged", m => Record("MessageStatusChanged", m));
+        connection.On<ConversationReadPush>("ConversationRead", r => Record("ConversationRead", r));
     }
 
     public Task<TimelineMessage> MessageAddedAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageAdded", match);
@@ -29,6 +30,8 @@ public sealed class AgentFeed : IAsyncDisposable
     public Task<TimelineMessage> MessageStatusAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageStatusChanged", match);
 
     public Task<Conversation> ConversationUpdatedAsync(Func<Conversation, bool> match) => WaitForAsync("ConversationUpdated", match);
+
+    public Task<ConversationReadPush> ConversationReadAsync(Func<ConversationReadPush, bool> match) => WaitForAsync("ConversationRead", match);
 
     public IReadOnlyList<object> All(string kind)
     {

@@ -21,5 +21,9 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
 
     public Task MessageStatusChangedAsync(TimelineMessage message) => Workspace(message.WorkspaceId).MessageStatusChanged(message);
 
+    /// <summary>To the agent's own connections only: read markers are per agent.</summary>
+    public Task ConversationReadAsync(Guid agentId, ConversationReadPush push)
+        => hub.Clients.Group(Workspaces.AgentConnections.GroupOf(agentId)).ConversationRead(push);
+
     private IInboxClient Workspace(Guid workspaceId) => hub.Clients.Group(InboxHub.WorkspaceGroup(workspaceId));
 }

@@ -16,7 +16,15 @@ public interface IInboxClient
     Task MessagesAdded(MessagesAddedPush push);
 
     Task MessageStatusChanged(TimelineMessage message);
+
+    /// <summary>
+    /// The agent read a conversation (in any of their tabs or devices): its unread count is 0 up to the marker. New
+    /// customer messages in <see cref="MessagesAdded"/> after it count as unread again.
+    /// </summary>
+    Task ConversationRead(ConversationReadPush push);
 }
+
+public sealed record ConversationReadPush(Guid ConversationId, DateTimeOffset ReadUpTo);
 
 /// <summary>Messages in the order they were stored; each conversation once.</summary>
 public sealed record MessagesAddedPush(IReadOnlyList<TimelineMessage> Messages, IReadOnlyList<Conversation> Conversations);

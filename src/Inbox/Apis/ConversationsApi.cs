@@ -34,13 +34,21 @@ public static class ConversationsApi
         api.MapPost("/{conversationId:guid}/status", ChangeStatus);
         api.MapPost("/{conversationId:guid}/priority", ChangePriority);
         api.MapPost("/{conversationId:guid}/notes", AddNote);
+        api.MapPost("/{conversationId:guid}/read", MarkRead);
         api.MapPost("/{conversationId:guid}/labels", AddLabel);
         api.MapDelete("/{conversationId:guid}/labels/{labelId:guid}", RemoveLabel);
         return app;
     }
 
     /// <summary>A page of the conversation list; pass <see cref="NextCursor"/> as <c>cursor</c> for the next one (null at the end).</summary>
-    public sealed record ConversationPage(IReadOnlyList<Conversation> Items, string? NextCursor);
+    public sealed record ConversationPage(IReadOnlyList<Conversation> Items, string? NextCursor)
+    {
+        /// <summary>Per conversation of the page: the caller's unread customer messages, counted up to <see cref="UnreadCap"/>.</summary>
+        public IReadOnlyDictionary<Guid, int> Unread { get; init; } = new Dictionary<Guid, int>();
+    }
+
+    /// <summary>Beyond this an unread count reads "99+": counting further would read a long history for nothing.</summary>
+    public const int UnreadCap = 100;
 
     /// <summary>
     /// The workspace's conversations, optionally only those with a <paramref name="status"/>, <paramref name="priority"/>
@@ -63,11 +71,12 @@ public static class ConversationsApi
         var take = limit ?? 50;
         // One more than asked tells whether a next page exists, so the last page says so instead of leading to an empty one.
         var items = await store.ListConversationsAsync(user.WorkspaceId(), after, take + 1, new ConversationListFilter(status, priority, connection, sort, label), ct);
-        if (items.Count <= take) return TypedResults.Ok(new ConversationPage(items, null));
         var page = items.Take(take).ToList();
+        var unread = await store.UnreadCountsAsync(user.AgentIdOf(), page.Select(c => c.Id).ToList(), UnreadCap, ct);
+        if (items.Count <= take) return TypedResults.Ok(new ConversationPage(page, null) { Unread = unread });
         var last = page[^1];
         var at = sort == ConversationSorts.LongestWaiting ? last.WaitingSince!.Value : last.LastMessageAt;
-        return TypedResults.Ok(new ConversationPage(page, new PageCursor(at, last.Id).Encode()));
+        return TypedResults.Ok(new ConversationPage(page, new PageCursor(at, last.Id).Encode()) { Unread = unread });
     }
 
     public static async Task<Results<Ok<Conversation>, NotFound>> GetConversation(IInboxStore store, ClaimsPrincipal user, Guid conversationId, CancellationToken ct)
@@ -205,6 +214,17 @@ public static class ConversationsApi
             return TypedResults.Problem("No such label in this workspace.", statusCode: StatusCodes.Status422UnprocessableEntity, title: "Unknown label");
         var changed = await store.LabelConversationAsync(conversationId, label, add, http.User.Identity?.Name, clock.GetUtcNow(), ct);
         return await ChangedAsync(changed, agents);
+    }
+
+    /// <summary>The caller has read the conversation up to now; their other tabs and devices hear it.</summary>
+    public static async Task<Results<Ok<ConversationReadPush>, NotFound>> MarkRead(Guid conversationId, HttpContext http, IInboxStore store,
+        AgentNotifier agents, TimeProvider clock, CancellationToken ct)
+    {
+        if (await FindAsync(store, http.User, conversationId, ct) is null) return TypedResults.NotFound();
+        var agent = http.User.AgentIdOf();
+        var push = new ConversationReadPush(conversationId, await store.MarkReadAsync(agent, conversationId, clock.GetUtcNow(), ct));
+        await agents.ConversationReadAsync(agent, push);
+        return TypedResults.Ok(push);
     }
 
     public const int MaxNoteLength = 4000;

@@ -78,6 +78,18 @@ public interface IInboxStore
     Task<ConversationChanged?> LabelConversationAsync(Guid conversationId, Crm.Inbox.Conversations.Label label, bool add, string? actor,
         DateTimeOffset at, CancellationToken ct = default);
 
+    /// <summary>
+    /// The agent has read the conversation up to <paramref name="readUpTo"/>; the marker only moves forward.
+    /// Returns the marker as it now is.
+    /// </summary>
+    Task<DateTimeOffset> MarkReadAsync(Guid agentId, Guid conversationId, DateTimeOffset readUpTo, CancellationToken ct = default);
+
+    /// <summary>
+    /// How many of each conversation's customer messages came after the agent's read marker (all of them when the agent
+    /// never read it), counted up to <paramref name="cap"/>.
+    /// </summary>
+    Task<IReadOnlyDictionary<Guid, int>> UnreadCountsAsync(Guid agentId, IReadOnlyCollection<Guid> conversationIds, int cap, CancellationToken ct = default);
+
     /// <summary>Opens up to <paramref name="take"/> snoozed conversations whose time has come, each with an activity entry.</summary>
     Task<IReadOnlyList<ConversationChanged>> WakeSnoozedAsync(DateTimeOffset now, int take, CancellationToken ct = default);
 

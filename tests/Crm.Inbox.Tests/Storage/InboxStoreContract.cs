@@ -601,6 +601,25 @@ public abstract class InboxStoreContract
         Assert.True(await replies.DeleteCannedReplyAsync(Workspace, hello.Id));
     }
 
+    [SkippableFact]
+    public async Task Each_agent_has_their_own_read_marker_and_unread_counts_only_customer_messages_after_it()
+    {
+        var store = await CreateStoreAsync();
+        var (ann, bob) = (Guid.NewGuid(), Guid.NewGuid());
+        var stored = await store.AppendInboundBatchAsync([Arrival("SMu1", T0), Arrival("SMu2", T0.AddMinutes(1)), Arrival("SMu3", T0.AddMinutes(2))]);
+        var conversation = stored[0].Conversation.Id;
+        Assert.True(await store.AppendMessageAsync(TimelineEntries.Note(stored[0].Conversation, "a note", "ann", T0.AddMinutes(3))));
+
+        var marked = await store.MarkReadAsync(ann, conversation, T0.AddMinutes(1));
+        var older = await store.MarkReadAsync(ann, conversation, T0);
+
+        Assert.Equal(T0.AddMinutes(1), marked);
+        Assert.Equal(T0.AddMinutes(1), older); // a marker never moves back
+        Assert.Equal(1, (await store.UnreadCountsAsync(ann, [conversation], 100))[conversation]);
+        Assert.Equal(3, (await store.UnreadCountsAsync(bob, [conversation], 100))[conversation]);
+        Assert.Equal(2, (await store.UnreadCountsAsync(bob, [conversation], 2))[conversation]);
+    }
+
     private const string Business = "+14155238886";
     private const string OtherBusiness = "+14155238999";
 

@@ -123,6 +123,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeRepliesAsync(connection, ct);
             await InitializeLabelsAsync(connection, ct);
             await InitializeCannedRepliesAsync(connection, ct);
+            await InitializeReadsAsync(connection, ct);
             return true;
         }, ct);
     }
