@@ -37,6 +37,7 @@ public static class InboxRegistration
     public static IServiceCollection AddInbox(this IServiceCollection services)
     {
         services.AddSingleton<AgentNotifier>();
+        services.AddSingleton<ConversationPresence>();
         services.AddSignalR();
         // The reply outbox: both stores implement it on the same messages they keep.
         services.AddSingleton(provider => (IReplyOutbox)provider.GetRequiredService<IInboxStore>());

@@ -23,6 +23,8 @@ public sealed class AgentFeed : IAsyncDisposable
         });
         connection.On<TimelineMessage>("MessageStatusChanged", m => Record("MessageStatusChanged", m));
         connection.On<ConversationReadPush>("ConversationRead", r => Record("ConversationRead", r));
+        connection.On<PresencePush>("AgentViewing", p => Record("AgentViewing", p));
+        connection.On<PresencePush>("AgentTyping", p => Record("AgentTyping", p));
     }
 
     public Task<TimelineMessage> MessageAddedAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageAdded", match);
@@ -32,6 +34,11 @@ public sealed class AgentFeed : IAsyncDisposable
     public Task<Conversation> ConversationUpdatedAsync(Func<Conversation, bool> match) => WaitForAsync("ConversationUpdated", match);
 
     public Task<ConversationReadPush> ConversationReadAsync(Func<ConversationReadPush, bool> match) => WaitForAsync("ConversationRead", match);
+
+    public Task<PresencePush> PresenceAsync(string kind, Func<PresencePush, bool> match) => WaitForAsync(kind, match);
+
+    /// <summary>Calls a hub method as the agent's web app would (viewing, typing).</summary>
+    public Task SendAsync(string method, params object?[] arguments) => connection.SendCoreAsync(method, arguments);
 
     public IReadOnlyList<object> All(string kind)
     {

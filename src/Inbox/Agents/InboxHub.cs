@@ -22,9 +22,18 @@ public interface IInboxClient
     /// customer messages in <see cref="MessagesAdded"/> after it count as unread again.
     /// </summary>
     Task ConversationRead(ConversationReadPush push);
+
+    /// <summary>Who else has the conversation open: a reply by one is then no surprise to the other.</summary>
+    Task AgentViewing(PresencePush push);
+
+    /// <summary>Who else is writing in the conversation, so two agents do not answer the customer at once.</summary>
+    Task AgentTyping(PresencePush push);
 }
 
 public sealed record ConversationReadPush(Guid ConversationId, DateTimeOffset ReadUpTo);
+
+/// <summary>Another agent of the workspace started (<see cref="Active"/>) or stopped viewing, or typing in, a conversation.</summary>
+public sealed record PresencePush(Guid ConversationId, Guid AgentId, string AgentName, bool Active);
 
 /// <summary>Messages in the order they were stored; each conversation once.</summary>
 public sealed record MessagesAddedPush(IReadOnlyList<TimelineMessage> Messages, IReadOnlyList<Conversation> Conversations);
@@ -35,7 +44,7 @@ public sealed record MessagesAddedPush(IReadOnlyList<TimelineMessage> Messages, 
 /// reaches that workspace's agents connected to any other.
 /// </summary>
 [Authorize]
-public sealed class InboxHub : Hub<IInboxClient>
+public sealed class InboxHub(ConversationPresence presence) : Hub<IInboxClient>
 {
     public const string Path = "/hubs/inbox";
 
@@ -46,4 +55,26 @@ public sealed class InboxHub : Hub<IInboxClient>
         await Groups.AddToGroupAsync(Context.ConnectionId, WorkspaceGroup(Context.User!.WorkspaceId()));
         await base.OnConnectedAsync();
     }
+
+    /// <summary>The agent opened (or left) a conversation; the workspace's other agents hear it.</summary>
+    public Task Viewing(Guid conversationId, bool viewing)
+    {
+        if (!presence.SetViewing(Context.ConnectionId, conversationId, viewing)) return Task.CompletedTask;
+        return Others.AgentViewing(Presence(conversationId, viewing));
+    }
+
+    /// <summary>The agent is typing (or stopped); not kept, only passed on: a client repeats it while typing goes on.</summary>
+    public Task Typing(Guid conversationId, bool typing) => Others.AgentTyping(Presence(conversationId, typing));
+
+    /// <summary>A connection that goes away stops viewing whatever it had open.</summary>
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        foreach (var conversationId in presence.Forget(Context.ConnectionId)) await Others.AgentViewing(Presence(conversationId, false));
+        await base.OnDisconnectedAsync(exception);
+    }
+
+    private IInboxClient Others => Clients.OthersInGroup(WorkspaceGroup(Context.User!.WorkspaceId()));
+
+    private PresencePush Presence(Guid conversationId, bool active)
+        => new(conversationId, Context.User!.AgentIdOf(), Context.User!.Identity?.Name ?? "", active);
 }
