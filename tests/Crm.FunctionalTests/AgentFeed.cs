@@ -25,6 +25,7 @@ public sealed class AgentFeed : IAsyncDisposable
         connection.On<ConversationReadPush>("ConversationRead", r => Record("ConversationRead", r));
         connection.On<PresencePush>("AgentViewing", p => Record("AgentViewing", p));
         connection.On<PresencePush>("AgentTyping", p => Record("AgentTyping", p));
+        connection.On<MentionPush>("Mentioned", m => Record("Mentioned", m));
     }
 
     public Task<TimelineMessage> MessageAddedAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageAdded", match);
@@ -34,6 +35,8 @@ public sealed class AgentFeed : IAsyncDisposable
     public Task<Conversation> ConversationUpdatedAsync(Func<Conversation, bool> match) => WaitForAsync("ConversationUpdated", match);
 
     public Task<ConversationReadPush> ConversationReadAsync(Func<ConversationReadPush, bool> match) => WaitForAsync("ConversationRead", match);
+
+    public Task<MentionPush> WaitForMentionAsync(Func<MentionPush, bool> match) => WaitForAsync("Mentioned", match);
 
     public Task<PresencePush> PresenceAsync(string kind, Func<PresencePush, bool> match) => WaitForAsync(kind, match);
 

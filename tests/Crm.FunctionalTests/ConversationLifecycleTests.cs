@@ -123,6 +123,23 @@ public sealed class ConversationLifecycleTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, (await ann.GetAsync("/api/conversations?sort=oldest")).StatusCode);
     }
 
+    [Fact]
+    public async Task An_agent_mentioned_in_a_note_is_told_and_others_are_not()
+    {
+        var conversation = await CustomerWritesAsync("SMmention");
+        var bob = await app.SignInAsync("bob");
+        await using var bobFeed = await app.ConnectAgentAsync(bob);
+        await app.SignInAsync("eve");
+
+        var created = await ann.PostAsJsonAsync($"/api/conversations/{conversation}/notes", new { text = "@bob can you call her? (not x@eve.test)" });
+
+        var note = (await created.Content.ReadFromJsonAsync<TimelineMessage>())!;
+        var mention = await bobFeed.WaitForMentionAsync(m => m.Note.Id == note.Id);
+        Assert.Equal(conversation, mention.ConversationId);
+        Assert.Single(note.Mentions);
+        Assert.Empty(feed.All("Mentioned"));
+    }
+
     public async Task DisposeAsync()
     {
         await feed.DisposeAsync();

@@ -21,6 +21,9 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
 
     public Task MessageStatusChangedAsync(TimelineMessage message) => Workspace(message.WorkspaceId).MessageStatusChanged(message);
 
+    public Task MentionedAsync(IEnumerable<Guid> agentIds, TimelineMessage note)
+        => Task.WhenAll(agentIds.Select(agentId => hub.Clients.Group(Workspaces.AgentConnections.GroupOf(agentId)).Mentioned(new MentionPush(note.ConversationId, note))));
+
     /// <summary>To the agent's own connections only: read markers are per agent.</summary>
     public Task ConversationReadAsync(Guid agentId, ConversationReadPush push)
         => hub.Clients.Group(Workspaces.AgentConnections.GroupOf(agentId)).ConversationRead(push);

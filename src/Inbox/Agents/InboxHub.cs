@@ -28,9 +28,14 @@ public interface IInboxClient
 
     /// <summary>Who else is writing in the conversation, so two agents do not answer the customer at once.</summary>
     Task AgentTyping(PresencePush push);
+
+    /// <summary>To the mentioned agent only: a colleague @mentioned them in a private note.</summary>
+    Task Mentioned(MentionPush push);
 }
 
 public sealed record ConversationReadPush(Guid ConversationId, DateTimeOffset ReadUpTo);
+
+public sealed record MentionPush(Guid ConversationId, TimelineMessage Note);
 
 /// <summary>Another agent of the workspace started (<see cref="Active"/>) or stopped viewing, or typing in, a conversation.</summary>
 public sealed record PresencePush(Guid ConversationId, Guid AgentId, string AgentName, bool Active);

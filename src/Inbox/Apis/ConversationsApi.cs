@@ -231,18 +231,24 @@ public static class ConversationsApi
 
     public sealed record NoteRequest(string? Text);
 
-    /// <summary>A private note on the timeline: agents see it, the customer never does.</summary>
+    /// <summary>
+    /// A private note on the timeline: agents see it, the customer never does. <c>@ann</c> (an agent's email name, or
+    /// their name without spaces) mentions an active agent of the workspace, who gets a <c>Mentioned</c> push.
+    /// </summary>
     public static async Task<Results<Created<TimelineMessage>, NotFound, ProblemHttpResult>> AddNote(
-        Guid conversationId, NoteRequest request, HttpContext http, IInboxStore store, AgentNotifier agents, TimeProvider clock, CancellationToken ct)
+        Guid conversationId, NoteRequest request, HttpContext http, IInboxStore store, IAgentStore agentStore, AgentNotifier agents,
+        TimeProvider clock, CancellationToken ct)
     {
         var text = request.Text?.Trim();
         if (string.IsNullOrEmpty(text)) return InvalidParameter("text is required.");
         if (text.Length > MaxNoteLength) return InvalidParameter($"text is longer than {MaxNoteLength} characters.");
         if (await FindAsync(store, http.User, conversationId, ct) is not { } conversation) return TypedResults.NotFound();
 
-        var note = TimelineEntries.Note(conversation, text, http.User.Identity?.Name ?? "", clock.GetUtcNow());
+        var mentions = Mentions.In(text, await agentStore.ListAsync(conversation.WorkspaceId, ct));
+        var note = TimelineEntries.Note(conversation, text, http.User.Identity?.Name ?? "", clock.GetUtcNow(), mentions);
         await store.AppendMessageAsync(note, ct);
         await agents.MessagesAddedAsync([new StoredInbound(note, conversation)]);
+        await agents.MentionedAsync(mentions.Where(id => id != http.User.AgentIdOf()), note);
         return TypedResults.Created($"/api/conversations/{conversation.Id}/messages", note);
     }
 

@@ -151,6 +151,9 @@ public record TimelineMessage(
     /// <summary>For an <see cref="Directions.Activity"/> entry: what changed.</summary>
     public ActivityEntry? Activity { get; init; }
 
+    /// <summary>For a note: the agents it @mentions (they are told).</summary>
+    public IReadOnlyList<Guid> Mentions { get; init; } = [];
+
     /// <summary>A short line for conversation lists.</summary>
     public string Preview => Text is { Length: > 0 } text
         ? (text.Length <= 120 ? text : text[..120])
@@ -206,8 +209,8 @@ public static class TimelineEntries
     public static TimelineMessage Activity(Conversation conversation, ActivityEntry activity, string? actor, DateTimeOffset at)
         => Entry(conversation, Directions.Activity, null, actor, at) with { Activity = activity };
 
-    public static TimelineMessage Note(Conversation conversation, string text, string actor, DateTimeOffset at)
-        => Entry(conversation, Directions.Note, text, actor, at);
+    public static TimelineMessage Note(Conversation conversation, string text, string actor, DateTimeOffset at, IReadOnlyList<Guid>? mentions = null)
+        => Entry(conversation, Directions.Note, text, actor, at) with { Mentions = mentions ?? [] };
 
     private static TimelineMessage Entry(Conversation conversation, string direction, string? text, string? actor, DateTimeOffset at) => new(
         TimelineIds.NewMessageId(), conversation.Id, conversation.CustomerId, conversation.Channel, direction, null, text, [], null, null,

@@ -505,10 +505,12 @@ public abstract class InboxStoreContract
         var store = await CreateStoreAsync();
         var conversation = await ConversationAsync(store);
 
-        Assert.True(await store.AppendMessageAsync(TimelineEntries.Note(conversation, "VIP, call back", "ann", T0.AddHours(1))));
+        var bob = Guid.NewGuid();
+        Assert.True(await store.AppendMessageAsync(TimelineEntries.Note(conversation, "VIP, call back", "ann", T0.AddHours(1), [bob])));
 
         var note = Assert.Single(await store.ListMessagesAsync(conversation.Id, null, 10));
         Assert.Equal((Directions.Note, "VIP, call back", "ann"), (note.Direction, note.Text, note.Agent));
+        Assert.Equal([bob], note.Mentions);
         Assert.Equal(conversation.LastMessageAt, (await store.GetConversationAsync(conversation.Id))!.LastMessageAt);
     }
 

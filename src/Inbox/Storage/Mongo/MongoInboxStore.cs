@@ -406,6 +406,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         ResendOf = m.ResendOf,
         WorkspaceId = m.WorkspaceId,
         Activity = m.Activity is { } a ? new ActivityDocument { Kind = a.Kind, From = a.From, To = a.To } : null,
+        Mentions = m.Mentions.Count == 0 ? null : m.Mentions.ToList(),
     };
 
     private static TimelineMessage ToMessage(MessageDocument d) => new(
@@ -420,6 +421,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         ResendOf = d.ResendOf,
         WorkspaceId = d.WorkspaceId,
         Activity = d.Activity is { } a ? new ActivityEntry(a.Kind, a.From, a.To) : null,
+        Mentions = d.Mentions ?? [],
     };
 
     private sealed class CustomerDocument
@@ -522,6 +524,9 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         public Guid WorkspaceId { get; set; }
 
         [BsonElement("activity")] public ActivityDocument? Activity { get; set; }
+
+        [BsonElement("mentions"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public List<Guid>? Mentions { get; set; }
     }
 
     private sealed class MediaDocument

@@ -22,7 +22,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     private const int BusyTimeoutMilliseconds = 10_000;
 
     private const string MessageColumns =
-        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity, resend_of, workspace_id, activity_json";
+        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity, resend_of, workspace_id, activity_json, mentions_json";
 
     private const string ConversationColumns =
         "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity, workspace_id, connection_id, priority, snoozed_until, waiting_since, labels_json";
@@ -35,7 +35,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     private const string InsertMessageSql = $"""
         INSERT INTO messages ({MessageColumns}, status_rank)
         VALUES ($id, $conversation, $customer, $channel, $direction, $channelMessageId, $text, $media, $location, $button, $raw,
-                $status, $errorCode, $agent, $created, $statusUpdated, $business, $resendOf, $workspace, $activity, $rank)
+                $status, $errorCode, $agent, $created, $statusUpdated, $business, $resendOf, $workspace, $activity, $mentions, $rank)
         ON CONFLICT DO NOTHING
         """;
 
@@ -272,6 +272,8 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         }
         if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'waiting_since'", ct) == 0)
             await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN waiting_since INTEGER", ct);
+        if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('messages') WHERE name = 'mentions_json'", ct) == 0)
+            await ExecuteAsync(connection, null, "ALTER TABLE messages ADD COLUMN mentions_json TEXT", ct);
         if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'labels_json'", ct) == 0)
             await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN labels_json TEXT NOT NULL DEFAULT '[]'", ct);
         if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('customer_identities') WHERE name = 'workspace_id'", ct) == 0)
@@ -396,6 +398,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             ("$created", message.CreatedAt.UtcTicks), ("$statusUpdated", message.StatusUpdatedAt.UtcTicks),
             ("$business", message.BusinessIdentity), ("$resendOf", message.ResendOf?.ToString()), ("$workspace", message.WorkspaceId.ToString()),
             ("$activity", message.Activity is null ? null : JsonSerializer.Serialize(message.Activity, Json)),
+            ("$mentions", message.Mentions.Count == 0 ? null : JsonSerializer.Serialize(message.Mentions, Json)),
             ("$rank", MessageStatuses.Rank(message.Status)));
         return insert.ExecuteNonQueryAsync(ct);
     }
@@ -661,6 +664,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 ResendOf = NullableString(reader, 17) is { } resendOf ? Guid.Parse(resendOf) : null,
                 WorkspaceId = WorkspaceOf(reader, 18),
                 Activity = NullableString(reader, 19) is { } activity ? JsonSerializer.Deserialize<ActivityEntry>(activity, Json) : null,
+                Mentions = NullableString(reader, 20) is { } mentions ? JsonSerializer.Deserialize<List<Guid>>(mentions, Json) ?? [] : [],
             });
         }
         return messages;
