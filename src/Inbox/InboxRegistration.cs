@@ -78,53 +78,14 @@ public static class InboxRegistration
     /// background, and consumers wait for it, so nothing is written before the unique indexes exist.
     /// </summary>
     private sealed class InboxStoreInitializer(IInboxStore store, StoreInitialization initialization, ILogger<InboxStoreInitializer> logger)
-        : IHostedService
+        : SetUpUntilReachable(logger)
     {
-        private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
-        private readonly CancellationTokenSource stopping = new();
-        private Task retrying = Task.CompletedTask;
+        protected override string What => "The inbox store";
 
-        public async Task StartAsync(CancellationToken cancellationToken)
+        protected override async Task SetUpAsync(CancellationToken ct)
         {
-            // Usually the store answers at once, and the bus then starts with its tables in place.
-            if (await TryInitializeAsync(cancellationToken, logFailure: true)) return;
-            retrying = RetryUntilInitializedAsync(stopping.Token);
-        }
-
-        private async Task RetryUntilInitializedAsync(CancellationToken ct)
-        {
-            try
-            {
-                do await Task.Delay(RetryInterval, ct);
-                while (!await TryInitializeAsync(ct, logFailure: false));
-                logger.LogInformation("The store is reachable again and initialized.");
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                // Stopping before the store ever answered.
-            }
-        }
-
-        private async Task<bool> TryInitializeAsync(CancellationToken ct, bool logFailure)
-        {
-            try
-            {
-                await store.InitializeAsync(ct);
-                initialization.Completed();
-                return true;
-            }
-            catch (Exception error) when (!ct.IsCancellationRequested)
-            {
-                // One line when it starts failing; readiness reports it for as long as it lasts.
-                if (logFailure) logger.LogWarning(error, "The store cannot be initialized yet; retrying every {Interval}.", RetryInterval);
-                return false;
-            }
-        }
-
-        public async Task StopAsync(CancellationToken cancellationToken)
-        {
-            await stopping.CancelAsync();
-            await retrying;
+            await store.InitializeAsync(ct);
+            initialization.Completed();
         }
     }
 }

@@ -1,3 +1,4 @@
+using Crm.Inbox.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -46,45 +47,16 @@ public sealed class FirstRunSetup(
     AgentAccounts accounts,
     IOptions<FirstRunOptions> options,
     TimeProvider clock,
-    ILogger<FirstRunSetup> logger) : IHostedService
+    ILogger<FirstRunSetup> logger) : SetUpUntilReachable(logger)
 {
-    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(2);
-    private readonly CancellationTokenSource stopping = new();
-    private Task retrying = Task.CompletedTask;
+    protected override string What => "Workspaces and agents";
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task SetUpAsync(CancellationToken ct)
     {
-        if (await TrySetUpAsync(cancellationToken, logFailure: true)) return;
-        retrying = RetryAsync(stopping.Token);
-    }
-
-    private async Task RetryAsync(CancellationToken ct)
-    {
-        try
-        {
-            do await Task.Delay(RetryInterval, ct);
-            while (!await TrySetUpAsync(ct, logFailure: false));
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-        }
-    }
-
-    private async Task<bool> TrySetUpAsync(CancellationToken ct, bool logFailure)
-    {
-        try
-        {
-            await workspaces.InitializeAsync(ct);
-            await agents.InitializeAsync(ct);
-            await BootstrapAsync(ct);
-            if (options.Value.SeedDemo) await SeedDemoAsync(ct);
-            return true;
-        }
-        catch (Exception error) when (!ct.IsCancellationRequested)
-        {
-            if (logFailure) logger.LogWarning(error, "Workspaces and agents cannot be set up yet; retrying every {Interval}.", RetryInterval);
-            return false;
-        }
+        await workspaces.InitializeAsync(ct);
+        await agents.InitializeAsync(ct);
+        await BootstrapAsync(ct);
+        if (options.Value.SeedDemo) await SeedDemoAsync(ct);
     }
 
     private async Task BootstrapAsync(CancellationToken ct)
@@ -113,11 +85,5 @@ public sealed class FirstRunSetup(
             var result = await accounts.CreateAgentAsync(DemoWorkspace.Id, email, name, role, DemoAgents.Password, ct);
             if (result.Outcome == AccountOutcome.Done) logger.LogInformation("Seeded demo agent {Email} ({Role}).", email, role);
         }
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await stopping.CancelAsync();
-        await retrying;
     }
 }
