@@ -1,6 +1,7 @@
 using Crm.Contracts;
 using Crm.Inbox.Agents;
 using Crm.Inbox.Apis;
+using Crm.Inbox.Assignment;
 using Crm.Inbox.Conversations;
 using Crm.Inbox.Replies;
 using Crm.Inbox.Storage;
@@ -43,6 +44,7 @@ public static class InboxRegistration
         services.AddSingleton(provider => (IReplyOutbox)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ILabelStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICannedReplyStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ITeamStore)provider.GetRequiredService<IInboxStore>());
         services.AddOptions<ReplyOutboxOptions>().BindConfiguration(ReplyOutboxOptions.Section);
         services.AddSingleton<ReplyDispatchSignal>();
         services.AddHostedService<ReplyDispatcher>();
@@ -67,6 +69,7 @@ public static class InboxRegistration
         app.MapConversationsApi();
         app.MapLabelsApi();
         app.MapCannedRepliesApi();
+        app.MapTeamsApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;

@@ -622,6 +622,28 @@ public abstract class InboxStoreContract
         Assert.Equal(2, (await store.UnreadCountsAsync(bob, [conversation], 2))[conversation]);
     }
 
+    [SkippableFact]
+    public async Task Teams_keep_their_settings_and_members_and_names_are_unique_per_workspace()
+    {
+        var store = await CreateStoreAsync();
+        var teams = (Crm.Inbox.Assignment.ITeamStore)store;
+        var (ann, bob) = (Guid.NewGuid(), Guid.NewGuid());
+        var support = new Crm.Inbox.Assignment.Team(Guid.NewGuid(), Workspace, "Support", Crm.Inbox.Assignment.AssignmentPolicies.RoundRobin, 5, null, [ann], T0);
+
+        Assert.NotNull(await teams.AddTeamAsync(support));
+        Assert.Null(await teams.AddTeamAsync(support with { Id = Guid.NewGuid(), Name = "SUPPORT" }));
+        var updated = await teams.UpdateTeamAsync(support with { Policy = Crm.Inbox.Assignment.AssignmentPolicies.LeastLoaded, MaxOpenPerAgent = 8, ReassignAfterMinutes = 30, Members = [ann, bob] });
+
+        var read = await teams.GetTeamAsync(Workspace, support.Id);
+        Assert.NotNull(updated);
+        Assert.Equal((Crm.Inbox.Assignment.AssignmentPolicies.LeastLoaded, 8, (int?)30), (read!.Policy, read.MaxOpenPerAgent, read.ReassignAfterMinutes));
+        Assert.Equal([ann, bob], read.Members);
+        Assert.Null(await teams.GetTeamAsync(Guid.NewGuid(), support.Id));
+        Assert.Equal(["Support"], (await teams.ListTeamsAsync(Workspace)).Select(t => t.Name));
+        Assert.True(await teams.DeleteTeamAsync(Workspace, support.Id));
+        Assert.Empty(await teams.ListTeamsAsync(Workspace));
+    }
+
     private const string Business = "+14155238886";
     private const string OtherBusiness = "+14155238999";
 

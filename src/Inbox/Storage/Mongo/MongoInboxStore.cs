@@ -96,6 +96,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeLabelsAsync(ct);
         await InitializeCannedRepliesAsync(ct);
         await InitializeReadsAsync(ct);
+        await InitializeTeamsAsync(ct);
     }
 
     public async Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)

@@ -124,6 +124,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeLabelsAsync(connection, ct);
             await InitializeCannedRepliesAsync(connection, ct);
             await InitializeReadsAsync(connection, ct);
+            await InitializeTeamsAsync(connection, ct);
             return true;
         }, ct);
     }
