@@ -77,11 +77,7 @@ public static class TeamsApi
     }
 
     private static ProblemHttpResult? Forbidden(ClaimsPrincipal user, ILoggerFactory loggers)
-    {
-        if (AgentRoles.CanManage(user.RoleOf())) return null;
-        loggers.CreateLogger(typeof(TeamsApi)).LogInformation("Agent {Agent} may not manage teams", user.FindFirst(AgentClaims.AgentId)?.Value);
-        return TypedResults.Problem("Only owners and admins manage teams.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
-    }
+        => AdminOnly.Refusal(user, "teams", loggers.CreateLogger(typeof(TeamsApi)));
 
     private static ProblemHttpResult NameTaken(string name)
         => TypedResults.Problem($"The workspace already has a team named \"{name}\".", statusCode: StatusCodes.Status409Conflict, title: "Name taken");

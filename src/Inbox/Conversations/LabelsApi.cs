@@ -60,11 +60,7 @@ public static class LabelsApi
                : null);
 
     private static ProblemHttpResult? Forbidden(ClaimsPrincipal user, ILoggerFactory loggers)
-    {
-        if (AgentRoles.CanManage(user.RoleOf())) return null;
-        loggers.CreateLogger(typeof(LabelsApi)).LogInformation("Agent {Agent} may not manage labels", user.FindFirst(AgentClaims.AgentId)?.Value);
-        return TypedResults.Problem("Only owners and admins manage labels.", statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
-    }
+        => AdminOnly.Refusal(user, "labels", loggers.CreateLogger(typeof(LabelsApi)));
 
     private static ProblemHttpResult NameTaken(string name)
         => TypedResults.Problem($"The workspace already has a label named \"{name.Trim()}\".", statusCode: StatusCodes.Status409Conflict, title: "Name taken");

@@ -20,15 +20,7 @@ public sealed partial class MongoInboxStore
 
     public async Task<CannedReply?> AddCannedReplyAsync(CannedReply reply, CancellationToken ct = default)
     {
-        try
-        {
-            await CannedReplies.InsertOneAsync(ToDocument(reply), cancellationToken: ct);
-            return reply;
-        }
-        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
-        {
-            return null;
-        }
+        return await TryUniqueAsync(() => CannedReplies.InsertOneAsync(ToDocument(reply), cancellationToken: ct)) ? reply : null;
     }
 
     public async Task<IReadOnlyList<CannedReply>> ListCannedRepliesAsync(Guid workspaceId, string? prefix, CancellationToken ct = default)
@@ -46,16 +38,9 @@ public sealed partial class MongoInboxStore
 
     public async Task<CannedReply?> UpdateCannedReplyAsync(Guid workspaceId, Guid id, string shortcut, string content, CancellationToken ct = default)
     {
-        try
-        {
-            await CannedReplies.UpdateOneAsync(CannedFilter.Eq(r => r.Id, id) & CannedFilter.Eq(r => r.WorkspaceId, workspaceId),
+        if (!await TryUniqueAsync(() => CannedReplies.UpdateOneAsync(CannedFilter.Eq(r => r.Id, id) & CannedFilter.Eq(r => r.WorkspaceId, workspaceId),
                 Builders<CannedReplyDocument>.Update.Set(r => r.Shortcut, shortcut).Set(r => r.ShortcutKey, shortcut.ToUpperInvariant()).Set(r => r.Content, content),
-                cancellationToken: ct);
-        }
-        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
-        {
-            return null;
-        }
+                cancellationToken: ct))) return null;
         return await GetCannedReplyAsync(workspaceId, id, ct);
     }
 

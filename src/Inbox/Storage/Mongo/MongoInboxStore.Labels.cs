@@ -25,15 +25,7 @@ public sealed partial class MongoInboxStore
 
     public async Task<Label?> AddLabelAsync(Label label, CancellationToken ct = default)
     {
-        try
-        {
-            await Labels.InsertOneAsync(ToDocument(label), cancellationToken: ct);
-            return label;
-        }
-        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
-        {
-            return null;
-        }
+        return await TryUniqueAsync(() => Labels.InsertOneAsync(ToDocument(label), cancellationToken: ct)) ? label : null;
     }
 
     public async Task<IReadOnlyList<Label>> ListLabelsAsync(Guid workspaceId, CancellationToken ct = default)
@@ -47,16 +39,9 @@ public sealed partial class MongoInboxStore
 
     public async Task<Label?> UpdateLabelAsync(Guid workspaceId, Guid id, string name, string color, CancellationToken ct = default)
     {
-        try
-        {
-            await Labels.UpdateOneAsync(LabelFilter.Eq(l => l.Id, id) & LabelFilter.Eq(l => l.WorkspaceId, workspaceId),
+        if (!await TryUniqueAsync(() => Labels.UpdateOneAsync(LabelFilter.Eq(l => l.Id, id) & LabelFilter.Eq(l => l.WorkspaceId, workspaceId),
                 Builders<LabelDocument>.Update.Set(l => l.Name, name).Set(l => l.NameKey, name.ToUpperInvariant()).Set(l => l.Color, color),
-                cancellationToken: ct);
-        }
-        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
-        {
-            return null;
-        }
+                cancellationToken: ct))) return null;
         return await GetLabelAsync(workspaceId, id, ct);
     }
 

@@ -19,15 +19,7 @@ public sealed partial class MongoInboxStore : ITeamStore
 
     public async Task<Team?> AddTeamAsync(Team team, CancellationToken ct = default)
     {
-        try
-        {
-            await Teams.InsertOneAsync(ToDocument(team), cancellationToken: ct);
-            return team;
-        }
-        catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
-        {
-            return null;
-        }
+        return await TryUniqueAsync(() => Teams.InsertOneAsync(ToDocument(team), cancellationToken: ct)) ? team : null;
     }
 
     public async Task<IReadOnlyList<Team>> ListTeamsAsync(Guid workspaceId, CancellationToken ct = default)
