@@ -95,6 +95,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeRepliesAsync(ct);
         await InitializeLabelsAsync(ct);
         await InitializeCannedRepliesAsync(ct);
+        await InitializeSearchAsync(ct);
     }
 
     public async Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
