@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Serialization;
 using Crm.Inbox.Storage;
 
 namespace Crm.Inbox.Search;
@@ -10,6 +11,7 @@ namespace Crm.Inbox.Search;
 public sealed record SearchHit(Guid ConversationId, string? CustomerName, string Channel, Guid? MessageId, string? Snippet, DateTimeOffset At)
 {
     /// <summary>Where the next page starts: results sort by (time, id) descending, the id being the message's or else the conversation's.</summary>
+    [JsonIgnore]
     public PageCursor Cursor => new(At, MessageId ?? ConversationId);
 
     /// <summary>Newest first, ties by id descending compared as the stores compare them (the id's text).</summary>
