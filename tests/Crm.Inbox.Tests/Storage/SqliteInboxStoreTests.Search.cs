@@ -23,10 +23,11 @@ public sealed partial class SqliteInboxStoreTests
         await using (var reader = await command.ExecuteReaderAsync())
             while (await reader.ReadAsync()) plan.Add(reader.GetString(3));
 
-        // The FTS index finds the matches first; every other table is a lookup, never a scan.
-        Assert.StartsWith(ftsStep, plan[0]);
+        // The FTS index finds the matches first; every table is a lookup, never a scan (only the page just chosen is read in full).
+        Assert.StartsWith(ftsStep, plan.First(step => step.StartsWith("SCAN ", StringComparison.Ordinal)));
         Assert.Contains(joinStep, plan);
-        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN ", StringComparison.Ordinal) && !step.Contains("VIRTUAL TABLE", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN ", StringComparison.Ordinal)
+            && !step.Contains("VIRTUAL TABLE", StringComparison.Ordinal) && step != "SCAN page");
     }
 
     [Fact]

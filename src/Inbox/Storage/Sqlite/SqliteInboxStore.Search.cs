@@ -88,13 +88,22 @@ public sealed partial class SqliteInboxStore
     // The FTS index yields the matching rowids; each is joined by rowid (no scan), filtered to the workspace and
     // the cursor, and only the matches are sorted. CROSS JOIN keeps SQLite from starting at the workspace's index
     // instead (it did on a small table), which would read every row of the workspace. A test pins the query plans.
+    // The page is chosen first carrying only sort keys and rowids; names and snippets are made for its rows alone, not
+    // for every match (a word in every message would otherwise have a snippet made for each of them).
     internal const string MessageSearchSql = """
+        WITH page AS (
+            SELECT m.rowid AS message_rowid, m.created_at, m.id
+            FROM message_search
+            CROSS JOIN messages m ON m.rowid = message_search.rowid
+            WHERE message_search MATCH $match AND m.workspace_id = $workspace AND (m.created_at, m.id) < ($at, $id)
+            ORDER BY m.created_at DESC, m.id DESC LIMIT $take)
         SELECT m.id, m.conversation_id, c.customer_name, c.channel, snippet(message_search, 0, '', '', '…', 16), m.created_at
-        FROM message_search
-        CROSS JOIN messages m ON m.rowid = message_search.rowid
+        FROM page
+        CROSS JOIN message_search ON message_search.rowid = page.message_rowid
+        CROSS JOIN messages m ON m.rowid = page.message_rowid
         CROSS JOIN conversations c ON c.id = m.conversation_id
-        WHERE message_search MATCH $match AND m.workspace_id = $workspace AND (m.created_at, m.id) < ($at, $id)
-        ORDER BY m.created_at DESC, m.id DESC LIMIT $take
+        WHERE message_search MATCH $match
+        ORDER BY page.created_at DESC, page.id DESC
         """;
 
     internal const string ConversationSearchSql = """
