@@ -31,6 +31,24 @@ public sealed partial class SqliteInboxStoreTests
     }
 
     [Fact]
+    public async Task The_last_search_term_matches_as_a_prefix()
+    {
+        var store = await CreateStoreAsync();
+        var workspace = Guid.NewGuid();
+        var stored = await store.AppendInboundBatchAsync([
+            Arrival("SMx1", "Invoice number 4711 is wrong", workspace),
+            Arrival("SMx2", "Where is my invoice", workspace),
+        ]);
+
+        Assert.Equal([stored[0].Message.Id], (await store.SearchAsync(workspace, SearchQuery.Parse("invoice wro"), null, 10)).Select(h => h.MessageId));
+        Assert.Equal(2, (await store.SearchAsync(workspace, SearchQuery.Parse("INVOI"), null, 10)).Count);
+        Assert.Empty(await store.SearchAsync(workspace, SearchQuery.Parse("invoi wrong"), null, 10));
+    }
+
+    private static InboundMessageReceived Arrival(string sid, string text, Guid workspace) => new(Channels.WhatsApp, sid, "+14155550100", "Alice",
+        "+14155238886", text, [], null, null, new Dictionary<string, string>(), DateTimeOffset.UtcNow) { WorkspaceId = workspace };
+
+    [Fact]
     public async Task A_file_made_before_search_has_its_messages_and_customers_indexed_once_on_start()
     {
         var before = await CreateStoreAsync();

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using Crm.Inbox.Search;
 using Crm.Inbox.Timelines;
@@ -49,7 +51,7 @@ public sealed partial class MongoInboxStore
             var conversationFilter = ConversationFilter.Eq(c => c.WorkspaceId, workspaceId);
             foreach (var term in terms)
             {
-                var pattern = new BsonRegularExpression(Regex.Escape(term), "i");
+                var pattern = new BsonRegularExpression(AccentInsensitivePattern(term), "i");
                 conversationFilter &= ConversationFilter.Regex(c => c.CustomerName, pattern) | ConversationFilter.Regex(c => c.CustomerIdentity, pattern);
             }
             if (after is { } c)
@@ -62,6 +64,24 @@ public sealed partial class MongoInboxStore
 
         hits.Sort(SearchHit.NewestFirst);
         return hits.Count > take ? hits[..take] : hits;
+    }
+
+    /// <summary>Latin letters and the accented forms customers' names carry, so "zoe" finds "Zoë" (regexes know no collation).</summary>
+    private static readonly Dictionary<char, string> AccentedForms = new()
+    {
+        ['a'] = "aàáâãäåā", ['c'] = "cçćč", ['e'] = "eèéêëēėęě", ['i'] = "iìíîïī", ['n'] = "nñń", ['o'] = "oòóôõöøō",
+        ['u'] = "uùúûüū", ['y'] = "yýÿ", ['s'] = "sśš", ['z'] = "zźżž",
+    };
+
+    /// <summary>The term as a literal regex in which each letter also matches its accented forms (any case, with the "i" option).</summary>
+    private static string AccentInsensitivePattern(string term)
+    {
+        var folded = new string(term.Normalize(NormalizationForm.FormD)
+            .Where(c => CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark).ToArray()).ToLowerInvariant();
+        var pattern = new StringBuilder();
+        foreach (var c in folded)
+            pattern.Append(AccentedForms.TryGetValue(c, out var forms) ? $"[{forms}]" : Regex.Escape(c.ToString()));
+        return pattern.ToString();
     }
 
     private const int SnippetLength = 120;
