@@ -70,6 +70,7 @@ public static class InboxRegistration
         app.MapLabelsApi();
         app.MapCannedRepliesApi();
         app.MapTeamsApi();
+        app.MapSearchApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;

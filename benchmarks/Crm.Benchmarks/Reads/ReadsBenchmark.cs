@@ -11,7 +11,7 @@ namespace Crm.Benchmarks.Reads;
 /// Do agents' page reads stay flat as the store grows? Seeds 10k, 100k and 1M messages (<see cref="ReadsSeed"/>),
 /// starts Crm Embedded on the store at each size, and times through the HTTP API: the conversation list's first
 /// page, its last page (reached by following cursors), the deep conversation's newest timeline page, and a page
-/// deep in it (reached by following older cursors).
+/// deep in it (reached by following older cursors); and search (<c>GET /api/search</c>), first page.
 /// Written for the keyset API (<c>GET /api/conversations?limit=&amp;cursor=</c> → <c>{items, nextCursor}</c>; timeline
 /// <c>?before=</c> → <c>{items, olderCursor}</c>); a list answered as a bare array (the API before keyset cursors)
 /// is paged with <c>skip</c> instead, so the benchmark runs against either.
@@ -83,6 +83,11 @@ public static class ReadsBenchmark
             await TimeAsync(client, "Conversation list, last page", lastList, repeats),
             await TimeAsync(client, "Deep timeline, newest page", newestTimeline, repeats),
             await TimeAsync(client, "Deep timeline, oldest pages", deepTimeline, repeats),
+            // Search, first page: a rare term (seeded texts are numbered: with the prefix match "7777" is in 111 of 1M), part of one customer's phone
+            // number, and a word in every message (the worst case: every message matches and is sorted).
+            await TimeAsync(client, "Search, a rare term", "api/search?limit=20&q=7777", repeats),
+            await TimeAsync(client, "Search, part of a phone number", "api/search?limit=20&q=5560500", repeats),
+            await TimeAsync(client, "Search, a word in every message", "api/search?limit=20&q=order", repeats),
         ];
     }
 

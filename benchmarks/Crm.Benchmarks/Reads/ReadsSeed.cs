@@ -7,7 +7,7 @@ namespace Crm.Benchmarks.Reads;
 /// Fills a Crm SQLite store by direct inserts, much faster than through webhooks: <see cref="Conversations"/>
 /// ordinary conversations plus one deep one holding a tenth of all messages (at most 100k). The tables are
 /// created by Crm itself (its store's InitializeAsync, when it starts on the file); the statements below
-/// only insert. This is the one place that knows the store's columns: adapt it when the schema changes.
+/// only insert (the search tables too). This is the one place that knows the store's columns: adapt it when the schema changes.
 /// </summary>
 public sealed class ReadsSeed(string sqlitePath)
 {
@@ -56,6 +56,12 @@ public sealed class ReadsSeed(string sqlitePath)
         var text = insert.Parameters.Add("$text", SqliteType.Text);
         var at = insert.Parameters.Add("$at", SqliteType.Integer);
         insert.Prepare();
+        // Crm indexes each message's text for search in the transaction that inserts it; the seed does the same.
+        using var index = connection.CreateCommand();
+        index.Transaction = transaction;
+        index.CommandText = "INSERT INTO message_search (rowid, text) VALUES (last_insert_rowid(), $text)";
+        var indexedText = index.Parameters.Add("$text", SqliteType.Text);
+        index.Prepare();
 
         var lastAt = new Dictionary<Guid, long>();
         for (; messages < total; messages++)
@@ -71,6 +77,8 @@ public sealed class ReadsSeed(string sqlitePath)
             text.Value = $"Seeded message {messages.ToString(CultureInfo.InvariantCulture)}: where is my order, and can I change the delivery address?";
             at.Value = ticks;
             insert.ExecuteNonQuery();
+            indexedText.Value = text.Value;
+            index.ExecuteNonQuery();
             lastAt[conversationId] = ticks;
         }
 
@@ -99,6 +107,8 @@ public sealed class ReadsSeed(string sqlitePath)
                 VALUES ($id, $id, 'whatsapp', $phone, $name, 'open', NULL, $at, $at, NULL, $workspace)
                 """, transaction, ("$id", conversationId.ToString()), ("$phone", phone), ("$name", "Seeded " + phone), ("$at", FirstTicks),
                 ("$workspace", workspace));
+            Execute(connection, "INSERT INTO conversation_search (rowid, who) VALUES (last_insert_rowid(), $who)", transaction,
+                ("$who", $"Seeded {phone} {phone}"));
         }
     }
 

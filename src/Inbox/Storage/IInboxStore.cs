@@ -99,4 +99,13 @@ public interface IInboxStore
     /// Returns the updated message, or null when nothing changed.
     /// </summary>
     Task<TimelineMessage?> ApplyStatusAsync(Guid messageId, string status, string? errorCode, string? channelMessageId, DateTimeOffset at, CancellationToken ct = default);
+
+    /// <summary>
+    /// Up to <paramref name="take"/> of the workspace's matches for <paramref name="query"/>, newest first, that come after
+    /// <paramref name="after"/>: messages (inbound, replies, notes; not activity entries) whose text has every term (the
+    /// last one as a prefix), and conversations whose customer name or identity contains every term of 3 or more
+    /// characters. Diacritics and case are ignored.
+    /// </summary>
+    Task<IReadOnlyList<Crm.Inbox.Search.SearchHit>> SearchAsync(Guid workspaceId, Crm.Inbox.Search.SearchQuery query, PageCursor? after, int take,
+        CancellationToken ct = default);
 }

@@ -8,7 +8,7 @@ namespace Crm.Inbox.Tests.Storage;
 /// What every <see cref="IInboxStore"/> adapter must do. Each adapter's test class supplies a fresh,
 /// empty store; the tests are the same for all of them.
 /// </summary>
-public abstract class InboxStoreContract
+public abstract partial class InboxStoreContract
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
 

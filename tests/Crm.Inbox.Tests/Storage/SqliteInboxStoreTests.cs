@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Crm.Inbox.Tests.Storage;
 
-public sealed class SqliteInboxStoreTests : InboxStoreContract, IDisposable
+public sealed partial class SqliteInboxStoreTests : InboxStoreContract, IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("crm-sqlite-").FullName;
     private readonly List<SqliteInboxStore> stores = [];

@@ -97,6 +97,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeCannedRepliesAsync(ct);
         await InitializeReadsAsync(ct);
         await InitializeTeamsAsync(ct);
+        await InitializeSearchAsync(ct);
     }
 
     public async Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)

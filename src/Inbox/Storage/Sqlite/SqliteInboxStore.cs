@@ -125,6 +125,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeCannedRepliesAsync(connection, ct);
             await InitializeReadsAsync(connection, ct);
             await InitializeTeamsAsync(connection, ct);
+            await InitializeSearchAsync(connection, ct);
             return true;
         }, ct);
     }
@@ -197,6 +198,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         await ExecuteAsync(connection, transaction,
             "UPDATE conversations SET customer_name = $name WHERE customer_id = $id AND customer_name IS NOT $name", ct,
             ("$id", id.ToString()), ("$name", displayName));
+        await ReindexCustomerConversationsAsync(connection, transaction, id, ct);
     }
 
     private static async Task<Customer?> GetCustomerAsync(SqliteConnection connection, SqliteTransaction? transaction, Guid id, CancellationToken ct)
@@ -299,7 +301,14 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         }
     }
 
-    private static Task<int> InsertConversationAsync(SqliteConnection connection, SqliteTransaction transaction, Conversation conversation, CancellationToken ct)
+    private static async Task<int> InsertConversationAsync(SqliteConnection connection, SqliteTransaction transaction, Conversation conversation, CancellationToken ct)
+    {
+        var inserted = await InsertConversationRowAsync(connection, transaction, conversation, ct);
+        if (inserted > 0) await IndexInsertedConversationAsync(connection, transaction, conversation, ct);
+        return inserted;
+    }
+
+    private static Task<int> InsertConversationRowAsync(SqliteConnection connection, SqliteTransaction transaction, Conversation conversation, CancellationToken ct)
         => ExecuteAsync(connection, transaction, $"""
             INSERT INTO conversations ({ConversationColumns})
             VALUES ($id, $customer, $channel, $identity, $name, $status, NULL, $created, $last, $preview, $business, $workspace, $connection,
@@ -385,7 +394,15 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         return update.ExecuteNonQueryAsync(ct);
     }
 
-    private static Task<int> InsertMessageAsync(SqliteCommand insert, TimelineMessage message, CancellationToken ct)
+    /// <summary>Inserts the message (nothing when its channel message id is stored) and indexes its text for search.</summary>
+    private static async Task<int> InsertMessageAsync(SqliteCommand insert, TimelineMessage message, CancellationToken ct)
+    {
+        var inserted = await InsertMessageRowAsync(insert, message, ct);
+        if (inserted > 0) await IndexInsertedMessageAsync(insert.Connection!, insert.Transaction, message, ct);
+        return inserted;
+    }
+
+    private static Task<int> InsertMessageRowAsync(SqliteCommand insert, TimelineMessage message, CancellationToken ct)
     {
         SetParameters(insert,
             ("$id", message.Id.ToString()), ("$conversation", message.ConversationId.ToString()),

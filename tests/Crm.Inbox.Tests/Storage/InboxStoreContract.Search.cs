@@ -1,0 +1,141 @@
+using Crm.Contracts;
+using Crm.Inbox.Search;
+using Crm.Inbox.Storage;
+using Crm.Inbox.Timelines;
+
+namespace Crm.Inbox.Tests.Storage;
+
+/// <summary>Full-text search, the same on every adapter.</summary>
+public abstract partial class InboxStoreContract
+{
+    private static Task<IReadOnlyList<SearchHit>> SearchAsync(IInboxStore store, string text, Guid? workspace = null, PageCursor? after = null, int take = 20)
+        => store.SearchAsync(workspace ?? Workspace, SearchQuery.Parse(text), after, take);
+
+    [SkippableFact]
+    public async Task Search_finds_inbound_text_a_reply_and_a_note_with_their_conversation()
+    {
+        var store = await CreateStoreAsync();
+        var inbound = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SMs1", T0, text: "My parcel never arrived")]));
+        var conversation = inbound.Conversation;
+        var reply = Outbound(conversation, T0.AddMinutes(1)) with { Text = "Your parcel left the depot", WorkspaceId = conversation.WorkspaceId };
+        Assert.True(await ((IReplyOutbox)store).AppendReplyAsync(reply, new OutboundReply("+14155550100", null, T0.AddMinutes(10))));
+        var note = TimelineEntries.Note(conversation, "Parcel claim filed", "ann", T0.AddMinutes(2));
+        Assert.True(await store.AppendMessageAsync(note));
+        await store.AppendInboundBatchAsync([Arrival("SMs2", T0.AddMinutes(3), text: "Thanks, bye")]);
+
+        var hits = await SearchAsync(store, "parcel");
+
+        Assert.Equal([note.Id, reply.Id, inbound.Message.Id], hits.Select(h => h.MessageId));
+        Assert.All(hits, h => Assert.Equal((conversation.Id, "Alice", Channels.WhatsApp), (h.ConversationId, h.CustomerName, h.Channel)));
+        Assert.Contains("arrived", hits[2].Snippet);
+        Assert.Equal(T0, hits[2].At);
+    }
+
+    [SkippableFact]
+    public async Task Search_needs_every_term_whatever_the_case()
+    {
+        var store = await CreateStoreAsync();
+        var stored = await store.AppendInboundBatchAsync([
+            Arrival("SMp1", T0, text: "Invoice number 4711 is wrong"),
+            Arrival("SMp2", T0.AddSeconds(1), text: "Where is my invoice"),
+        ]);
+
+        Assert.Equal([stored[0].Message.Id], (await SearchAsync(store, "invoice WRONG")).Select(h => h.MessageId));
+        Assert.Equal([stored[1].Message.Id, stored[0].Message.Id], (await SearchAsync(store, "INVOICE")).Select(h => h.MessageId));
+        Assert.Empty(await SearchAsync(store, "invoice refund"));
+    }
+
+    [SkippableFact]
+    public async Task Search_ignores_diacritics_in_names_and_text()
+    {
+        var store = await CreateStoreAsync();
+        var stored = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SMd1", T0, name: "Zoë Brontë", text: "Un café crème, s'il vous plaît")]));
+
+        var byName = Assert.Single(await SearchAsync(store, "zoe"));
+        Assert.Equal((stored.Conversation.Id, "Zoë Brontë", (Guid?)null), (byName.ConversationId, byName.CustomerName, byName.MessageId));
+        Assert.Equal(stored.Message.Id, Assert.Single(await SearchAsync(store, "creme")).MessageId);
+        Assert.Equal(stored.Message.Id, Assert.Single(await SearchAsync(store, "Crème")).MessageId);
+    }
+
+    [SkippableFact]
+    public async Task Search_finds_a_customer_by_part_of_their_phone_number()
+    {
+        var store = await CreateStoreAsync();
+        var stored = await store.AppendInboundBatchAsync([
+            Arrival("SMi1", T0, from: "+14155550100", name: "Alice"),
+            Arrival("SMi2", T0.AddSeconds(1), from: "+14155559999", name: "Bob"),
+        ]);
+
+        var hit = Assert.Single(await SearchAsync(store, "5550100"));
+        Assert.Equal((stored[0].Conversation.Id, (Guid?)null), (hit.ConversationId, hit.MessageId));
+        Assert.Equal(2, (await SearchAsync(store, "+1 415 555")).Count);
+    }
+
+    [SkippableFact]
+    public async Task Search_finds_a_customer_by_their_new_name_and_not_the_old_one()
+    {
+        var store = await CreateStoreAsync();
+        var first = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SMr1", T0, name: "Alice")]));
+        await store.AppendInboundBatchAsync([Arrival("SMr2", T0.AddSeconds(1), name: "Wanda Maximoff")]);
+
+        Assert.Equal(first.Conversation.Id, Assert.Single(await SearchAsync(store, "maximoff")).ConversationId);
+        Assert.Empty(await SearchAsync(store, "alice"));
+    }
+
+    [SkippableFact]
+    public async Task Search_never_returns_another_workspaces_messages_or_customers()
+    {
+        var store = await CreateStoreAsync();
+        var other = Guid.Parse("0b0e0000-0000-4000-8000-00000000000b");
+        var stored = await store.AppendInboundBatchAsync([
+            Arrival("SMw1", T0, name: "Quentin", text: "secret launch plan"),
+            Arrival("SMw2", T0.AddSeconds(1), from: "+14155550177", name: "Quentin", text: "secret launch plan") with { WorkspaceId = other },
+        ]);
+
+        Assert.Equal([stored[1].Message.Id], (await SearchAsync(store, "secret launch", other)).Select(h => h.MessageId));
+        Assert.Equal([stored[1].Conversation.Id], (await SearchAsync(store, "quentin", other)).Select(h => h.ConversationId));
+        Assert.Equal([stored[0].Message.Id], (await SearchAsync(store, "secret launch")).Select(h => h.MessageId));
+        Assert.Empty(await SearchAsync(store, "5550177"));
+    }
+
+    [SkippableFact]
+    public async Task Search_pages_by_cursor_without_skipping_or_repeating_same_tick_ties()
+    {
+        var store = await CreateStoreAsync();
+        // Three share one tick: only the id orders them.
+        var stored = await store.AppendInboundBatchAsync([.. Enumerable.Range(0, 7)
+            .Select(i => Arrival($"SMg{i}", i < 3 ? T0 : T0.AddSeconds(i), text: $"refund request {i}"))]);
+
+        var seen = new List<Guid?>();
+        PageCursor? after = null;
+        while (true)
+        {
+            var page = await SearchAsync(store, "refund", after: after, take: 2);
+            if (page.Count == 0) break;
+            seen.AddRange(page.Select(h => h.MessageId));
+            after = page[^1].Cursor;
+        }
+
+        var expected = stored.Select(s => s.Message).OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id.ToString(), StringComparer.Ordinal)
+            .Select(m => (Guid?)m.Id);
+        Assert.Equal(expected, seen);
+    }
+
+    [SkippableTheory]
+    [InlineData("\"")]
+    [InlineData("*")]
+    [InlineData("NEAR(")]
+    [InlineData("AND")]
+    [InlineData("hello\" OR \"x*")]
+    [InlineData("text:(a) ^b -c {d}")]
+    [InlineData(".*[")]
+    public async Task Search_syntax_in_the_query_is_taken_as_plain_text(string query)
+    {
+        var store = await CreateStoreAsync();
+        await store.AppendInboundBatchAsync([Arrival("SMh1", T0, text: "hello AND near text")]);
+
+        var hits = await SearchAsync(store, query);
+
+        Assert.All(hits, h => Assert.NotNull(h.MessageId));
+    }
+}
