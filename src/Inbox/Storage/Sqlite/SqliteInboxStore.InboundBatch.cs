@@ -64,7 +64,7 @@ public sealed partial class SqliteInboxStore
             conversation.AdoptConnection(inbound.ConnectionId);
             foreach (var reopened in conversation.CustomerWrote(inbound.ReceivedAt))
             {
-                await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), reopened, ct);
+                await InsertMessageAsync(connection, transaction, reopened, ct);
                 stored.Add((reopened, conversation));
             }
 
@@ -72,7 +72,7 @@ public sealed partial class SqliteInboxStore
             {
                 WorkspaceId = inbound.WorkspaceId,
             };
-            if (await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), message, ct) == 0) continue;
+            if (await InsertMessageAsync(connection, transaction, message, ct) == 0) continue;
             conversation.MoveActivity(message);
             conversation.CustomerWaits(message.CreatedAt);
             stored.Add((message, conversation));

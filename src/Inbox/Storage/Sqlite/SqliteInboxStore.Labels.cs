@@ -98,7 +98,7 @@ public sealed partial class SqliteInboxStore
                 ("$conversation", conversationId.ToString()), ("$label", label.Id.ToString()));
             var entry = TimelineEntries.Activity(after,
                 new ActivityEntry(add ? ActivityKinds.LabelAdded : ActivityKinds.LabelRemoved, add ? null : label.Name, add ? label.Name : null), actor, at);
-            await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), entry, ct);
+            await InsertMessageAsync(connection, transaction, entry, ct);
             return new ConversationChanged(after, [entry]);
         }, ct);
 

@@ -41,7 +41,7 @@ public sealed partial class SqliteInboxStore
         IReadOnlyList<TimelineMessage> entries, CancellationToken ct)
     {
         await SaveLifecycleAsync(connection, transaction, after, ct);
-        foreach (var entry in entries) await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), entry, ct);
+        foreach (var entry in entries) await InsertMessageAsync(connection, transaction, entry, ct);
     }
 
     private Task<int> SaveLifecycleAsync(SqliteConnection connection, SqliteTransaction transaction, Conversation conversation, CancellationToken ct)

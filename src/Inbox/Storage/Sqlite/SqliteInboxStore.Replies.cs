@@ -31,23 +31,7 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
 
     private static async Task InitializeRepliesAsync(SqliteConnection connection, CancellationToken ct)
     {
-        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        await using (var command = Command(connection, null, "SELECT name FROM pragma_table_info('messages')"))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct)) existing.Add(reader.GetString(0));
-        }
-        foreach (var (name, definition) in ReplyColumns.Where(c => !existing.Contains(c.Name)))
-        {
-            try
-            {
-                await ExecuteAsync(connection, null, $"ALTER TABLE messages ADD COLUMN {name} {definition}", ct);
-            }
-            catch (SqliteException e) when (e.Message.Contains("duplicate column", StringComparison.OrdinalIgnoreCase))
-            {
-                // Another process sharing the file added it first.
-            }
-        }
+        await AddMissingColumnsAsync(connection, "messages", ReplyColumns, ct);
 
         await ExecuteAsync(connection, null, """
             -- Partial indexes: only replies still in the outbox are in them, so they stay small.

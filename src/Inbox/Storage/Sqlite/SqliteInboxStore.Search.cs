@@ -32,10 +32,12 @@ public sealed partial class SqliteInboxStore
     }
 
     /// <summary>Indexes the message just inserted on this connection (called right after its INSERT changed a row).</summary>
-    private static async Task IndexInsertedMessageAsync(SqliteConnection connection, SqliteTransaction? transaction, TimelineMessage message, CancellationToken ct)
+    private async Task IndexInsertedMessageAsync(SqliteConnection connection, SqliteTransaction transaction, TimelineMessage message, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(message.Text) || message.Direction == Directions.Activity) return;
-        await ExecuteAsync(connection, transaction, InsertMessageSearchSql, ct, ("$text", message.Text));
+        var insert = Reused(connection, transaction, InsertMessageSearchSql);
+        SetParameters(insert, ("$text", message.Text));
+        await insert.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Indexes the conversation just inserted on this connection.</summary>

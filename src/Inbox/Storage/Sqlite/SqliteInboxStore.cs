@@ -93,12 +93,18 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                     business_identity TEXT);
                 """, ct);
 
-            // Files made before business addresses were recorded gain the columns; old rows read as "not recorded".
-            if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'business_identity'", ct) == 0)
-                await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN business_identity TEXT NOT NULL DEFAULT ''", ct);
-            if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('messages') WHERE name = 'business_identity'", ct) == 0)
-                await ExecuteAsync(connection, null, "ALTER TABLE messages ADD COLUMN business_identity TEXT", ct);
-            await AddWorkspacesAsync(connection, ct);
+            // Files made by earlier versions gain the columns added since: business addresses (old rows read as "not
+            // recorded"), workspaces (old rows in the empty one), the channel connection, and the conversation lifecycle.
+            await AddMissingColumnsAsync(connection, "conversations",
+            [
+                ("business_identity", "TEXT NOT NULL DEFAULT ''"), ("workspace_id", $"TEXT NOT NULL DEFAULT '{Guid.Empty}'"), ("connection_id", "TEXT"),
+                ("priority", "TEXT NOT NULL DEFAULT 'none'"), ("snoozed_until", "INTEGER"), ("waiting_since", "INTEGER"),
+                ("labels_json", "TEXT NOT NULL DEFAULT '[]'"),
+            ], ct);
+            await AddMissingColumnsAsync(connection, "messages",
+                [("business_identity", "TEXT"), ("workspace_id", $"TEXT NOT NULL DEFAULT '{Guid.Empty}'"), ("activity_json", "TEXT"), ("mentions_json", "TEXT")], ct);
+            await AddMissingColumnsAsync(connection, "customers", [("workspace_id", $"TEXT NOT NULL DEFAULT '{Guid.Empty}'")], ct);
+            await MakeIdentitiesPerWorkspaceAsync(connection, ct);
 
             await ExecuteAsync(connection, null, """
                 -- One conversation per customer, channel and business address, whatever its status: a customer's message
@@ -252,33 +258,35 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         }, ct);
     }
 
-    /// <summary>
-    /// Workspaces own customers, conversations and messages. Files from before them gain the columns, their rows
-    /// in the empty workspace (<see cref="Guid.Empty"/>, where messages from before workspaces also go), and
-    /// customer identities become unique per workspace, not per file.
-    /// </summary>
-    private static async Task AddWorkspacesAsync(SqliteConnection connection, CancellationToken ct)
+    /// <summary>Adds the columns <paramref name="table"/> lacks (a file made by an earlier version).</summary>
+    private static async Task AddMissingColumnsAsync(SqliteConnection connection, string table, IReadOnlyList<(string Name, string Definition)> columns,
+        CancellationToken ct)
     {
-        foreach (var table in new[] { "customers", "conversations", "messages" })
+        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        await using (var command = Command(connection, null, $"SELECT name FROM pragma_table_info('{table}')"))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
         {
-            if (await ScalarAsync<long>(connection, null, $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = 'workspace_id'", ct) == 0)
-                await ExecuteAsync(connection, null, $"ALTER TABLE {table} ADD COLUMN workspace_id TEXT NOT NULL DEFAULT '{Guid.Empty}'", ct);
+            while (await reader.ReadAsync(ct)) existing.Add(reader.GetString(0));
         }
-        if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'connection_id'", ct) == 0)
-            await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN connection_id TEXT", ct);
-        // The conversation lifecycle: priority, snooze, and activity entries on the timeline.
-        if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'priority'", ct) == 0)
+        foreach (var (name, definition) in columns.Where(c => !existing.Contains(c.Name)))
         {
-            await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN priority TEXT NOT NULL DEFAULT 'none'", ct);
-            await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN snoozed_until INTEGER", ct);
-            await ExecuteAsync(connection, null, "ALTER TABLE messages ADD COLUMN activity_json TEXT", ct);
+            try
+            {
+                await ExecuteAsync(connection, null, $"ALTER TABLE {table} ADD COLUMN {name} {definition}", ct);
+            }
+            catch (SqliteException e) when (e.Message.Contains("duplicate column", StringComparison.OrdinalIgnoreCase))
+            {
+                // Another process sharing the file added it first.
+            }
         }
-        if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'waiting_since'", ct) == 0)
-            await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN waiting_since INTEGER", ct);
-        if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('messages') WHERE name = 'mentions_json'", ct) == 0)
-            await ExecuteAsync(connection, null, "ALTER TABLE messages ADD COLUMN mentions_json TEXT", ct);
-        if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('conversations') WHERE name = 'labels_json'", ct) == 0)
-            await ExecuteAsync(connection, null, "ALTER TABLE conversations ADD COLUMN labels_json TEXT NOT NULL DEFAULT '[]'", ct);
+    }
+
+    /// <summary>
+    /// Customer identities are unique per workspace, not per file: a file from before workspaces gets the new key,
+    /// its identities in the empty workspace (<see cref="Guid.Empty"/>), as its customers.
+    /// </summary>
+    private static async Task MakeIdentitiesPerWorkspaceAsync(SqliteConnection connection, CancellationToken ct)
+    {
         if (await ScalarAsync<long>(connection, null, "SELECT COUNT(*) FROM pragma_table_info('customer_identities') WHERE name = 'workspace_id'", ct) == 0)
         {
             // The primary key changes, which SQLite can only do by copying the table.
@@ -377,7 +385,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     public async Task<bool> AppendMessageAsync(TimelineMessage message, CancellationToken ct = default)
         => await WriteAsync(async (connection, transaction) =>
         {
-            if (await InsertMessageAsync(Reused(connection, transaction, InsertMessageSql), message, ct) == 0) return false;
+            if (await InsertMessageAsync(connection, transaction, message, ct) == 0) return false;
             if (Directions.IsConversation(message.Direction)) await MoveLastActivityAsync(connection, transaction, message, ct);
             return true;
         }, ct);
@@ -394,11 +402,14 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         return update.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Inserts the message (nothing when its channel message id is stored) and indexes its text for search.</summary>
-    private static async Task<int> InsertMessageAsync(SqliteCommand insert, TimelineMessage message, CancellationToken ct)
+    /// <summary>
+    /// Inserts the message (nothing when its channel message id is stored) and indexes its text for search, both with
+    /// statements the writer keeps parsed: this runs for every message of every batch.
+    /// </summary>
+    private async Task<int> InsertMessageAsync(SqliteConnection connection, SqliteTransaction transaction, TimelineMessage message, CancellationToken ct)
     {
-        var inserted = await InsertMessageRowAsync(insert, message, ct);
-        if (inserted > 0) await IndexInsertedMessageAsync(insert.Connection!, insert.Transaction, message, ct);
+        var inserted = await InsertMessageRowAsync(Reused(connection, transaction, InsertMessageSql), message, ct);
+        if (inserted > 0) await IndexInsertedMessageAsync(connection, transaction, message, ct);
         return inserted;
     }
 
