@@ -6,32 +6,20 @@ using WireMock.Server;
 namespace Crm.FunctionalTests;
 
 /// <summary>Canned replies: shared per workspace, found by shortcut, Liquid variables filled per conversation.</summary>
-public sealed class CannedReplyTests : IAsyncLifetime
+public sealed class CannedReplyTests : SignedInAgentTests
 {
-    private readonly WireMockServer twilio = WireMockServer.Start();
-    private CrmApplication app = null!;
-    private HttpClient ann = null!;
-    private AgentFeed feed = null!;
-
-    public async Task InitializeAsync()
-    {
-        app = new CrmApplication(twilio);
-        ann = await app.SignInAsync("ann");
-        feed = await app.ConnectAgentAsync(ann);
-    }
-
     [Fact]
     public async Task A_canned_reply_is_found_by_its_shortcut_and_rendered_with_the_customers_and_agents_names()
     {
-        await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMcanned", "+14155550100", "hi", profileName: "Zoë <b>"));
-        var conversation = (await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMcanned")).ConversationId;
-        var created = await ann.PostAsJsonAsync("/api/canned-replies",
+        await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMcanned", "+14155550100", "hi", profileName: "Zoë <b>"));
+        var conversation = (await Feed.MessageAddedAsync(m => m.ChannelMessageId == "SMcanned")).ConversationId;
+        var created = await Agent.PostAsJsonAsync("/api/canned-replies",
             new { shortcut = "hello", content = "Hi {{ customer.name }}, {{ agent.name }} here.{{ customer.unknown }}" });
-        await ann.PostAsJsonAsync("/api/canned-replies", new { shortcut = "bye", content = "Bye!" });
+        await Agent.PostAsJsonAsync("/api/canned-replies", new { shortcut = "bye", content = "Bye!" });
         var reply = (await created.Content.ReadFromJsonAsync<CannedReply>())!;
 
-        var found = await ann.GetFromJsonAsync<List<CannedReply>>("/api/canned-replies?search=HE");
-        var rendered = await ann.PostAsync($"/api/conversations/{conversation}/canned-replies/{reply.Id}/render", null);
+        var found = await Agent.GetFromJsonAsync<List<CannedReply>>("/api/canned-replies?search=HE");
+        var rendered = await Agent.PostAsync($"/api/conversations/{conversation}/canned-replies/{reply.Id}/render", null);
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal(["hello"], found!.Select(r => r.Shortcut));
@@ -42,22 +30,15 @@ public sealed class CannedReplyTests : IAsyncLifetime
     [Fact]
     public async Task Broken_templates_and_taken_shortcuts_are_refused()
     {
-        await ann.PostAsJsonAsync("/api/canned-replies", new { shortcut = "price", content = "It costs 10." });
+        await Agent.PostAsJsonAsync("/api/canned-replies", new { shortcut = "price", content = "It costs 10." });
 
-        var taken = await ann.PostAsJsonAsync("/api/canned-replies", new { shortcut = "PRICE", content = "Other" });
-        var broken = await ann.PostAsJsonAsync("/api/canned-replies", new { shortcut = "oops", content = "Hi {{ customer.name " });
-        var badShortcut = await ann.PostAsJsonAsync("/api/canned-replies", new { shortcut = "has space", content = "x" });
+        var taken = await Agent.PostAsJsonAsync("/api/canned-replies", new { shortcut = "PRICE", content = "Other" });
+        var broken = await Agent.PostAsJsonAsync("/api/canned-replies", new { shortcut = "oops", content = "Hi {{ customer.name " });
+        var badShortcut = await Agent.PostAsJsonAsync("/api/canned-replies", new { shortcut = "has space", content = "x" });
 
         Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badShortcut.StatusCode);
-        Assert.Equal(["price"], (await ann.GetFromJsonAsync<List<CannedReply>>("/api/canned-replies"))!.Select(r => r.Shortcut));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await feed.DisposeAsync();
-        await app.DisposeAsync();
-        twilio.Stop();
+        Assert.Equal(["price"], (await Agent.GetFromJsonAsync<List<CannedReply>>("/api/canned-replies"))!.Select(r => r.Shortcut));
     }
 }

@@ -7,64 +7,48 @@ using WireMock.Server;
 namespace Crm.FunctionalTests;
 
 /// <summary>Open, pending, snoozed, resolved; priority; private notes: each change on the timeline and pushed live.</summary>
-public sealed class ConversationLifecycleTests : IAsyncLifetime
+public sealed class ConversationLifecycleTests : SignedInAgentTests
 {
-    private readonly WireMockServer twilio = WireMockServer.Start();
-    private CrmApplication app = null!;
-    private HttpClient ann = null!;
-    private AgentFeed feed = null!;
-
-    public async Task InitializeAsync()
-    {
-        app = new CrmApplication(twilio, new Dictionary<string, string?> { ["Crm:Conversations:SnoozeCheckInterval"] = "00:00:00.100" });
-        ann = await app.SignInAsync("ann");
-        feed = await app.ConnectAgentAsync(ann);
-    }
-
-    private async Task<Guid> CustomerWritesAsync(string sid)
-    {
-        await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText(sid, "+14155550100", "message " + sid));
-        return (await feed.MessageAddedAsync(m => m.ChannelMessageId == sid)).ConversationId;
-    }
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Crm:Conversations:SnoozeCheckInterval"] = "00:00:00.100" };
 
     [Fact]
     public async Task A_resolved_conversation_opens_again_when_the_customer_writes_and_both_changes_are_on_the_timeline()
     {
-        var conversation = await CustomerWritesAsync("SMfirst");
+        var conversation = await ConversationWithCustomerAsync("SMfirst");
 
-        var resolved = await ann.PostAsJsonAsync($"/api/conversations/{conversation}/status", new { status = "resolved" });
+        var resolved = await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/status", new { status = "resolved" });
         Assert.Equal(HttpStatusCode.OK, resolved.StatusCode);
         Assert.Equal(ConversationStatuses.Resolved, (await resolved.Content.ReadFromJsonAsync<Conversation>())!.Status);
-        await feed.ConversationUpdatedAsync(c => c.Id == conversation && c.Status == ConversationStatuses.Resolved);
+        await Feed.ConversationUpdatedAsync(c => c.Id == conversation && c.Status == ConversationStatuses.Resolved);
 
-        await CustomerWritesAsync("SMsecond");
+        await ConversationWithCustomerAsync("SMsecond");
 
-        await feed.ConversationUpdatedAsync(c => c.Id == conversation && c.Status == ConversationStatuses.Open);
-        var timeline = (await ann.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages"))!.Items;
+        await Feed.ConversationUpdatedAsync(c => c.Id == conversation && c.Status == ConversationStatuses.Open);
+        var timeline = (await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages"))!.Items;
         Assert.Equal([Directions.Inbound, Directions.Activity, Directions.Activity, Directions.Inbound], timeline.Select(m => m.Direction));
         Assert.Equal(("ann", ConversationStatuses.Resolved), (timeline[1].Agent, timeline[1].Activity!.To));
         Assert.Equal((null, ConversationStatuses.Open), (timeline[2].Agent, timeline[2].Activity!.To));
-        Assert.Equal(ConversationStatuses.Open, (await ann.GetFromJsonAsync<Conversation>($"/api/conversations/{conversation}"))!.Status);
+        Assert.Equal(ConversationStatuses.Open, (await Agent.GetFromJsonAsync<Conversation>($"/api/conversations/{conversation}"))!.Status);
     }
 
     [Fact]
     public async Task A_snoozed_conversation_wakes_at_its_time_and_agents_see_it()
     {
-        var conversation = await CustomerWritesAsync("SMsnooze");
+        var conversation = await ConversationWithCustomerAsync("SMsnooze");
 
-        var snoozed = await ann.PostAsJsonAsync($"/api/conversations/{conversation}/status",
+        var snoozed = await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/status",
             new { status = "snoozed", snoozedUntil = DateTimeOffset.UtcNow.AddSeconds(1) });
 
         Assert.Equal(HttpStatusCode.OK, snoozed.StatusCode);
-        var woken = await feed.MessageAddedAsync(m => m.ConversationId == conversation && m.Activity?.From == ConversationStatuses.Snoozed);
+        var woken = await Feed.MessageAddedAsync(m => m.ConversationId == conversation && m.Activity?.From == ConversationStatuses.Snoozed);
         Assert.Equal(ConversationStatuses.Open, woken.Activity!.To);
-        Assert.Equal(ConversationStatuses.Open, (await ann.GetFromJsonAsync<Conversation>($"/api/conversations/{conversation}"))!.Status);
+        Assert.Equal(ConversationStatuses.Open, (await Agent.GetFromJsonAsync<Conversation>($"/api/conversations/{conversation}"))!.Status);
     }
 
     [Fact]
     public async Task Impossible_changes_are_refused_with_400_and_change_nothing()
     {
-        var conversation = await CustomerWritesAsync("SMbad");
+        var conversation = await ConversationWithCustomerAsync("SMbad");
 
         foreach (var body in new object[]
                  {
@@ -74,76 +58,69 @@ public sealed class ConversationLifecycleTests : IAsyncLifetime
                      new { status = "open", snoozedUntil = DateTimeOffset.UtcNow.AddMinutes(5) },
                  })
         {
-            Assert.Equal(HttpStatusCode.BadRequest, (await ann.PostAsJsonAsync($"/api/conversations/{conversation}/status", body)).StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, (await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/status", body)).StatusCode);
         }
-        Assert.Equal(HttpStatusCode.BadRequest, (await ann.PostAsJsonAsync($"/api/conversations/{conversation}/priority", new { priority = "asap" })).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await ann.PostAsJsonAsync($"/api/conversations/{Guid.NewGuid()}/status", new { status = "resolved" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/priority", new { priority = "asap" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Agent.PostAsJsonAsync($"/api/conversations/{Guid.NewGuid()}/status", new { status = "resolved" })).StatusCode);
 
-        var after = (await ann.GetFromJsonAsync<Conversation>($"/api/conversations/{conversation}"))!;
+        var after = (await Agent.GetFromJsonAsync<Conversation>($"/api/conversations/{conversation}"))!;
         Assert.Equal((ConversationStatuses.Open, ConversationPriorities.None), (after.Status, after.Priority));
-        Assert.Single((await ann.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages"))!.Items);
+        Assert.Single((await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages"))!.Items);
     }
 
     [Fact]
     public async Task A_private_note_and_a_priority_are_shown_to_agents_and_never_sent_to_the_customer()
     {
-        var conversation = await CustomerWritesAsync("SMnote");
+        var conversation = await ConversationWithCustomerAsync("SMnote");
 
-        var note = await ann.PostAsJsonAsync($"/api/conversations/{conversation}/notes", new { text = "VIP: call before noon" });
-        var urgent = await ann.PostAsJsonAsync($"/api/conversations/{conversation}/priority", new { priority = "urgent" });
+        var note = await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/notes", new { text = "VIP: call before noon" });
+        var urgent = await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/priority", new { priority = "urgent" });
 
         Assert.Equal(HttpStatusCode.Created, note.StatusCode);
         Assert.Equal(ConversationPriorities.Urgent, (await urgent.Content.ReadFromJsonAsync<Conversation>())!.Priority);
-        var pushed = await feed.MessageAddedAsync(m => m.ConversationId == conversation && m.Direction == Directions.Note);
+        var pushed = await Feed.MessageAddedAsync(m => m.ConversationId == conversation && m.Direction == Directions.Note);
         Assert.Equal(("VIP: call before noon", "ann"), (pushed.Text, pushed.Agent));
-        await feed.MessageAddedAsync(m => m.Activity?.Kind == ActivityKinds.PriorityChanged && m.Activity.To == ConversationPriorities.Urgent);
-        Assert.Empty(twilio.SendRequests());
+        await Feed.MessageAddedAsync(m => m.Activity?.Kind == ActivityKinds.PriorityChanged && m.Activity.To == ConversationPriorities.Urgent);
+        Assert.Empty(Twilio.SendRequests());
     }
 
     [Fact]
     public async Task The_list_filters_by_status_and_shows_waiting_customers_longest_first()
     {
-        twilio.AcceptsMessages();
-        await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMlist-1", "+14155550101", "first"));
-        var first = (await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMlist-1")).ConversationId;
-        await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMlist-2", "+14155550102", "second"));
-        var second = (await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMlist-2")).ConversationId;
-        await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMlist-3", "+14155550103", "third"));
-        var third = (await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMlist-3")).ConversationId;
-        await ann.PostAsJsonAsync($"/api/conversations/{third}/status", new { status = "pending" });
-        await ann.PostAsJsonAsync($"/api/conversations/{first}/messages", new { text = "on it" });
+        Twilio.AcceptsMessages();
+        await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMlist-1", "+14155550101", "first"));
+        var first = (await Feed.MessageAddedAsync(m => m.ChannelMessageId == "SMlist-1")).ConversationId;
+        await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMlist-2", "+14155550102", "second"));
+        var second = (await Feed.MessageAddedAsync(m => m.ChannelMessageId == "SMlist-2")).ConversationId;
+        await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMlist-3", "+14155550103", "third"));
+        var third = (await Feed.MessageAddedAsync(m => m.ChannelMessageId == "SMlist-3")).ConversationId;
+        await Agent.PostAsJsonAsync($"/api/conversations/{third}/status", new { status = "pending" });
+        await Agent.PostAsJsonAsync($"/api/conversations/{first}/messages", new { text = "on it" });
 
-        var waiting = await ann.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations?sort=longest-waiting");
-        var pending = await ann.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations?status=pending");
+        var waiting = await Agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations?sort=longest-waiting");
+        var pending = await Agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations?status=pending");
 
         // The first was answered and the third is pending (waiting on the customer): only the second customer waits.
         Assert.Equal([second], waiting!.Items.Select(c => c.Id));
         Assert.Equal([third], pending!.Items.Select(c => c.Id));
-        Assert.Equal(HttpStatusCode.BadRequest, (await ann.GetAsync("/api/conversations?status=closed")).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await ann.GetAsync("/api/conversations?sort=oldest")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Agent.GetAsync("/api/conversations?status=closed")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Agent.GetAsync("/api/conversations?sort=oldest")).StatusCode);
     }
 
     [Fact]
     public async Task An_agent_mentioned_in_a_note_is_told_and_others_are_not()
     {
-        var conversation = await CustomerWritesAsync("SMmention");
-        var bob = await app.SignInAsync("bob");
-        await using var bobFeed = await app.ConnectAgentAsync(bob);
-        await app.SignInAsync("eve");
+        var conversation = await ConversationWithCustomerAsync("SMmention");
+        var bob = await App.SignInAsync("bob");
+        await using var bobFeed = await App.ConnectAgentAsync(bob);
+        await App.SignInAsync("eve");
 
-        var created = await ann.PostAsJsonAsync($"/api/conversations/{conversation}/notes", new { text = "@bob can you call her? (not x@eve.test)" });
+        var created = await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/notes", new { text = "@bob can you call her? (not x@eve.test)" });
 
         var note = (await created.Content.ReadFromJsonAsync<TimelineMessage>())!;
         var mention = await bobFeed.WaitForMentionAsync(m => m.Note.Id == note.Id);
         Assert.Equal(conversation, mention.ConversationId);
         Assert.Single(note.Mentions);
-        Assert.Empty(feed.All("Mentioned"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await feed.DisposeAsync();
-        await app.DisposeAsync();
-        twilio.Stop();
+        Assert.Empty(Feed.All("Mentioned"));
     }
 }

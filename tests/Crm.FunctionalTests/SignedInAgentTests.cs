@@ -14,9 +14,12 @@ public abstract class SignedInAgentTests : IAsyncLifetime
     protected HttpClient Agent = null!;
     protected AgentFeed Feed = null!;
 
+    /// <summary>Settings a test class needs beyond the defaults.</summary>
+    protected virtual IDictionary<string, string?>? Settings => null;
+
     public async Task InitializeAsync()
     {
-        App = new CrmApplication(Twilio);
+        App = new CrmApplication(Twilio, Settings);
         Agent = await App.SignInAsync("ann");
         Feed = await App.ConnectAgentAsync(Agent);
     }
