@@ -67,8 +67,9 @@ public sealed class ReadsSeed(string sqlitePath)
         // Crm indexes each message's text for search in the transaction that inserts it; the seed does the same.
         using var index = connection.CreateCommand();
         index.Transaction = transaction;
-        index.CommandText = "INSERT INTO message_search (rowid, text) VALUES (last_insert_rowid(), $text)";
+        index.CommandText = "INSERT INTO message_search (rowid, text, workspace) VALUES (last_insert_rowid(), $text, $workspace)";
         var indexedText = index.Parameters.Add("$text", SqliteType.Text);
+        var indexedWorkspace = index.Parameters.Add("$workspace", SqliteType.Text);
         index.Prepare();
 
         var lastAt = new Dictionary<Guid, long>();
@@ -90,6 +91,7 @@ public sealed class ReadsSeed(string sqlitePath)
             at.Value = ticks;
             insert.ExecuteNonQuery();
             indexedText.Value = text.Value;
+            indexedWorkspace.Value = (small ? SmallWorkspace : Workspace).ToString("N");
             index.ExecuteNonQuery();
             lastAt[conversationId] = ticks;
         }
