@@ -129,7 +129,10 @@ public sealed partial class SqliteInboxStore
         ORDER BY c.last_message_at DESC, c.id DESC LIMIT $take
         """;
 
-    /// <summary>Most words a last term may stand for before the plain prefix query is used instead.</summary>
+    /// <summary>
+    /// Most words a last term may stand for before the plain prefix query is used instead (a short prefix of many words,
+    /// "a" say, still merges their lists, every workspace's: the one search here whose cost grows with the file).
+    /// </summary>
     private const int MaxPrefixWords = 16;
 
     /// <summary>
@@ -158,21 +161,26 @@ public sealed partial class SqliteInboxStore
     /// <summary>The indexed words that begin with <paramref name="prefix"/>, or null when there are more than <see cref="MaxPrefixWords"/>.</summary>
     private static async Task<List<string>?> WordsBeginningAsync(SqliteConnection connection, string prefix, CancellationToken ct)
     {
-        // 'instance' rows are read lazily: "term >= x LIMIT 1" is one seek. (A 'row' vocabulary counts each word's
-        // documents, and "term > x" walks every instance of x: both read a common word's whole list.) Words never
-        // hold a control character, so x || char(1) is the first key after x.
         await ExecuteAsync(connection, null, "CREATE VIRTUAL TABLE IF NOT EXISTS temp.message_words USING fts5vocab(main, message_search, 'instance')", ct);
         var words = new List<string>();
-        var from = prefix;
-        while (words.Count <= MaxPrefixWords)
-        {
-            var word = await ScalarAsync<string>(connection, null, "SELECT term FROM temp.message_words WHERE term >= $from LIMIT 1", ct, ("$from", from));
-            if (word is null || !word.StartsWith(prefix, StringComparison.Ordinal)) return words;
-            words.Add(word);
-            from = word + "\u0001";
-        }
-        return null;
+        await using var command = Command(connection, null, WordsBeginningSql, ("$prefix", prefix), ("$length", prefix.Length), ("$most", MaxPrefixWords + 1));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) words.Add(reader.GetString(0));
+        return words.Count > MaxPrefixWords ? null : words;
     }
+
+    // One seek per word, in one statement: 'instance' rows are read lazily, so "term >= x LIMIT 1" finds the first
+    // word from x on without reading its list (a 'row' vocabulary counts each word's documents, and "term > x" walks
+    // every instance of x: both read a common word's whole list). Words never hold a control character, so
+    // x || char(1) is the first key after the word x. Stops at the first word without the prefix, or at $most.
+    private const string WordsBeginningSql = """
+        WITH RECURSIVE words(term, n) AS (
+            SELECT (SELECT term FROM temp.message_words WHERE term >= $prefix LIMIT 1), 1
+            UNION ALL
+            SELECT (SELECT next.term FROM temp.message_words next WHERE next.term >= words.term || char(1) LIMIT 1), n + 1
+            FROM words WHERE n < $most AND substr(words.term, 1, $length) = $prefix)
+        SELECT term FROM words WHERE substr(term, 1, $length) = $prefix
+        """;
 
     /// <summary>Terms trigrams can find (3 characters or more), each a quoted substring; null when there are none.</summary>
     internal static string? TrigramMatch(SearchQuery query)
