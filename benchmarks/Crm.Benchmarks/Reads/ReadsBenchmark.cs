@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Crm.Benchmarks.Hosting;
 using Crm.Benchmarks.Measuring;
@@ -11,7 +12,8 @@ namespace Crm.Benchmarks.Reads;
 /// Do agents' page reads stay flat as the store grows? Seeds 10k, 100k and 1M messages (<see cref="ReadsSeed"/>),
 /// starts Crm Embedded on the store at each size, and times through the HTTP API: the conversation list's first
 /// page, its last page (reached by following cursors), the deep conversation's newest timeline page, and a page
-/// deep in it (reached by following older cursors); and search (<c>GET /api/search</c>), first page.
+/// deep in it (reached by following older cursors); and search (<c>GET /api/search</c>), first page, in the big workspace and
+/// in a small one whose few messages are spread through the same file.
 /// Written for the keyset API (<c>GET /api/conversations?limit=&amp;cursor=</c> → <c>{items, nextCursor}</c>; timeline
 /// <c>?before=</c> → <c>{items, olderCursor}</c>); a list answered as a bare array (the API before keyset cursors)
 /// is paged with <c>skip</c> instead, so the benchmark runs against either.
@@ -70,6 +72,8 @@ public static class ReadsBenchmark
     {
         using var client = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await AgentFeed.SignInAsync(baseUrl));
+        using var small = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        small.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await SignInAsync(small, ReadsSeed.SmallWorkspaceEmail));
 
         var firstList = $"api/conversations?limit={PageSize}";
         var lastList = await LastListPageAsync(client);
@@ -88,6 +92,9 @@ public static class ReadsBenchmark
             await TimeAsync(client, "Search, a rare term", "api/search?limit=20&q=7777", repeats),
             await TimeAsync(client, "Search, part of a phone number", "api/search?limit=20&q=5560500", repeats),
             await TimeAsync(client, "Search, a word in every message", "api/search?limit=20&q=order", repeats),
+            // The small workspace holds one message in 1000 of the file, interleaved with the big one's: the same word is in all of them.
+            await TimeAsync(small, "Search, small workspace, rare term", "api/search?limit=20&q=7777", repeats),
+            await TimeAsync(small, "Search, small workspace, common word", "api/search?limit=20&q=order", repeats),
         ];
     }
 
@@ -123,6 +130,14 @@ public static class ReadsBenchmark
             request = $"{timeline}?limit={WalkPageSize}&before={Uri.EscapeDataString(older)}";
         }
         throw new InvalidOperationException("The timeline never ended: is olderCursor moving?");
+    }
+
+    private static async Task<string> SignInAsync(HttpClient client, string email)
+    {
+        using var response = await client.PostAsJsonAsync("api/auth/sign-in", new { email, password = AgentFeed.BenchPassword });
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("token").GetString() ?? throw new InvalidOperationException("The sign-in returned no token.");
     }
 
     private static string? Cursor(JsonElement page, string name)

@@ -5,7 +5,8 @@ namespace Crm.Benchmarks.Reads;
 
 /// <summary>
 /// Fills a Crm SQLite store by direct inserts, much faster than through webhooks: <see cref="Conversations"/>
-/// ordinary conversations plus one deep one holding a tenth of all messages (at most 100k). The tables are
+/// ordinary conversations plus one deep one holding a tenth of all messages (at most 100k), and a small second workspace
+/// (<see cref="SmallWorkspace"/>: one message in 1000, spread over the whole file, with its own agent). The tables are
 /// created by Crm itself (its store's InitializeAsync, when it starts on the file); the statements below
 /// only insert (the search tables too). This is the one place that knows the store's columns: adapt it when the schema changes.
 /// </summary>
@@ -22,6 +23,13 @@ public sealed class ReadsSeed(string sqlitePath)
 
     /// <summary>The workspace the rows go to: the one the benchmark's agent signs in to.</summary>
     public static Guid Workspace { get; } = Guid.Parse("5eed0000-0000-4000-8000-000000000001");
+
+    /// <summary>A workspace with one message in 1000, interleaved with the big one's: searches there must not read the big one's matches.</summary>
+    public static Guid SmallWorkspace { get; } = Guid.Parse("5eed0000-0000-4000-8000-000000000002");
+
+    public const string SmallWorkspaceEmail = "small@bench.crm";
+    private const int SmallConversations = 10;
+    private const int SmallEvery = 1000;
 
     public static Guid DeepConversationId { get; } = Guid.Parse("00000000-0000-0000-0000-00000000dee9");
 
@@ -48,7 +56,7 @@ public sealed class ReadsSeed(string sqlitePath)
             VALUES ($id, $conversation, $customer, 'whatsapp', 'inbound', $sid, $text, '[]', NULL, NULL, '{}', 'received', 0, NULL, NULL, $at, $at,
                     $workspace)
             """;
-        insert.Parameters.AddWithValue("$workspace", Workspace.ToString());
+        var workspace = insert.Parameters.Add("$workspace", SqliteType.Text);
         var id = insert.Parameters.Add("$id", SqliteType.Text);
         var conversation = insert.Parameters.Add("$conversation", SqliteType.Text);
         var customer = insert.Parameters.Add("$customer", SqliteType.Text);
@@ -59,16 +67,21 @@ public sealed class ReadsSeed(string sqlitePath)
         // Crm indexes each message's text for search in the transaction that inserts it; the seed does the same.
         using var index = connection.CreateCommand();
         index.Transaction = transaction;
-        index.CommandText = "INSERT INTO message_search (rowid, text) VALUES (last_insert_rowid(), $text)";
+        index.CommandText = "INSERT INTO message_search (rowid, text, workspace) VALUES (last_insert_rowid(), $text, $workspace)";
         var indexedText = index.Parameters.Add("$text", SqliteType.Text);
+        var indexedWorkspace = index.Parameters.Add("$workspace", SqliteType.Text);
         index.Prepare();
 
         var lastAt = new Dictionary<Guid, long>();
         for (; messages < total; messages++)
         {
             var deep = deepMessages < deepTarget && messages % 10 == 0 || total - messages <= deepTarget - deepMessages;
-            var conversationId = deep ? DeepConversationId : ConversationId((int)(messages % Conversations));
+            var small = !deep && messages % SmallEvery == SmallEvery - 1;
+            var conversationId = deep ? DeepConversationId
+                : small ? ConversationId(Conversations + 1 + (int)(messages / SmallEvery % SmallConversations))
+                : ConversationId((int)(messages % Conversations));
             if (deep) deepMessages++;
+            workspace.Value = (small ? SmallWorkspace : Workspace).ToString();
             var ticks = FirstTicks + messages * TimeSpan.TicksPerSecond;
             id.Value = Guid.NewGuid().ToString();
             conversation.Value = conversationId.ToString();
@@ -78,6 +91,7 @@ public sealed class ReadsSeed(string sqlitePath)
             at.Value = ticks;
             insert.ExecuteNonQuery();
             indexedText.Value = text.Value;
+            indexedWorkspace.Value = (small ? SmallWorkspace : Workspace).ToString("N");
             index.ExecuteNonQuery();
             lastAt[conversationId] = ticks;
         }
@@ -92,11 +106,13 @@ public sealed class ReadsSeed(string sqlitePath)
 
     private static void AddConversations(SqliteConnection connection, SqliteTransaction transaction)
     {
-        foreach (var (conversationId, number) in Enumerable.Range(0, Conversations).Select(i => (ConversationId(i), i)).Append((DeepConversationId, Conversations)))
+        var big = Enumerable.Range(0, Conversations).Select(i => (ConversationId(i), i, Workspace)).Append((DeepConversationId, Conversations, Workspace));
+        var small = Enumerable.Range(Conversations + 1, SmallConversations).Select(i => (ConversationId(i), i, SmallWorkspace));
+        foreach (var (conversationId, number, workspaceId) in big.Concat(small))
         {
             // One customer per conversation, with the conversation's id, so a message knows both.
             var phone = "+1415" + (5_560_000 + number).ToString(CultureInfo.InvariantCulture);
-            var workspace = Workspace.ToString();
+            var workspace = workspaceId.ToString();
             Execute(connection, "INSERT INTO customers (id, display_name, created_at, workspace_id) VALUES ($id, $name, $at, $workspace)", transaction,
                 ("$id", conversationId.ToString()), ("$name", "Seeded " + phone), ("$at", FirstTicks), ("$workspace", workspace));
             Execute(connection, "INSERT INTO customer_identities (workspace_id, channel, value, customer_id) VALUES ($workspace, 'whatsapp', $phone, $id)", transaction,
@@ -110,6 +126,18 @@ public sealed class ReadsSeed(string sqlitePath)
             Execute(connection, "INSERT INTO conversation_search (rowid, who) VALUES (last_insert_rowid(), $who)", transaction,
                 ("$who", $"Seeded {phone} {phone}"));
         }
+
+        // The small workspace and its agent: a copy of the bench agent Crm bootstrapped (same password), in the small workspace.
+        Execute(connection, "INSERT INTO workspaces (id, name, created_at) VALUES ($id, 'Small', $at)", transaction,
+            ("$id", SmallWorkspace.ToString()), ("$at", FirstTicks));
+        Execute(connection, """
+            INSERT INTO agents (id, workspace_id, email, email_normalized, name, role, password_hash, active, failed_sign_ins, locked_until,
+                                session_stamp, created_at)
+            SELECT $id, $workspace, $email, $normalized, 'Small', role, password_hash, active, 0, NULL, session_stamp, created_at
+            FROM agents WHERE workspace_id = $bench
+            LIMIT 1
+            """, transaction, ("$id", Guid.NewGuid().ToString()), ("$workspace", SmallWorkspace.ToString()), ("$email", SmallWorkspaceEmail),
+            ("$normalized", SmallWorkspaceEmail.ToUpperInvariant()), ("$bench", Workspace.ToString()));
     }
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null, params (string Name, object Value)[] parameters)

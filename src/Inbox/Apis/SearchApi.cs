@@ -25,7 +25,7 @@ public static class SearchApi
 
     /// <summary>
     /// The caller's workspace searched for <paramref name="q"/> (up to 200 characters, taken literally): message text,
-    /// customer names and identities; newest first.
+    /// customer names and identities. Customer matches come first, then messages newest stored first (see <see cref="SearchHit"/>).
     /// </summary>
     public static async Task<Results<Ok<SearchPage>, ProblemHttpResult>> Search(IInboxStore store, ClaimsPrincipal user, string? q, int? limit,
         string? cursor, ILoggerFactory loggers, CancellationToken ct)

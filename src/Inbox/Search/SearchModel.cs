@@ -7,22 +7,19 @@ namespace Crm.Inbox.Search;
 /// <summary>
 /// One search result: the conversation it belongs to and, when message text matched, that message. A match on the
 /// customer's name or identity has no message; its time is the conversation's last activity.
+/// Results list customer matches first (latest activity first), then message matches newest stored first: in the order
+/// the store received them, which is what a keyset over the full-text index can stream without sorting every match.
+/// Stored order is creation order to the millisecond, but not always <see cref="At"/> order: inbound messages carry
+/// the provider's time, so one delivered late lists above newer-stamped ones stored before it.
 /// </summary>
 public sealed record SearchHit(Guid ConversationId, string? CustomerName, string Channel, Guid? MessageId, string? Snippet, DateTimeOffset At)
 {
-    /// <summary>Where the next page starts: results sort by (time, id) descending, the id being the message's or else the conversation's.</summary>
+    /// <summary>
+    /// Where the next page starts: after this message in stored order, or after this customer match in (time, id)
+    /// descending order and then from the newest message. The store tells the two apart by the id.
+    /// </summary>
     [JsonIgnore]
     public PageCursor Cursor => new(At, MessageId ?? ConversationId);
-
-    /// <summary>Newest first, ties by id descending compared as the stores compare them (the id's text).</summary>
-    public static int NewestFirst(SearchHit a, SearchHit b)
-    {
-        var byTime = b.At.CompareTo(a.At);
-        return byTime != 0 ? byTime : string.CompareOrdinal(b.Cursor.Id.ToString(), a.Cursor.Id.ToString());
-    }
-
-    public static bool IsAfter(SearchHit hit, PageCursor? cursor)
-        => cursor is not { } c || hit.At < c.At || (hit.At == c.At && string.CompareOrdinal(hit.Cursor.Id.ToString(), c.Id.ToString()) < 0);
 }
 
 /// <summary>

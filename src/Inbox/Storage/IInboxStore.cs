@@ -101,10 +101,12 @@ public interface IInboxStore
     Task<TimelineMessage?> ApplyStatusAsync(Guid messageId, string status, string? errorCode, string? channelMessageId, DateTimeOffset at, CancellationToken ct = default);
 
     /// <summary>
-    /// Up to <paramref name="take"/> of the workspace's matches for <paramref name="query"/>, newest first, that come after
-    /// <paramref name="after"/>: messages (inbound, replies, notes; not activity entries) whose text has every term (the
-    /// last one as a prefix), and conversations whose customer name or identity contains every term of 3 or more
-    /// characters. Diacritics and case are ignored.
+    /// Up to <paramref name="take"/> of the workspace's matches for <paramref name="query"/> that come after
+    /// <paramref name="after"/> (a hit's <see cref="Crm.Inbox.Search.SearchHit.Cursor"/>): first conversations whose customer
+    /// name or identity contains every term of 3 or more characters (latest activity first), then messages (inbound,
+    /// replies, notes; not activity entries) whose text has every term (the last one as a prefix), newest stored first:
+    /// in the order the store received them, not by their time (see <see cref="Crm.Inbox.Search.SearchHit"/>), so the
+    /// full-text index streams a page instead of sorting every match. Diacritics and case are ignored.
     /// </summary>
     Task<IReadOnlyList<Crm.Inbox.Search.SearchHit>> SearchAsync(Guid workspaceId, Crm.Inbox.Search.SearchQuery query, PageCursor? after, int take,
         CancellationToken ct = default);

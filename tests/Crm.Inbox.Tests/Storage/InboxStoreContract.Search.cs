@@ -102,23 +102,65 @@ public abstract partial class InboxStoreContract
     public async Task Search_pages_by_cursor_without_skipping_or_repeating_same_tick_ties()
     {
         var store = await CreateStoreAsync();
-        // Three share one tick: only the id orders them.
-        var stored = await store.AppendInboundBatchAsync([.. Enumerable.Range(0, 7)
+        // Three share one tick, and all are stored within a few milliseconds.
+        await store.AppendInboundBatchAsync([.. Enumerable.Range(0, 7)
             .Select(i => Arrival($"SMg{i}", i < 3 ? T0 : T0.AddSeconds(i), text: $"refund request {i}"))]);
 
+        var paged = await SearchAllPagesAsync(store, "refund", take: 2);
+
+        var onePage = (await SearchAsync(store, "refund", take: 50)).Select(h => h.MessageId);
+        Assert.Equal(7, paged.Distinct().Count());
+        Assert.Equal(onePage, paged);
+    }
+
+    [SkippableFact]
+    public async Task Search_lists_messages_newest_stored_first_even_when_a_late_one_carries_an_older_time()
+    {
+        var store = await CreateStoreAsync();
+        var first = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SMl1", T0.AddMinutes(5), text: "refund sent")]));
+        await NextMillisecondAsync();
+        // Delivered after the first but stamped earlier by the provider: stored second, so listed first.
+        var late = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SMl2", T0, text: "refund please")]));
+
+        Assert.Equal([late.Message.Id, first.Message.Id], (await SearchAsync(store, "refund")).Select(h => h.MessageId));
+        Assert.Equal([late.Message.Id, first.Message.Id], await SearchAllPagesAsync(store, "refund", take: 1));
+    }
+
+    [SkippableFact]
+    public async Task Search_lists_customer_matches_before_messages_and_pages_across_both()
+    {
+        var store = await CreateStoreAsync();
+        // The customers' conversations are older than the messages that name them: they still come first.
+        var rufus = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SMm1", T0, from: "+14155550103", name: "Rufus", text: "hi")]));
+        var rufina = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SMm2", T0.AddMinutes(1), from: "+14155550104", name: "Rufina", text: "hey")]));
+        var older = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SMm3", T0.AddMinutes(2), from: "+14155550101", name: "Bob", text: "ask Rufus about it")]));
+        await NextMillisecondAsync();
+        var newer = Assert.Single(await store.AppendInboundBatchAsync([Arrival("SMm4", T0.AddMinutes(3), from: "+14155550102", name: "Carol", text: "Rufus said no")]));
+
+        Assert.Equal([(rufina.Conversation.Id, (Guid?)null), (rufus.Conversation.Id, null), (newer.Conversation.Id, newer.Message.Id), (older.Conversation.Id, older.Message.Id)],
+            (await SearchAsync(store, "ruf")).Select(h => (h.ConversationId, h.MessageId)));
+        Assert.Equal([null, null, newer.Message.Id, older.Message.Id], await SearchAllPagesAsync(store, "ruf", take: 1));
+    }
+
+    private static async Task<List<Guid?>> SearchAllPagesAsync(IInboxStore store, string text, int take)
+    {
         var seen = new List<Guid?>();
         PageCursor? after = null;
-        while (true)
+        for (var pages = 0; pages < 100; pages++)
         {
-            var page = await SearchAsync(store, "refund", after: after, take: 2);
-            if (page.Count == 0) break;
+            var page = await SearchAsync(store, text, after: after, take: take);
+            if (page.Count == 0) return seen;
             seen.AddRange(page.Select(h => h.MessageId));
             after = page[^1].Cursor;
         }
+        throw new InvalidOperationException("Search pages never ended: is the cursor moving?");
+    }
 
-        var expected = stored.Select(s => s.Message).OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id.ToString(), StringComparer.Ordinal)
-            .Select(m => (Guid?)m.Id);
-        Assert.Equal(expected, seen);
+    /// <summary>Message ids are UUIDv7, ordered by their millisecond (random within it): lets two stores' orders be compared.</summary>
+    private static async Task NextMillisecondAsync()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        while (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() == now) await Task.Delay(1);
     }
 
     [SkippableTheory]

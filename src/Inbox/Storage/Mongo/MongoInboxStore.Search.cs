@@ -26,27 +26,14 @@ public sealed partial class MongoInboxStore
         if (query.IsEmpty || take <= 0) return [];
         var hits = new List<SearchHit>();
 
-        // Each term quoted: all must be there (unquoted $text terms are OR-ed); terms hold only letters and digits.
-        var search = string.Join(" ", query.Terms.Select(term => $"\"{term}\""));
-        var messageFilter = MessageFilter.Eq(m => m.WorkspaceId, workspaceId)
-            & MessageFilter.Text(search, new TextSearchOptions { CaseSensitive = false, DiacriticSensitive = false })
-            & MessageFilter.Ne(m => m.Direction, Directions.Activity);
-        if (after is { } cursor)
-            messageFilter &= MessageFilter.Lt(m => m.CreatedAtTicks, cursor.At.UtcTicks)
-                | (MessageFilter.Eq(m => m.CreatedAtTicks, cursor.At.UtcTicks) & MessageFilter.Lt(m => m.Id, cursor.Id));
-        var found = await messages.Find(messageFilter)
-            .SortByDescending(m => m.CreatedAtTicks).ThenByDescending(m => m.Id).Limit(take).ToListAsync(ct);
-        var names = (await conversations.Find(ConversationFilter.In(c => c.Id, found.Select(m => m.ConversationId).Distinct()))
-            .ToListAsync(ct)).ToDictionary(c => c.Id);
-        foreach (var message in found)
-        {
-            names.TryGetValue(message.ConversationId, out var conversation);
-            hits.Add(new SearchHit(message.ConversationId, conversation?.CustomerName, message.Channel, message.Id, Snippet(message.Text),
-                new DateTimeOffset(message.CreatedAtTicks, TimeSpan.Zero)));
-        }
+        // Customers first, then messages newest stored first (by id: UUIDv7, so creation order to the millisecond, as
+        // SQLite's rowid order). A cursor on a message of this workspace continues the messages after it; any other
+        // cursor (a conversation's) the customers after it.
+        var afterMessage = after is { } cursor
+            && await messages.Find(MessageFilter.Eq(m => m.Id, cursor.Id) & MessageFilter.Eq(m => m.WorkspaceId, workspaceId)).Limit(1).AnyAsync(ct);
 
         var terms = query.Terms.Where(term => term.Length >= 3).ToList();
-        if (terms.Count > 0)
+        if (!afterMessage && terms.Count > 0)
         {
             var conversationFilter = ConversationFilter.Eq(c => c.WorkspaceId, workspaceId);
             foreach (var term in terms)
@@ -61,9 +48,24 @@ public sealed partial class MongoInboxStore
                 .SortByDescending(d => d.LastMessageAtTicks).ThenByDescending(d => d.Id).Limit(take).ToListAsync(ct);
             hits.AddRange(matches.Select(d => new SearchHit(d.Id, d.CustomerName, d.Channel, null, null, new DateTimeOffset(d.LastMessageAtTicks, TimeSpan.Zero))));
         }
+        if (hits.Count >= take) return hits;
 
-        hits.Sort(SearchHit.NewestFirst);
-        return hits.Count > take ? hits[..take] : hits;
+        // Each term quoted: all must be there (unquoted $text terms are OR-ed); terms hold only letters and digits.
+        var search = string.Join(" ", query.Terms.Select(term => $"\"{term}\""));
+        var messageFilter = MessageFilter.Eq(m => m.WorkspaceId, workspaceId)
+            & MessageFilter.Text(search, new TextSearchOptions { CaseSensitive = false, DiacriticSensitive = false })
+            & MessageFilter.Ne(m => m.Direction, Directions.Activity);
+        if (afterMessage) messageFilter &= MessageFilter.Lt(m => m.Id, after!.Value.Id);
+        var found = await messages.Find(messageFilter).SortByDescending(m => m.Id).Limit(take - hits.Count).ToListAsync(ct);
+        var names = (await conversations.Find(ConversationFilter.In(c => c.Id, found.Select(m => m.ConversationId).Distinct()))
+            .ToListAsync(ct)).ToDictionary(c => c.Id);
+        foreach (var message in found)
+        {
+            names.TryGetValue(message.ConversationId, out var conversation);
+            hits.Add(new SearchHit(message.ConversationId, conversation?.CustomerName, message.Channel, message.Id, Snippet(message.Text),
+                new DateTimeOffset(message.CreatedAtTicks, TimeSpan.Zero)));
+        }
+        return hits;
     }
 
     /// <summary>Latin letters and the accented forms customers' names carry, so "zoe" finds "Zoë" (regexes know no collation).</summary>
