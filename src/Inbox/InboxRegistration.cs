@@ -11,6 +11,7 @@ using Crm.Inbox.Timelines;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -45,12 +46,23 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ILabelStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICannedReplyStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ITeamStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (IAssignmentStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (IAgentPresenceStore)provider.GetRequiredService<IInboxStore>());
         services.AddOptions<ReplyOutboxOptions>().BindConfiguration(ReplyOutboxOptions.Section);
         services.AddSingleton<ReplyDispatchSignal>();
         services.AddHostedService<ReplyDispatcher>();
         services.AddHostedService<ReplyGiveUpSweeper>();
         services.AddOptions<ConversationOptions>().BindConfiguration(ConversationOptions.Section);
         services.AddHostedService<SnoozeWaker>();
+        // The assignment engine runs in every process that has the store; they coordinate through it.
+        services.AddOptions<AssignmentOptions>().BindConfiguration(AssignmentOptions.Section);
+        services.AddSingleton<AssignmentSignal>();
+        services.AddSingleton<AssignmentEngine>();
+        services.AddSingleton<AssignmentDesk>();
+        services.AddHostedService<AssignmentWorker>();
+        services.AddSingleton<PresenceTracker>();
+        services.AddSignalR().AddHubOptions<InboxHub>(options => options.AddFilter<PresenceTracker>());
+        services.AddHostedService<PresenceHeartbeat>();
         return services;
     }
 
@@ -61,6 +73,7 @@ public static class InboxRegistration
             .Endpoint(endpoint => endpoint.Name = InboxQueues.InboundMessages);
         bus.AddConsumer<DeliveryStatusConsumer>()
             .Endpoint(endpoint => endpoint.Name = InboxQueues.DeliveryStatuses);
+        bus.AddConsumer<AgentDeactivatedConsumer>();
         return bus;
     }
 
@@ -70,6 +83,7 @@ public static class InboxRegistration
         app.MapLabelsApi();
         app.MapCannedRepliesApi();
         app.MapTeamsApi();
+        app.MapAssignmentApi();
         app.MapSearchApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);

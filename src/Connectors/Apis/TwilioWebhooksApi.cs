@@ -41,6 +41,7 @@ public static class TwilioWebhooksApi
             {
                 WorkspaceId = account.WorkspaceId,
                 ConnectionId = account.ConnectionId,
+                RoutingTeamId = account.RoutingTeamId,
             };
         }
         catch (FormatException error)

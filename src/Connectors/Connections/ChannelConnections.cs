@@ -71,7 +71,10 @@ public sealed class ChannelConnections(IChannelConnectionStore store, Connection
     {
         var settings = TwilioSettingsOf(connection);
         return new TwilioAccount(connection.Id, connection.WorkspaceId, settings.AccountSid, TwilioAuthTokenOf(connection),
-            settings.ApiBaseUrl ?? TwilioAccount.TwilioApi, connection.Senders.ToHashSet(StringComparer.Ordinal));
+            settings.ApiBaseUrl ?? TwilioAccount.TwilioApi, connection.Senders.ToHashSet(StringComparer.Ordinal))
+        {
+            RoutingTeamId = connection.RoutingTeamId,
+        };
     }
 
     private async Task<TwilioAccount?> CachedAsync(string key, Func<Task<ChannelConnection?>> read, CancellationToken ct)

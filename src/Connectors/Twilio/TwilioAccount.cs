@@ -14,6 +14,9 @@ public sealed record TwilioConnectionSecrets(string AuthToken);
 /// </summary>
 public sealed record TwilioAccount(Guid ConnectionId, Guid WorkspaceId, string AccountSid, string AuthToken, Uri ApiBaseUrl, IReadOnlySet<string> Senders)
 {
+    /// <summary>The team the connection's new conversations go to; null: the whole workspace.</summary>
+    public Guid? RoutingTeamId { get; init; }
+
     public static readonly Uri TwilioApi = new("https://api.twilio.com");
 
     /// <summary>Whether <paramref name="identity"/> (e.g. <c>+14155238886</c>) is one of this connection's senders.</summary>

@@ -28,5 +28,8 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
     public Task ConversationReadAsync(Guid agentId, ConversationReadPush push)
         => hub.Clients.Group(Workspaces.AgentConnections.GroupOf(agentId)).ConversationRead(push);
 
+    public Task AvailabilityChangedAsync(Guid workspaceId, Crm.Inbox.Assignment.AssignmentApi.AvailabilityView availability)
+        => Workspace(workspaceId).AvailabilityChanged(availability);
+
     private IInboxClient Workspace(Guid workspaceId) => hub.Clients.Group(InboxHub.WorkspaceGroup(workspaceId));
 }

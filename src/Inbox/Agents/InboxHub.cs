@@ -31,6 +31,9 @@ public interface IInboxClient
 
     /// <summary>To the mentioned agent only: a colleague @mentioned them in a private note.</summary>
     Task Mentioned(MentionPush push);
+
+    /// <summary>An agent chose another availability, or went offline or away by the engine's reckoning.</summary>
+    Task AvailabilityChanged(Crm.Inbox.Assignment.AssignmentApi.AvailabilityView availability);
 }
 
 public sealed record ConversationReadPush(Guid ConversationId, DateTimeOffset ReadUpTo);

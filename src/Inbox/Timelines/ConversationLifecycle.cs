@@ -23,7 +23,7 @@ public static class ConversationLifecycle
                 // Pending (the ball is in the customer's court) and resolved conversations keep no customer waiting;
                 // the customer's next message starts a new wait.
                 var answered = status is ConversationStatuses.Pending or ConversationStatuses.Resolved;
-                after = after with { Status = status, SnoozedUntil = until, WaitingSince = answered ? null : after.WaitingSince };
+                after = Queue(after with { Status = status, SnoozedUntil = until, WaitingSince = answered ? null : after.WaitingSince }, at);
                 entries.Add(TimelineEntries.Activity(after, new ActivityEntry(ActivityKinds.StatusChanged, conversation.Status, status), actor, at));
             }
         }
@@ -34,6 +34,15 @@ public static class ConversationLifecycle
         }
         return (after, entries);
     }
+
+    /// <summary>
+    /// Keeps <see cref="Conversation.QueuedAt"/> true: an open conversation nobody has is in the queue (since the customer
+    /// began waiting, when that is earlier), any other is not. Every change of status or assignee goes through here.
+    /// </summary>
+    public static Conversation Queue(Conversation conversation, DateTimeOffset at)
+        => conversation.Status == ConversationStatuses.Open && conversation.AssigneeId is null
+            ? conversation with { QueuedAt = conversation.QueuedAt ?? (conversation.WaitingSince is { } waiting && waiting < at ? waiting : at) }
+            : conversation with { QueuedAt = null };
 
     /// <summary>
     /// A customer's message (arrived at <paramref name="messageAt"/>) opens a pending, snoozed or resolved

@@ -48,7 +48,7 @@ public record Conversation(
     string CustomerIdentity,
     string? CustomerName,
     string Status,
-    string? AssignedAgent,
+    Guid? AssigneeId,
     DateTimeOffset CreatedAt,
     DateTimeOffset LastMessageAt,
     string? LastMessagePreview)
@@ -74,11 +74,35 @@ public record Conversation(
 
     /// <summary>Ids of the workspace labels on it.</summary>
     public IReadOnlyList<Guid> Labels { get; init; } = [];
+
+    /// <summary>The team its channel connection routes it to (or it was transferred to); null: the whole workspace.</summary>
+    public Guid? TeamId { get; init; }
+
+    /// <summary>When <see cref="AssigneeId"/> got it; null when nobody has it.</summary>
+    public DateTimeOffset? AssignedAt { get; init; }
+
+    /// <summary>
+    /// Since when it has waited in its team's queue for an agent: set while it is open and nobody has it (to the
+    /// customer's <see cref="WaitingSince"/> when that is earlier), null otherwise. The queue is served oldest first.
+    /// </summary>
+    public DateTimeOffset? QueuedAt { get; init; }
+
+    /// <summary>The agent it was last taken from because they did not answer in time: it goes to someone else if anyone can take it.</summary>
+    public Guid? ReturnedFrom { get; init; }
 }
 
 /// <summary>Which of a workspace's conversations a list shows, and in which order.</summary>
 public sealed record ConversationListFilter(string? Status = null, string? Priority = null, Guid? ConnectionId = null,
-    string Sort = ConversationSorts.LastActivity, Guid? LabelId = null);
+    string Sort = ConversationSorts.LastActivity, Guid? LabelId = null)
+{
+    /// <summary>Only the conversations this agent has.</summary>
+    public Guid? AssigneeId { get; init; }
+
+    /// <summary>Only the conversations nobody has (any status; the queue is the open ones, <see cref="ConversationSorts.Queue"/>).</summary>
+    public bool Unassigned { get; init; }
+
+    public Guid? TeamId { get; init; }
+}
 
 public static class ConversationSorts
 {
@@ -88,11 +112,20 @@ public static class ConversationSorts
     /// <summary>Customers waiting for an answer, longest first; the cursor is (waiting since, id).</summary>
     public const string LongestWaiting = "longest-waiting";
 
-    public static readonly IReadOnlyList<string> All = [LastActivity, LongestWaiting];
+    /// <summary>The queue: open conversations nobody has, in the order they get an agent (longest queued first); the cursor is (queued at, id).</summary>
+    public const string Queue = "queue";
+
+    public static readonly IReadOnlyList<string> All = [LastActivity, LongestWaiting, Queue];
 }
 
-/// <summary>What changed on a conversation (a timeline activity entry): the kind, and the value before and after.</summary>
-public record ActivityEntry(string Kind, string? From, string? To);
+/// <summary>
+/// What changed on a conversation (a timeline activity entry): the kind, and the value before and after (names, as
+/// agents read them then). <see cref="Reason"/> says why the system did it, e.g. <see cref="AssignmentReasons.AgentOffline"/>.
+/// </summary>
+public record ActivityEntry(string Kind, string? From, string? To)
+{
+    public string? Reason { get; init; }
+}
 
 public static class ActivityKinds
 {
@@ -100,6 +133,30 @@ public static class ActivityKinds
     public const string PriorityChanged = "priority-changed";
     public const string LabelAdded = "label-added";
     public const string LabelRemoved = "label-removed";
+
+    /// <summary>An agent got a conversation nobody had (To: the agent); by the assignment engine when the actor is null.</summary>
+    public const string Assigned = "assigned";
+
+    /// <summary>From one agent to another.</summary>
+    public const string Transferred = "transferred";
+
+    /// <summary>Back to the queue (From: the agent who had it), with a <see cref="ActivityEntry.Reason"/> when the system did it.</summary>
+    public const string Unassigned = "unassigned";
+
+    /// <summary>To another team's queue (From/To: team names, null for the whole workspace).</summary>
+    public const string TeamChanged = "team-changed";
+}
+
+/// <summary>Why the system took a conversation from an agent.</summary>
+public static class AssignmentReasons
+{
+    /// <summary>The agent went offline (after the grace period) with the conversation open.</summary>
+    public const string AgentOffline = "agent-offline";
+
+    /// <summary>The customer waited longer than the team's reassignment time without an answer.</summary>
+    public const string NoReply = "no-reply";
+
+    public const string AgentDeactivated = "agent-deactivated";
 }
 
 /// <summary>A conversation after a change, with the timeline entries the change added (activity, notes).</summary>
@@ -168,6 +225,17 @@ public record StoredInbound(TimelineMessage Message, Conversation Conversation);
 
 public static class InboundTimeline
 {
+    /// <summary>The conversation a customer's first message on a channel and business address opens: in the queue of its connection's team.</summary>
+    public static Conversation NewConversation(InboundMessageReceived inbound, Guid customerId, string? customerName)
+        => ConversationLifecycle.Queue(new Conversation(Guid.NewGuid(), customerId, inbound.Channel, inbound.CustomerIdentity, customerName,
+            ConversationStatuses.Open, null, inbound.ReceivedAt, inbound.ReceivedAt, null)
+        {
+            BusinessIdentity = inbound.BusinessIdentity,
+            WorkspaceId = inbound.WorkspaceId,
+            ConnectionId = inbound.ConnectionId,
+            TeamId = inbound.RoutingTeamId,
+        }, inbound.ReceivedAt);
+
     /// <summary>
     /// The timeline entry for an inbound message, stamped with the time it arrived, not now: a conversation
     /// opened after the message's timestamp would look newer than its own first message.

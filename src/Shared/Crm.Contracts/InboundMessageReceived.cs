@@ -22,6 +22,9 @@ public record InboundMessageReceived(
 
     /// <summary>The channel connection (provider account) it came in on; replies go out through the same one.</summary>
     public Guid? ConnectionId { get; init; }
+
+    /// <summary>The team the connection routes new conversations to; null: the whole workspace.</summary>
+    public Guid? RoutingTeamId { get; init; }
 }
 
 public record MediaAttachment(string Url, string? ContentType);

@@ -158,8 +158,8 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
             var existing = await conversations.Find(open).FirstOrDefaultAsync(ct);
             if (existing is not null) return ToConversation(existing);
 
-            var conversation = new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
-                ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity, WorkspaceId = customer.WorkspaceId };
+            var conversation = ConversationLifecycle.Queue(new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
+                ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity, WorkspaceId = customer.WorkspaceId }, now);
             try
             {
                 await conversations.InsertOneAsync(ToDocument(conversation), cancellationToken: ct);
@@ -357,7 +357,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         CustomerIdentity = c.CustomerIdentity,
         CustomerName = c.CustomerName,
         Status = c.Status,
-        AssignedAgent = c.AssignedAgent,
+        AssigneeId = c.AssigneeId,
         CreatedAtTicks = c.CreatedAt.UtcTicks,
         LastMessageAtTicks = c.LastMessageAt.UtcTicks,
         LastMessagePreview = c.LastMessagePreview,
@@ -368,10 +368,14 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         SnoozedUntilTicks = c.SnoozedUntil?.UtcTicks,
         WaitingSinceTicks = c.WaitingSince?.UtcTicks,
         Labels = c.Labels.ToList(),
+        TeamId = c.TeamId,
+        AssignedAtTicks = c.AssignedAt?.UtcTicks,
+        QueuedAtTicks = c.QueuedAt?.UtcTicks,
+        ReturnedFrom = c.ReturnedFrom,
     };
 
     private static Conversation ToConversation(ConversationDocument d) => new(
-        d.Id, d.CustomerId, d.Channel, d.CustomerIdentity, d.CustomerName, d.Status, d.AssignedAgent,
+        d.Id, d.CustomerId, d.Channel, d.CustomerIdentity, d.CustomerName, d.Status, d.AssigneeId,
         FromTicks(d.CreatedAtTicks), FromTicks(d.LastMessageAtTicks), d.LastMessagePreview)
     {
         BusinessIdentity = d.BusinessIdentity is { Length: > 0 } business ? business : null,
@@ -380,6 +384,10 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         Priority = d.Priority ?? ConversationPriorities.None,
         SnoozedUntil = d.SnoozedUntilTicks is { } until ? FromTicks(until) : null,
         WaitingSince = d.WaitingSinceTicks is { } waiting ? FromTicks(waiting) : null,
+        TeamId = d.TeamId,
+        AssignedAt = d.AssignedAtTicks is { } assigned ? FromTicks(assigned) : null,
+        QueuedAt = d.QueuedAtTicks is { } queued ? FromTicks(queued) : null,
+        ReturnedFrom = d.ReturnedFrom,
         Labels = d.Labels ?? [],
     };
 
@@ -460,7 +468,8 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         [BsonElement("customerIdentity")] public string CustomerIdentity { get; set; } = "";
         [BsonElement("customerName")] public string? CustomerName { get; set; }
         [BsonElement("status")] public string Status { get; set; } = "";
-        [BsonElement("assignedAgent")] public string? AssignedAgent { get; set; }
+        [BsonElement("assigneeId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid? AssigneeId { get; set; }
         [BsonElement("createdAtTicks")] public long CreatedAtTicks { get; set; }
         [BsonElement("lastMessageAtTicks")] public long LastMessageAtTicks { get; set; }
         [BsonElement("lastMessagePreview")] public string? LastMessagePreview { get; set; }
@@ -477,6 +486,17 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         [BsonElement("priority")] public string? Priority { get; set; }
         [BsonElement("snoozedUntilTicks")] public long? SnoozedUntilTicks { get; set; }
         [BsonElement("waitingSinceTicks")] public long? WaitingSinceTicks { get; set; }
+
+        [BsonElement("teamId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid? TeamId { get; set; }
+
+        [BsonElement("assignedAtTicks")] public long? AssignedAtTicks { get; set; }
+
+        // Set while open and nobody has it: the queue's order.
+        [BsonElement("queuedAtTicks")] public long? QueuedAtTicks { get; set; }
+
+        [BsonElement("returnedFrom"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid? ReturnedFrom { get; set; }
 
         [BsonElement("labels"), BsonGuidRepresentation(GuidRepresentation.Standard)]
         public List<Guid>? Labels { get; set; }

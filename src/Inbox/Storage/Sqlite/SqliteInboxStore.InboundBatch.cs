@@ -50,13 +50,7 @@ public sealed partial class SqliteInboxStore
                 conversation = await FindOpenConversationAsync(connection, transaction, customer, inbound.Channel, business, ct);
                 if (conversation is null)
                 {
-                    conversation = new BatchConversation(customer, new Conversation(Guid.NewGuid(), customer.Id, inbound.Channel, inbound.CustomerIdentity,
-                        customer.Name, ConversationStatuses.Open, null, inbound.ReceivedAt, inbound.ReceivedAt, null)
-                    {
-                        BusinessIdentity = inbound.BusinessIdentity,
-                        WorkspaceId = inbound.WorkspaceId,
-                        ConnectionId = inbound.ConnectionId,
-                    });
+                    conversation = new BatchConversation(customer, InboundTimeline.NewConversation(inbound, customer.Id, customer.Name));
                     await InsertConversationAsync(connection, transaction, conversation.Current, ct);
                 }
                 conversations[(customer.Id, inbound.Channel, business)] = conversation;
@@ -133,13 +127,13 @@ public sealed partial class SqliteInboxStore
         // Primary key. The values were read in this transaction and only moved forward since.
         var command = Reused(connection, transaction, """
             UPDATE conversations SET customer_name = $name, last_message_at = $at, last_message_preview = $preview, connection_id = $connection,
-                status = $status, snoozed_until = $until, waiting_since = $waiting
+                status = $status, snoozed_until = $until, waiting_since = $waiting, queued_at = $queued
             WHERE id = $id
             """);
         SetParameters(command,
             ("$id", conversation.Id.ToString()), ("$name", conversation.CustomerName), ("$connection", conversation.ConnectionId?.ToString()),
             ("$status", conversation.Status), ("$until", conversation.SnoozedUntil?.UtcTicks), ("$waiting", conversation.WaitingSince?.UtcTicks),
-            ("$at", conversation.LastMessageAt.UtcTicks), ("$preview", conversation.LastMessagePreview));
+            ("$queued", conversation.QueuedAt?.UtcTicks), ("$at", conversation.LastMessageAt.UtcTicks), ("$preview", conversation.LastMessagePreview));
         return command.ExecuteNonQueryAsync(ct);
     }
 

@@ -48,8 +48,8 @@ public sealed partial class SqliteInboxStore
     {
         // Primary key.
         var update = Reused(connection, transaction,
-            "UPDATE conversations SET status = $status, snoozed_until = $until, priority = $priority, waiting_since = $waiting WHERE id = $id");
-        SetParameters(update, ("$id", conversation.Id.ToString()), ("$status", conversation.Status),
+            "UPDATE conversations SET status = $status, snoozed_until = $until, priority = $priority, waiting_since = $waiting, queued_at = $queued WHERE id = $id");
+        SetParameters(update, ("$id", conversation.Id.ToString()), ("$status", conversation.Status), ("$queued", conversation.QueuedAt?.UtcTicks),
             ("$until", conversation.SnoozedUntil?.UtcTicks), ("$priority", conversation.Priority), ("$waiting", conversation.WaitingSince?.UtcTicks));
         return update.ExecuteNonQueryAsync(ct);
     }

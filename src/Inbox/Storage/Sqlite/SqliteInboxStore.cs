@@ -25,7 +25,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity, resend_of, workspace_id, activity_json, mentions_json";
 
     private const string ConversationColumns =
-        "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity, workspace_id, connection_id, priority, snoozed_until, waiting_since, labels_json";
+        "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity, workspace_id, connection_id, priority, snoozed_until, waiting_since, labels_json, team_id, assigned_at, queued_at, returned_from";
 
     // Unique index ux_conversations_thread: one conversation per customer, channel and business address, whatever its
     // status (a customer's message opens it again); conversations keep '' when no business address is known.
@@ -99,7 +99,8 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             [
                 ("business_identity", "TEXT NOT NULL DEFAULT ''"), ("workspace_id", $"TEXT NOT NULL DEFAULT '{Guid.Empty}'"), ("connection_id", "TEXT"),
                 ("priority", "TEXT NOT NULL DEFAULT 'none'"), ("snoozed_until", "INTEGER"), ("waiting_since", "INTEGER"),
-                ("labels_json", "TEXT NOT NULL DEFAULT '[]'"),
+                ("labels_json", "TEXT NOT NULL DEFAULT '[]'"), ("team_id", "TEXT"), ("assigned_at", "INTEGER"), ("queued_at", "INTEGER"),
+                ("returned_from", "TEXT"),
             ], ct);
             await AddMissingColumnsAsync(connection, "messages",
                 [("business_identity", "TEXT"), ("workspace_id", $"TEXT NOT NULL DEFAULT '{Guid.Empty}'"), ("activity_json", "TEXT"), ("mentions_json", "TEXT")], ct);
@@ -123,6 +124,12 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 DROP INDEX IF EXISTS ix_conversations_activity;
                 DROP INDEX IF EXISTS ix_conversations_activity_keyset;
                 CREATE INDEX IF NOT EXISTS ix_conversations_workspace_activity ON conversations(workspace_id, last_message_at, id);
+                -- assigned_agent holds the assignee's id. "Mine" and "unassigned" lists, and a team's list, newest activity first.
+                CREATE INDEX IF NOT EXISTS ix_conversations_workspace_assignee_activity ON conversations(workspace_id, assigned_agent, last_message_at, id);
+                CREATE INDEX IF NOT EXISTS ix_conversations_workspace_team_activity ON conversations(workspace_id, team_id, last_message_at, id);
+                -- The queue, longest queued first; and each agent's open conversations (capacity is counted on every assignment).
+                CREATE INDEX IF NOT EXISTS ix_conversations_queue ON conversations(workspace_id, queued_at, id) WHERE queued_at IS NOT NULL;
+                CREATE INDEX IF NOT EXISTS ix_conversations_open_assignee ON conversations(workspace_id, assigned_agent) WHERE status = 'open';
                 CREATE UNIQUE INDEX IF NOT EXISTS ux_messages_channel_message_id ON messages(channel, channel_message_id);
                 CREATE INDEX IF NOT EXISTS ix_messages_timeline ON messages(conversation_id, created_at, id);
                 """, ct);
@@ -131,6 +138,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeCannedRepliesAsync(connection, ct);
             await InitializeReadsAsync(connection, ct);
             await InitializeTeamsAsync(connection, ct);
+            await InitializeAssignmentAsync(connection, ct);
             await InitializeSearchAsync(connection, ct);
             return true;
         }, ct);
@@ -251,8 +259,8 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 ("$customer", customer.Id.ToString()), ("$channel", identity.Channel), ("$business", businessIdentity ?? ""));
             if (open.Count > 0) return open[0];
 
-            var conversation = new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
-                ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity, WorkspaceId = customer.WorkspaceId };
+            var conversation = ConversationLifecycle.Queue(new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
+                ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity, WorkspaceId = customer.WorkspaceId }, now);
             await InsertConversationAsync(connection, transaction, conversation, ct);
             return conversation;
         }, ct);
@@ -320,7 +328,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         => ExecuteAsync(connection, transaction, $"""
             INSERT INTO conversations ({ConversationColumns})
             VALUES ($id, $customer, $channel, $identity, $name, $status, NULL, $created, $last, $preview, $business, $workspace, $connection,
-                    $priority, $snoozedUntil, $waitingSince, $labels)
+                    $priority, $snoozedUntil, $waitingSince, $labels, $team, NULL, $queued, NULL)
             """, ct,
             ("$id", conversation.Id.ToString()), ("$customer", conversation.CustomerId.ToString()), ("$channel", conversation.Channel),
             ("$identity", conversation.CustomerIdentity), ("$name", conversation.CustomerName), ("$status", conversation.Status),
@@ -328,7 +336,8 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             ("$preview", conversation.LastMessagePreview), ("$business", conversation.BusinessIdentity ?? ""),
             ("$workspace", conversation.WorkspaceId.ToString()), ("$connection", conversation.ConnectionId?.ToString()),
             ("$priority", conversation.Priority), ("$snoozedUntil", conversation.SnoozedUntil?.UtcTicks),
-            ("$waitingSince", conversation.WaitingSince?.UtcTicks), ("$labels", JsonSerializer.Serialize(conversation.Labels, Json)));
+            ("$waitingSince", conversation.WaitingSince?.UtcTicks), ("$labels", JsonSerializer.Serialize(conversation.Labels, Json)),
+            ("$team", conversation.TeamId?.ToString()), ("$queued", conversation.QueuedAt?.UtcTicks));
 
     public async Task<Conversation?> GetConversationAsync(Guid id, CancellationToken ct = default)
     {
@@ -360,26 +369,34 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         """;
 
     /// <summary>
-    /// A filtered page. By status it seeks ix_conversations_workspace_status_activity; the longest-waiting order
-    /// reads ix_conversations_workspace_waiting; priority and connection narrow what those return.
+    /// A filtered page. By status it seeks ix_conversations_workspace_status_activity, by assignee (or none)
+    /// ix_conversations_workspace_assignee_activity, by team ix_conversations_workspace_team_activity; the longest-waiting
+    /// order reads ix_conversations_workspace_waiting, the queue ix_conversations_queue; other filters narrow what those return.
     /// </summary>
     private static Task<List<Conversation>> ListFilteredAsync(SqliteConnection connection, Guid workspaceId, PageCursor? after, int take,
         ConversationListFilter filter, CancellationToken ct)
     {
         var waiting = filter.Sort == ConversationSorts.LongestWaiting;
+        var queue = filter.Sort == ConversationSorts.Queue;
         var where = new List<string> { "workspace_id = $workspace" };
+        if (filter.AssigneeId is not null) where.Add("assigned_agent = $assignee");
+        if (filter.Unassigned) where.Add("assigned_agent IS NULL");
+        if (filter.TeamId is not null) where.Add("team_id = $team");
         if (filter.Status is not null) where.Add("status = $status");
         if (filter.Priority is not null) where.Add("priority = $priority");
         if (filter.ConnectionId is not null) where.Add("connection_id = $connection");
         // ix_conversation_labels_label
         if (filter.LabelId is not null) where.Add("id IN (SELECT conversation_id FROM conversation_labels WHERE label_id = $label)");
         if (waiting) where.Add("waiting_since IS NOT NULL");
-        if (after is not null) where.Add(waiting ? "(waiting_since, id) > ($at, $id)" : "(last_message_at, id) < ($at, $id)");
-        var order = waiting ? "waiting_since, id" : "last_message_at DESC, id DESC";
+        if (queue) where.Add("queued_at IS NOT NULL");
+        if (after is not null)
+            where.Add(waiting ? "(waiting_since, id) > ($at, $id)" : queue ? "(queued_at, id) > ($at, $id)" : "(last_message_at, id) < ($at, $id)");
+        var order = waiting ? "waiting_since, id" : queue ? "queued_at, id" : "last_message_at DESC, id DESC";
         return QueryConversationsAsync(connection, null,
             $"SELECT {ConversationColumns} FROM conversations WHERE {string.Join(" AND ", where)} ORDER BY {order} LIMIT $take", ct,
             ("$workspace", workspaceId.ToString()), ("$status", filter.Status), ("$priority", filter.Priority),
-            ("$connection", filter.ConnectionId?.ToString()), ("$label", filter.LabelId?.ToString()), ("$at", after?.At.UtcTicks), ("$id", after?.Id.ToString()), ("$take", take));
+            ("$connection", filter.ConnectionId?.ToString()), ("$label", filter.LabelId?.ToString()), ("$assignee", filter.AssigneeId?.ToString()),
+            ("$team", filter.TeamId?.ToString()), ("$at", after?.At.UtcTicks), ("$id", after?.Id.ToString()), ("$take", take));
     }
 
     public async Task<bool> AppendMessageAsync(TimelineMessage message, CancellationToken ct = default)
@@ -654,17 +671,23 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     /// <summary>A row of <see cref="ConversationColumns"/>.</summary>
     private static Conversation ReadConversation(SqliteDataReader reader) => new(
         Guid.Parse(reader.GetString(0)), Guid.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
-        NullableString(reader, 4), reader.GetString(5), NullableString(reader, 6),
+        NullableString(reader, 4), reader.GetString(5), NullableGuid(reader, 6),
         FromTicks(reader.GetInt64(7)), FromTicks(reader.GetInt64(8)), NullableString(reader, 9))
     {
         BusinessIdentity = reader.GetString(10) is { Length: > 0 } business ? business : null,
         WorkspaceId = WorkspaceOf(reader, 11),
-        ConnectionId = NullableString(reader, 12) is { } connectionId ? Guid.Parse(connectionId) : null,
+        ConnectionId = NullableGuid(reader, 12),
         Priority = reader.GetString(13),
         SnoozedUntil = reader.IsDBNull(14) ? null : FromTicks(reader.GetInt64(14)),
         WaitingSince = reader.IsDBNull(15) ? null : FromTicks(reader.GetInt64(15)),
         Labels = JsonSerializer.Deserialize<List<Guid>>(reader.GetString(16), Json) ?? [],
+        TeamId = NullableGuid(reader, 17),
+        AssignedAt = reader.IsDBNull(18) ? null : FromTicks(reader.GetInt64(18)),
+        QueuedAt = reader.IsDBNull(19) ? null : FromTicks(reader.GetInt64(19)),
+        ReturnedFrom = NullableGuid(reader, 20),
     };
+
+    private static Guid? NullableGuid(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : Guid.Parse(reader.GetString(ordinal));
 
     private static Guid WorkspaceOf(SqliteDataReader reader, int ordinal)
         => Guid.TryParse(reader.GetString(ordinal), out var id) ? id : Guid.Empty;
