@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Crm.Contracts;
 using Crm.Inbox.Agents;
+using Crm.Inbox.Assignment;
 using Crm.Inbox.Conversations;
 using Crm.Inbox.Replies;
 using Crm.Inbox.Storage;
@@ -25,7 +26,7 @@ public static class ConversationsApi
 
     public static IEndpointRouteBuilder MapConversationsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/conversations").RequireAuthorization().WithTags("Conversations");
+        var api = app.MapGroup("/api/conversations").RequireAuthorization().WithTags("Conversations").CountsAsActivity();
         api.MapGet("/", ListConversations);
         api.MapGet("/{conversationId:guid}", GetConversation);
         api.MapGet("/{conversationId:guid}/messages", ListMessages);
@@ -51,13 +52,15 @@ public static class ConversationsApi
     public const int UnreadCap = 100;
 
     /// <summary>
-    /// The workspace's conversations, optionally only those with a <paramref name="status"/>, <paramref name="priority"/>
-    /// or channel <paramref name="connection"/>; <paramref name="sort"/> is <c>last-activity</c> (default) or
-    /// <c>longest-waiting</c> (customers waiting for an answer, longest first).
+    /// The workspace's conversations, optionally only those with a <paramref name="status"/>, <paramref name="priority"/>,
+    /// channel <paramref name="connection"/>, <paramref name="label"/> or <paramref name="team"/>, and whose
+    /// <paramref name="assignee"/> is <c>me</c>, <c>unassigned</c> or an agent's id; <paramref name="sort"/> is
+    /// <c>last-activity</c> (default), <c>longest-waiting</c> (customers waiting for an answer, longest first) or
+    /// <c>queue</c> (open conversations nobody has, in the order they get an agent).
     /// </summary>
     public static async Task<Results<Ok<ConversationPage>, ProblemHttpResult>> ListConversations(
         IInboxStore store, ClaimsPrincipal user, string? cursor, int? limit, string? status, string? priority, Guid? connection, Guid? label,
-        string? sort, ILoggerFactory loggers, CancellationToken ct)
+        string? assignee, Guid? team, string? sort, ILoggerFactory loggers, CancellationToken ct)
     {
         if (PageSizeProblem(limit) is { } problem) return problem;
         PageCursor? after = null;
@@ -68,14 +71,27 @@ public static class ConversationsApi
             return InvalidParameter($"priority must be one of {string.Join(", ", ConversationPriorities.All)}.");
         sort ??= ConversationSorts.LastActivity;
         if (!ConversationSorts.All.Contains(sort)) return InvalidParameter($"sort must be one of {string.Join(", ", ConversationSorts.All)}.");
+        Guid? assigneeId = null;
+        if (assignee is "me") assigneeId = user.AgentIdOf();
+        else if (assignee is not (null or "unassigned"))
+        {
+            if (!Guid.TryParse(assignee, out var agentId)) return InvalidParameter("assignee must be me, unassigned or an agent's id.");
+            assigneeId = agentId;
+        }
+        var filter = new ConversationListFilter(status, priority, connection, sort, label) { AssigneeId = assigneeId, Unassigned = assignee == "unassigned", TeamId = team };
         var take = limit ?? 50;
         // One more than asked tells whether a next page exists, so the last page says so instead of leading to an empty one.
-        var items = await store.ListConversationsAsync(user.WorkspaceId(), after, take + 1, new ConversationListFilter(status, priority, connection, sort, label), ct);
+        var items = await store.ListConversationsAsync(user.WorkspaceId(), after, take + 1, filter, ct);
         var page = items.Take(take).ToList();
         var unread = await store.UnreadCountsAsync(user.AgentIdOf(), page.Select(c => c.Id).ToList(), UnreadCap, ct);
         if (items.Count <= take) return TypedResults.Ok(new ConversationPage(page, null) { Unread = unread });
         var last = page[^1];
-        var at = sort == ConversationSorts.LongestWaiting ? last.WaitingSince!.Value : last.LastMessageAt;
+        var at = sort switch
+        {
+            ConversationSorts.LongestWaiting => last.WaitingSince!.Value,
+            ConversationSorts.Queue => last.QueuedAt!.Value,
+            _ => last.LastMessageAt,
+        };
         return TypedResults.Ok(new ConversationPage(page, new PageCursor(at, last.Id).Encode()) { Unread = unread });
     }
 
@@ -156,7 +172,8 @@ public static class ConversationsApi
 
     /// <summary>Open, pending (waiting on the customer), snoozed until a time, or resolved; recorded on the timeline.</summary>
     public static async Task<Results<Ok<Conversation>, NotFound, ProblemHttpResult>> ChangeStatus(
-        Guid conversationId, StatusRequest request, HttpContext http, IInboxStore store, AgentNotifier agents, TimeProvider clock, CancellationToken ct)
+        Guid conversationId, StatusRequest request, HttpContext http, IInboxStore store, AgentNotifier agents, AssignmentSignal assignment,
+        TimeProvider clock, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         if (request.Status is not { } status || !ConversationStatuses.All.Contains(status))
@@ -168,6 +185,8 @@ public static class ConversationsApi
         if (await FindAsync(store, http.User, conversationId, ct) is null) return TypedResults.NotFound();
 
         var changed = await store.ChangeConversationAsync(conversationId, status, request.SnoozedUntil, null, http.User.Identity?.Name, now, ct);
+        // Resolved or snoozed: its agent has room for the next in the queue. Reopened: it may be in the queue itself.
+        if (changed is { Entries.Count: > 0 }) assignment.Wake(changed.Conversation.WorkspaceId);
         return await ChangedAsync(changed, agents);
     }
 

@@ -20,12 +20,12 @@ public static class AssignmentApi
 {
     public static IEndpointRouteBuilder MapAssignmentApi(this IEndpointRouteBuilder app)
     {
-        var conversations = app.MapGroup("/api/conversations").RequireAuthorization().WithTags("Assignment");
+        var conversations = app.MapGroup("/api/conversations").RequireAuthorization().WithTags("Assignment").CountsAsActivity();
         conversations.MapPost("/{conversationId:guid}/assignee", Assign);
         conversations.MapPost("/{conversationId:guid}/take", Take);
         conversations.MapPost("/{conversationId:guid}/team", MoveToTeam);
         app.MapGet("/api/queues", Queues).RequireAuthorization().WithTags("Assignment");
-        var agents = app.MapGroup("/api/agents").RequireAuthorization().WithTags("Assignment");
+        var agents = app.MapGroup("/api/agents").RequireAuthorization().WithTags("Assignment").CountsAsActivity();
         agents.MapGet("/availability", ListAvailability);
         agents.MapPut("/me/availability", SetAvailability);
         return app;

@@ -23,6 +23,9 @@ public sealed class AssignmentEngine(IAssignmentStore assignments, IAgentPresenc
 
     private AssignmentOptions Options => options.Value;
 
+    /// <summary>Each agent's availability at this process's last sweep: a change the engine works out (gone offline, idle) is pushed once.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, string> lastSeenAvailability = new();
+
     /// <summary>Gives queued conversations, longest queued first, to online agents with room; returns how many it assigned.</summary>
     public async Task<int> DrainAsync(Guid workspaceId, CancellationToken ct)
     {
@@ -49,6 +52,7 @@ public sealed class AssignmentEngine(IAssignmentStore assignments, IAgentPresenc
     {
         var roster = await RosterAsync(workspaceId, ct);
         var now = clock.GetUtcNow();
+        await PushAvailabilityChangesAsync(roster, workspaceId, now);
         foreach (var (agentId, open) in roster.Loads.Where(load => load.Value > 0).ToList())
         {
             if (!roster.Agents.ContainsKey(agentId))
@@ -149,6 +153,28 @@ public sealed class AssignmentEngine(IAssignmentStore assignments, IAgentPresenc
             }
         }
         return false;
+    }
+
+    private async Task PushAvailabilityChangesAsync(Roster roster, Guid workspaceId, DateTimeOffset now)
+    {
+        foreach (var agent in roster.Agents.Values)
+        {
+            var presence = roster.PresenceOf(agent.Id);
+            var availability = presence.Effective(now, Options);
+            if (lastSeenAvailability.TryGetValue(agent.Id, out var before) && before != availability)
+            {
+                try
+                {
+                    await notifier.AvailabilityChangedAsync(workspaceId, new AssignmentApi.AvailabilityView(agent.Id, agent.Name, presence.Chosen, availability,
+                        roster.Loads.GetValueOrDefault(agent.Id), presence.LastSeenAt));
+                }
+                catch (Exception error)
+                {
+                    logger.LogWarning(error, "Could not push the availability of agent {AgentId}", agent.Id);
+                }
+            }
+            lastSeenAvailability[agent.Id] = availability;
+        }
     }
 
     private async Task PushAsync(ReassignmentResult result)

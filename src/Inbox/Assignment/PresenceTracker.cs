@@ -1,6 +1,10 @@
 using System.Collections.Concurrent;
 using Crm.Inbox.Workspaces;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -85,6 +89,18 @@ public sealed class PresenceTracker(IAgentPresenceStore store, AssignmentSignal 
 
     private static (Guid Id, Guid WorkspaceId)? AgentOf(HubCallerContext context)
         => context.User is { } user && Guid.TryParse(user.FindFirst(AgentClaims.AgentId)?.Value, out var id) ? (id, user.WorkspaceId()) : null;
+}
+
+public static class ActivityTracking
+{
+    /// <summary>Every request to these endpoints shows the agent is at work (not idle, so not away).</summary>
+    public static RouteGroupBuilder CountsAsActivity(this RouteGroupBuilder group)
+        => group.AddEndpointFilter(async (context, next) =>
+        {
+            if (context.HttpContext.User.FindFirst(AgentClaims.AgentId)?.Value is { } id && Guid.TryParse(id, out var agentId))
+                context.HttpContext.RequestServices.GetRequiredService<PresenceTracker>().Active(agentId);
+            return await next(context);
+        });
 }
 
 /// <summary>Writes this process's connected agents to the store every <see cref="AssignmentOptions.HeartbeatInterval"/>.</summary>

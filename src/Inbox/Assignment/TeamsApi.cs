@@ -42,12 +42,15 @@ public static class TeamsApi
 
     /// <summary>Replaces the team's settings and members as a whole (what the admin screen saves).</summary>
     public static async Task<Results<Ok<Team>, NotFound, ProblemHttpResult>> Replace(Guid id, TeamRequest request, ITeamStore teams, IAgentStore agents,
-        ClaimsPrincipal user, ILoggerFactory loggers, CancellationToken ct)
+        AssignmentSignal assignment, ClaimsPrincipal user, ILoggerFactory loggers, CancellationToken ct)
     {
         if (await RefusalAsync(request, agents, user, loggers, ct) is { } refused) return refused;
         if (await teams.GetTeamAsync(user.WorkspaceId(), id, ct) is not { } existing) return TypedResults.NotFound();
         var team = ToTeam(id, existing.WorkspaceId, request, existing.CreatedAt);
-        return await teams.UpdateTeamAsync(team, ct) is { } updated ? TypedResults.Ok(updated) : NameTaken(team.Name);
+        if (await teams.UpdateTeamAsync(team, ct) is not { } updated) return NameTaken(team.Name);
+        // More capacity or new members: the team's queue may drain now.
+        assignment.Wake(updated.WorkspaceId);
+        return TypedResults.Ok(updated);
     }
 
     public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Delete(Guid id, ITeamStore teams, ClaimsPrincipal user,

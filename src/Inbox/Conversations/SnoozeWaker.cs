@@ -16,7 +16,7 @@ public sealed class ConversationOptions
 }
 
 /// <summary>Opens snoozed conversations when their time comes, each with an activity entry, and tells their agents.</summary>
-public sealed class SnoozeWaker(IInboxStore store, AgentNotifier agents, IOptions<ConversationOptions> options, TimeProvider clock,
+public sealed class SnoozeWaker(IInboxStore store, AgentNotifier agents, Assignment.AssignmentSignal assignment, IOptions<ConversationOptions> options, TimeProvider clock,
     ILogger<SnoozeWaker> logger) : BackgroundService
 {
     private const int Batch = 100;
@@ -33,7 +33,10 @@ public sealed class SnoozeWaker(IInboxStore store, AgentNotifier agents, IOption
                 {
                     woken = await store.WakeSnoozedAsync(clock.GetUtcNow(), Batch, stoppingToken);
                     foreach (var changed in woken)
+                    {
                         await agents.MessagesAddedAsync(changed.Entries.Select(entry => new StoredInbound(entry, changed.Conversation)).ToList());
+                        if (changed.Conversation.QueuedAt is not null) assignment.Wake(changed.Conversation.WorkspaceId);
+                    }
                 } while (woken.Count == Batch);
             }
             catch (Exception error) when (error is not OperationCanceledException)

@@ -1,5 +1,6 @@
 using Crm.Contracts;
 using Crm.Inbox.Agents;
+using Crm.Inbox.Assignment;
 using Crm.Inbox.Storage;
 using MassTransit;
 
@@ -12,7 +13,7 @@ namespace Crm.Inbox.Timelines;
 /// ignored, and only what this batch stored is pushed to agents. If storing or pushing fails, the whole
 /// batch is retried; what was stored is then skipped as a duplicate.
 /// </summary>
-public sealed class InboundMessageReceivedConsumer(IInboxStore store, AgentNotifier agents)
+public sealed class InboundMessageReceivedConsumer(IInboxStore store, AgentNotifier agents, AssignmentSignal assignment)
     : IConsumer<Batch<InboundMessageReceived>>
 {
     public async Task Consume(ConsumeContext<Batch<InboundMessageReceived>> context)
@@ -22,6 +23,9 @@ public sealed class InboundMessageReceivedConsumer(IInboxStore store, AgentNotif
 
         var stored = await store.AppendInboundBatchAsync(arrivals, context.CancellationToken);
         await agents.MessagesAddedAsync(stored);
+        // New and reopened conversations nobody has wait in their queue: the engine hands them out now, not at its next sweep.
+        foreach (var workspaceId in stored.Where(entry => entry.Conversation.QueuedAt is not null).Select(entry => entry.Conversation.WorkspaceId).Distinct())
+            assignment.Wake(workspaceId);
     }
 }
 
