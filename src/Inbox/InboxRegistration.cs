@@ -55,7 +55,12 @@ public static class InboxRegistration
         services.AddOptions<ConversationOptions>().BindConfiguration(ConversationOptions.Section);
         services.AddHostedService<SnoozeWaker>();
         // The assignment engine runs in every process that has the store; they coordinate through it.
-        services.AddOptions<AssignmentOptions>().BindConfiguration(AssignmentOptions.Section);
+        services.AddOptions<AssignmentOptions>().BindConfiguration(AssignmentOptions.Section)
+            .Validate(options => AssignmentPolicies.All.Contains(options.WorkspacePolicy),
+                $"{AssignmentOptions.Section}:WorkspacePolicy must be one of {string.Join(", ", AssignmentPolicies.All)}.")
+            .Validate(options => options.WorkspaceMaxOpenPerAgent is >= 1 and <= TeamRules.MaxCapacity,
+                $"{AssignmentOptions.Section}:WorkspaceMaxOpenPerAgent must be between 1 and {TeamRules.MaxCapacity}.")
+            .ValidateOnStart();
         services.AddSingleton<AssignmentSignal>();
         services.AddSingleton<AssignmentEngine>();
         services.AddSingleton<AssignmentDesk>();

@@ -9,6 +9,8 @@ namespace Crm.FunctionalTests;
 
 public sealed class AgentApiTests : SignedInAgentTests
 {
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>([CrmApplication.ManualAssignment]);
+
     [Fact]
     public async Task The_api_requires_a_token()
     {

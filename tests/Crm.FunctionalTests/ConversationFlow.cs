@@ -41,8 +41,12 @@ public abstract class ConversationFlow : IDisposable
         Assert.Equal(CrmApplication.BusinessNumber, conversation.BusinessIdentity);
         Assert.Equal("Alice", conversation.CustomerName);
         Assert.Equal("Hi, is my order on its way?", conversation.LastMessagePreview);
+        // The only agent online is given the new conversation, and the timeline says so.
+        await feed.ConversationUpdatedAsync(c => c.Id == conversation.Id && c.AssigneeId is not null);
         var timeline = await agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation.Id}/messages");
-        Assert.Equal([customerSid], timeline!.Items.Select(m => m.ChannelMessageId));
+        Assert.Equal([(Directions.Inbound, customerSid, null), (Directions.Activity, null, ActivityKinds.Assigned)],
+            timeline!.Items.Select(m => (m.Direction, m.ChannelMessageId, m.Activity?.Kind)));
+        Assert.Equal("ann", timeline.Items[1].Activity!.To);
 
         var reply = await agent.PostAsJsonAsync($"/api/conversations/{conversation.Id}/messages", new { text = "Yes & it arrives today!" });
         Assert.Equal(HttpStatusCode.Accepted, reply.StatusCode);
@@ -65,8 +69,8 @@ public abstract class ConversationFlow : IDisposable
         await feed.MessageStatusAsync(m => m.Id == replyMessage.Id && m.Status == MessageStatuses.Delivered);
 
         var after = await agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation.Id}/messages");
-        Assert.Equal([Directions.Inbound, Directions.Outbound], after!.Items.Select(m => m.Direction));
-        Assert.Equal(MessageStatuses.Delivered, after.Items[1].Status);
+        Assert.Equal([Directions.Inbound, Directions.Activity, Directions.Outbound], after!.Items.Select(m => m.Direction));
+        Assert.Equal(MessageStatuses.Delivered, after.Items[2].Status);
     }
 
     public void Dispose()

@@ -9,7 +9,10 @@ namespace Crm.FunctionalTests;
 /// <summary>Open, pending, snoozed, resolved; priority; private notes: each change on the timeline and pushed live.</summary>
 public sealed class ConversationLifecycleTests : SignedInAgentTests
 {
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Crm:Conversations:SnoozeCheckInterval"] = "00:00:00.100" };
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>([CrmApplication.ManualAssignment])
+    {
+        ["Crm:Conversations:SnoozeCheckInterval"] = "00:00:00.100",
+    };
 
     [Fact]
     public async Task A_resolved_conversation_opens_again_when_the_customer_writes_and_both_changes_are_on_the_timeline()

@@ -77,6 +77,12 @@ public sealed class CrmApplication : WebApplicationFactory<Program>
         if (testServices is not null) builder.ConfigureTestServices(testServices);
     }
 
+    /// <summary>
+    /// For tests of something else than assignment: nobody is given conversations by the engine, so a timeline holds only
+    /// what the test wrote, in the order it wrote it.
+    /// </summary>
+    public static readonly KeyValuePair<string, string?> ManualAssignment = new("Crm:Assignment:WorkspacePolicy", Crm.Inbox.Assignment.AssignmentPolicies.Manual);
+
     /// <summary>The settings key prefix of the seeded connection (e.g. <c>{Seed}:ApiBaseUrl</c>, <c>{Seed}:Numbers:1</c>).</summary>
     public const string Seed = "Crm:ChannelConnections:Seed:0";
 

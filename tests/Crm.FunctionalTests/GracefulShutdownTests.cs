@@ -2,6 +2,7 @@ using System.Reflection;
 using Crm.Contracts;
 using Crm.Inbox.Replies;
 using Crm.Inbox.Storage;
+using Crm.Inbox.Storage.Sqlite;
 using Crm.Inbox.Timelines;
 using MassTransit;
 using Microsoft.Data.Sqlite;
@@ -110,7 +111,9 @@ public sealed class GracefulShutdownTests : IDisposable
                 ((SlowStoreProxy)(object)proxy).Configure(provider.GetRequiredService<RealStore>().Store, delay, entered);
                 return proxy;
             });
-            services.AddSingleton(provider => (IReplyOutbox)provider.GetRequiredService<RealStore>().Store);
+            // Every other face of the store is the real one, unslowed.
+            foreach (var face in typeof(SqliteInboxStore).GetInterfaces().Where(face => face != typeof(IInboxStore) && face != typeof(IDisposable)))
+                services.AddSingleton(face, provider => provider.GetRequiredService<RealStore>().Store);
         }
     }
 

@@ -23,7 +23,7 @@ public sealed class InboundBurstTests : SignedInAgentTests
         await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMafterburst", customers[0], "after"));
         await Feed.MessageAddedAsync(m => m.ChannelMessageId == "SMafterburst");
 
-        var pushed = Feed.All("MessageAdded").Cast<TimelineMessage>().Select(m => m.ChannelMessageId).Where(sid => sid!.StartsWith("SMburst")).ToList();
+        var pushed = Feed.All("MessageAdded").Cast<TimelineMessage>().Select(m => m.ChannelMessageId).Where(sid => sid?.StartsWith("SMburst") == true).ToList();
         Assert.Equal(sids, pushed.Order());
 
         var list = (await Agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations?limit=200"))!;
@@ -32,8 +32,8 @@ public sealed class InboundBurstTests : SignedInAgentTests
         foreach (var conversation in list.Items)
         {
             var timeline = (await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation.Id}/messages?limit=200"))!;
-            Assert.All(timeline.Items.Where(m => m.ChannelMessageId!.StartsWith("SMburst")), m => Assert.Equal(conversation.CustomerIdentity, customers[int.Parse(m.ChannelMessageId![7..10]) % customers.Count]));
-            stored.AddRange(timeline.Items.Select(m => m.ChannelMessageId).Where(sid => sid!.StartsWith("SMburst")));
+            Assert.All(timeline.Items.Where(m => m.ChannelMessageId?.StartsWith("SMburst") == true), m => Assert.Equal(conversation.CustomerIdentity, customers[int.Parse(m.ChannelMessageId![7..10]) % customers.Count]));
+            stored.AddRange(timeline.Items.Select(m => m.ChannelMessageId).Where(sid => sid?.StartsWith("SMburst") == true));
         }
         Assert.Equal(sids, stored.Order());
     }

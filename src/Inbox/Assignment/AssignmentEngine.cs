@@ -229,6 +229,7 @@ public sealed class AssignmentEngine(IAssignmentStore assignments, IAgentPresenc
         /// </summary>
         public Guid? Pick(Team? team, int capacity, string policy, Guid? returnedFrom, HashSet<Guid> refused, DateTimeOffset now, AssignmentOptions options)
         {
+            if (policy == AssignmentPolicies.Manual) return null;
             var candidates = (team?.Members ?? (IEnumerable<Guid>)agents.Keys)
                 .Where(id => agents.ContainsKey(id) && !refused.Contains(id) && loads.GetValueOrDefault(id) < capacity
                              && PresenceOf(id).Effective(now, options) == Availabilities.Online)

@@ -8,7 +8,10 @@ public static class AssignmentPolicies
     /// <summary>The agent with the fewest open conversations.</summary>
     public const string LeastLoaded = "least-loaded";
 
-    public static readonly IReadOnlyList<string> All = [RoundRobin, LeastLoaded];
+    /// <summary>Nobody is given conversations: agents take them from the queue (offline agents' still go back to it).</summary>
+    public const string Manual = "manual";
+
+    public static readonly IReadOnlyList<string> All = [RoundRobin, LeastLoaded, Manual];
 }
 
 /// <summary>
