@@ -1,4 +1,5 @@
 using Crm.Inbox.Agents;
+using Crm.Inbox.Assignment;
 using Crm.Inbox.Timelines;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -26,6 +27,7 @@ public sealed class AgentFeed : IAsyncDisposable
         connection.On<PresencePush>("AgentViewing", p => Record("AgentViewing", p));
         connection.On<PresencePush>("AgentTyping", p => Record("AgentTyping", p));
         connection.On<MentionPush>("Mentioned", m => Record("Mentioned", m));
+        connection.On<AssignmentApi.AvailabilityView>("AvailabilityChanged", a => Record("AvailabilityChanged", a));
     }
 
     public Task<TimelineMessage> MessageAddedAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageAdded", match);
@@ -37,6 +39,9 @@ public sealed class AgentFeed : IAsyncDisposable
     public Task<ConversationReadPush> ConversationReadAsync(Func<ConversationReadPush, bool> match) => WaitForAsync("ConversationRead", match);
 
     public Task<MentionPush> WaitForMentionAsync(Func<MentionPush, bool> match) => WaitForAsync("Mentioned", match);
+
+    public Task<AssignmentApi.AvailabilityView> AvailabilityChangedAsync(Func<AssignmentApi.AvailabilityView, bool> match)
+        => WaitForAsync("AvailabilityChanged", match);
 
     public Task<PresencePush> PresenceAsync(string kind, Func<PresencePush, bool> match) => WaitForAsync(kind, match);
 
