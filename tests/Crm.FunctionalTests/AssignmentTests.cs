@@ -316,6 +316,32 @@ public sealed class AssignmentTests : IAsyncLifetime
         Assert.Empty(await ActivityAsync(conversation));
     }
 
+    [Fact]
+    public async Task A_connection_routes_only_to_a_team_of_its_own_workspace_and_back_to_the_whole_workspace()
+    {
+        await using var watcher = await WatchAsync();
+        var team = await CreateTeamAsync("Support", AssignmentPolicies.RoundRobin, capacity: 5, reassignAfterMinutes: null);
+        var elsewhere = await app.SignInAsync("dan", Guid.NewGuid(), AgentRoles.Admin);
+        var theirs = (await (await elsewhere.PostAsJsonAsync("/api/teams", new { name = "Theirs" })).Content.ReadFromJsonAsync<Team>())!;
+        var routing = $"/api/channel-connections/{CrmApplication.ConnectionId}/routing";
+
+        var toTheirs = await admin.PutAsJsonAsync(routing, new { teamId = theirs.Id });
+        var patchToNowhere = await admin.PatchAsJsonAsync($"/api/channel-connections/{CrmApplication.ConnectionId}", new { routingTeamId = Guid.NewGuid() });
+        var byAgent = await (await app.SignInAsync("cy", CrmApplication.TestWorkspace, AgentRoles.Agent)).PutAsJsonAsync(routing, new { teamId = team.Id });
+        var toTeam = await admin.PutAsJsonAsync(routing, new { teamId = team.Id });
+        var routedConversation = await CustomerWritesAsync(watcher, "SMroute1", "+14155550221");
+        var back = await admin.PutAsJsonAsync(routing, new { teamId = (Guid?)null });
+        var workspaceConversation = await CustomerWritesAsync(watcher, "SMroute2", "+14155550222");
+
+        Assert.Equal(HttpStatusCode.BadRequest, toTheirs.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, patchToNowhere.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, byAgent.StatusCode);
+        Assert.Equal(team.Id, (await toTeam.Content.ReadFromJsonAsync<Crm.Connectors.Connections.ChannelConnectionsApi.ChannelConnectionView>())!.RoutingTeamId);
+        Assert.Null((await back.Content.ReadFromJsonAsync<Crm.Connectors.Connections.ChannelConnectionsApi.ChannelConnectionView>())!.RoutingTeamId);
+        Assert.Equal(team.Id, (await admin.GetFromJsonAsync<Conversation>($"/api/conversations/{routedConversation}"))!.TeamId);
+        Assert.Null((await admin.GetFromJsonAsync<Conversation>($"/api/conversations/{workspaceConversation}"))!.TeamId);
+    }
+
     private async Task<(HttpClient Client, AgentFeed Feed)> OnlineAsync(string name)
     {
         var client = await app.SignInAsync(name, CrmApplication.TestWorkspace, AgentRoles.Agent);
@@ -367,7 +393,7 @@ public sealed class AssignmentTests : IAsyncLifetime
     /// <summary>New conversations of the seeded Twilio connection go to the team from now on.</summary>
     private async Task RouteConnectionToAsync(Guid teamId)
         => Assert.Equal(HttpStatusCode.OK,
-            (await admin.PatchAsJsonAsync($"/api/channel-connections/{CrmApplication.ConnectionId}", new { routingTeamId = teamId })).StatusCode);
+            (await admin.PutAsJsonAsync($"/api/channel-connections/{CrmApplication.ConnectionId}/routing", new { teamId })).StatusCode);
 
     private async Task<List<Conversation>> ListAsync(HttpClient agent, string query)
         => (await agent.GetFromJsonAsync<ConversationsApi.ConversationPage>($"/api/conversations?{query}"))!.Items.ToList();

@@ -14,6 +14,12 @@ namespace Crm.Connectors.Connections;
 /// <summary>Who is calling the admin API, as the host reads it from the agent's token.</summary>
 public sealed record ConnectionsCaller(Guid WorkspaceId, bool CanManage);
 
+/// <summary>The workspace's teams, as far as routing needs them: the host answers from the inbox (connectors know no teams).</summary>
+public interface IRoutingTeams
+{
+    Task<bool> ExistsAsync(Guid workspaceId, Guid teamId, CancellationToken ct);
+}
+
 /// <summary>
 /// Owners and admins add, edit, test and remove their workspace's channel connections. Secrets go in and
 /// never come out: responses say only whether a token is set, and logs never name it. Another workspace's
@@ -27,13 +33,19 @@ public static partial class ChannelConnectionsApi
 
     public sealed record CreateChannelConnection(string? Type, string? DisplayName, bool? Enabled, Guid? RoutingTeamId, TwilioSettingsInput? Twilio);
 
-    /// <summary>Only what is given changes; <c>twilio.authToken</c> replaces the token (write-only).</summary>
+    /// <summary>
+    /// Only what is given changes; <c>twilio.authToken</c> replaces the token (write-only). Routing back to the whole
+    /// workspace is <see cref="RouteTo"/>'s, where null says so.
+    /// </summary>
     public sealed record UpdateChannelConnection(string? DisplayName, bool? Enabled, Guid? RoutingTeamId, TwilioSettingsInput? Twilio);
 
     public sealed record TwilioSettingsView(string AccountSid, IReadOnlyList<string> Numbers, Uri? ApiBaseUrl, bool AuthTokenSet);
 
     /// <summary>What to paste into Twilio's console: the sender's "when a message comes in" and status callback URLs.</summary>
     public sealed record WebhookUrls(string Messages, string Status);
+
+    /// <summary>The team new conversations of the connection go to; null: the whole workspace.</summary>
+    public sealed record RoutingRequest(Guid? TeamId);
 
     public sealed record ChannelConnectionView(Guid Id, string Type, string DisplayName, bool Enabled, Guid? RoutingTeamId,
         DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, TwilioSettingsView? Twilio, WebhookUrls Webhooks);
@@ -57,6 +69,7 @@ public static partial class ChannelConnectionsApi
         api.MapPatch("/{id:guid}", Update);
         api.MapDelete("/{id:guid}", Delete);
         api.MapPost("/{id:guid}/test", Test);
+        api.MapPut("/{id:guid}/routing", RouteTo);
         return app;
     }
 
@@ -72,13 +85,15 @@ public static partial class ChannelConnectionsApi
             : NotFound();
 
     public static async Task<Results<Created<ChannelConnectionView>, ValidationProblem, ProblemHttpResult>> Create(CreateChannelConnection request,
-        HttpContext context, ChannelConnections connections, IOptions<TwilioOptions> twilio, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        HttpContext context, ChannelConnections connections, IRoutingTeams teams, IOptions<TwilioOptions> twilio, TimeProvider clock, ILoggerFactory loggers,
+        CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (request.Type != ChannelConnectionTypes.TwilioWhatsApp)
             errors["type"] = [$"type must be one of: {string.Join(", ", ChannelConnectionTypes.All)}."];
         var name = ValidName(request.DisplayName ?? "Twilio WhatsApp", errors);
         var settings = ValidTwilio(request.Twilio, existing: null, errors, out var authToken);
+        await ValidTeamAsync(request.RoutingTeamId, Workspace(context), teams, errors, ct);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var connection = connections.Twilio(Guid.NewGuid(), Workspace(context), name!, request.Enabled ?? true, request.RoutingTeamId,
@@ -96,13 +111,14 @@ public static partial class ChannelConnectionsApi
     }
 
     public static async Task<Results<Ok<ChannelConnectionView>, ValidationProblem, ProblemHttpResult>> Update(Guid id, UpdateChannelConnection request,
-        HttpContext context, ChannelConnections connections, IOptions<TwilioOptions> twilio, ILoggerFactory loggers, CancellationToken ct)
+        HttpContext context, ChannelConnections connections, IRoutingTeams teams, IOptions<TwilioOptions> twilio, ILoggerFactory loggers, CancellationToken ct)
     {
         if (await connections.FindAsync(Workspace(context), id, ct) is not { } existing) return NotFound();
 
         var errors = new Dictionary<string, string[]>();
         var name = request.DisplayName is null ? existing.DisplayName : ValidName(request.DisplayName, errors);
         var settings = ValidTwilio(request.Twilio, ChannelConnections.TwilioSettingsOf(existing), errors, out var authToken);
+        await ValidTeamAsync(request.RoutingTeamId, existing.WorkspaceId, teams, errors, ct);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var updated = connections.Twilio(existing.Id, existing.WorkspaceId, name!, request.Enabled ?? existing.Enabled,
@@ -126,6 +142,30 @@ public static partial class ChannelConnectionsApi
         if (!await connections.DeleteAsync(Workspace(context), id, ct)) return NotFound();
         Logger(loggers).LogInformation("Deleted channel connection {ConnectionId}", id);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>Where the connection's new conversations go: a team of the workspace, or (null) the whole workspace.</summary>
+    public static async Task<Results<Ok<ChannelConnectionView>, ValidationProblem, ProblemHttpResult>> RouteTo(Guid id, RoutingRequest request,
+        HttpContext context, ChannelConnections connections, IRoutingTeams teams, IOptions<TwilioOptions> twilio, TimeProvider clock, ILoggerFactory loggers,
+        CancellationToken ct)
+    {
+        if (await connections.FindAsync(Workspace(context), id, ct) is not { } existing) return NotFound();
+        var errors = new Dictionary<string, string[]>();
+        await ValidTeamAsync(request.TeamId, existing.WorkspaceId, teams, errors, ct);
+        if (errors.Count > 0)
+        {
+            Logger(loggers).LogInformation("Refused routing channel connection {ConnectionId} to team {TeamId}", id, request.TeamId);
+            return TypedResults.ValidationProblem(errors);
+        }
+        var routed = existing with { RoutingTeamId = request.TeamId, UpdatedAt = clock.GetUtcNow() };
+        if (!await connections.UpdateAsync(routed, ct)) return NotFound();
+        Logger(loggers).LogInformation("Channel connection {ConnectionId} routes new conversations to team {TeamId}", id, request.TeamId);
+        return TypedResults.Ok(View(routed, context.Request, twilio.Value));
+    }
+
+    private static async Task ValidTeamAsync(Guid? teamId, Guid workspaceId, IRoutingTeams teams, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        if (teamId is { } id && !await teams.ExistsAsync(workspaceId, id, ct)) errors["routingTeamId"] = ["No such team in this workspace."];
     }
 
     /// <summary>Asks Twilio whether the stored credentials work; the answer, good or bad, is a 200 with the words.</summary>

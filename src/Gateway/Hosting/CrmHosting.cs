@@ -34,6 +34,8 @@ public static class CrmHosting
             else services.AddMongoInboxStore(Required(builder.Configuration, "Mongo"));
             services.AddInbox();
             services.AddWorkspaces(builder.Configuration, builder.Environment, topology.Store == StoreKind.Sqlite ? WorkspaceStorage.Sqlite(SqliteConnectionString(builder)) : WorkspaceStorage.Mongo(Required(builder.Configuration, "Mongo")));
+            // The channel connections API (agents role) routes connections to the inbox's teams.
+            services.AddSingleton<IRoutingTeams, RoutingTeams>();
         }
 
         // Channel connections: the admin API (agents role) and the webhooks and senders (connectors role).
