@@ -147,23 +147,26 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         return found is null ? null : ToCustomer(found);
     }
 
-    public async Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, string? businessIdentity, DateTimeOffset now, CancellationToken ct = default)
+    public Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, string? businessIdentity, DateTimeOffset now, CancellationToken ct = default)
+        => OpenConversationAsync(ConversationLifecycle.Queue(new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
+            ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity, WorkspaceId = customer.WorkspaceId }, now), ct);
+
+    /// <summary>The conversation of <paramref name="opening"/>'s customer, channel and business address; <paramref name="opening"/> itself if there is none yet.</summary>
+    private async Task<Conversation> OpenConversationAsync(Conversation opening, CancellationToken ct)
     {
         // ux_conversations_thread
-        var open = ConversationFilter.Eq(c => c.CustomerId, customer.Id)
-                   & ConversationFilter.Eq(c => c.Channel, identity.Channel)
-                   & ConversationFilter.Eq(c => c.BusinessIdentity, businessIdentity ?? "");
+        var open = ConversationFilter.Eq(c => c.CustomerId, opening.CustomerId)
+                   & ConversationFilter.Eq(c => c.Channel, opening.Channel)
+                   & ConversationFilter.Eq(c => c.BusinessIdentity, opening.BusinessIdentity ?? "");
         while (true)
         {
             var existing = await conversations.Find(open).FirstOrDefaultAsync(ct);
             if (existing is not null) return ToConversation(existing);
 
-            var conversation = ConversationLifecycle.Queue(new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
-                ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity, WorkspaceId = customer.WorkspaceId }, now);
             try
             {
-                await conversations.InsertOneAsync(ToDocument(conversation), cancellationToken: ct);
-                return conversation;
+                await conversations.InsertOneAsync(ToDocument(opening), cancellationToken: ct);
+                return opening;
             }
             catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
             {
@@ -415,7 +418,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         BusinessIdentity = m.BusinessIdentity,
         ResendOf = m.ResendOf,
         WorkspaceId = m.WorkspaceId,
-        Activity = m.Activity is { } a ? new ActivityDocument { Kind = a.Kind, From = a.From, To = a.To } : null,
+        Activity = m.Activity is { } a ? new ActivityDocument { Kind = a.Kind, From = a.From, To = a.To, Reason = a.Reason } : null,
         Mentions = m.Mentions.Count == 0 ? null : m.Mentions.ToList(),
     };
 
@@ -430,7 +433,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         BusinessIdentity = d.BusinessIdentity,
         ResendOf = d.ResendOf,
         WorkspaceId = d.WorkspaceId,
-        Activity = d.Activity is { } a ? new ActivityEntry(a.Kind, a.From, a.To) : null,
+        Activity = d.Activity is { } a ? new ActivityEntry(a.Kind, a.From, a.To) { Reason = a.Reason } : null,
         Mentions = d.Mentions ?? [],
     };
 
@@ -507,6 +510,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         [BsonElement("kind")] public string Kind { get; set; } = "";
         [BsonElement("from")] public string? From { get; set; }
         [BsonElement("to")] public string? To { get; set; }
+        [BsonElement("reason")] public string? Reason { get; set; }
     }
 
     private sealed partial class MessageDocument
