@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Crm.Contracts;
 using Crm.Inbox.Conversations;
 using Crm.Inbox.Timelines;
@@ -10,7 +11,8 @@ namespace Crm.Inbox.Storage.Mongo;
 /// <summary>
 /// The distributed store. Where SQLite serializes writers with transactions, this relies on unique
 /// (partial) indexes: a racing insert fails with a duplicate key and the loser reads the winner's
-/// document. Times are stored as UTC ticks to keep ordering exact.
+/// document. Times are stored as UTC ticks to keep ordering exact. The one exception is a reassignment, a transaction
+/// (capacity counts other documents): so the server must be a replica set (see MongoInboxStore.Assignment.cs).
 /// </summary>
 public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxStore, ILabelStore, ICannedReplyStore
 {
@@ -97,6 +99,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeCannedRepliesAsync(ct);
         await InitializeReadsAsync(ct);
         await InitializeTeamsAsync(ct);
+        await InitializeAssignmentAsync(ct);
         await InitializeSearchAsync(ct);
     }
 
@@ -196,17 +199,33 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         if (list.Priority is not null) filter &= ConversationFilter.Eq(c => c.Priority, list.Priority);
         if (list.ConnectionId is not null) filter &= ConversationFilter.Eq(c => c.ConnectionId, list.ConnectionId);
         if (list.LabelId is { } label) filter &= ConversationFilter.AnyEq(c => c.Labels, label);
-        if (list.Sort != ConversationSorts.LongestWaiting) return await ListByActivityAsync(filter, after, take, ct);
+        // By assignee (or nobody) ix_conversations_workspace_assignee_activity, by team ix_conversations_workspace_team_activity.
+        if (list.AssigneeId is { } assignee) filter &= ConversationFilter.Eq(c => c.AssigneeId, assignee);
+        if (list.Unassigned) filter &= ConversationFilter.Eq(c => c.AssigneeId, null);
+        if (list.TeamId is { } team) filter &= ConversationFilter.Eq(c => c.TeamId, team);
+        return list.Sort switch
+        {
+            // ix_conversations_workspace_waiting: waiting customers, longest first.
+            ConversationSorts.LongestWaiting => await ListAscendingAsync(filter & ConversationFilter.Ne(c => c.WaitingSinceTicks, null), c => c.WaitingSinceTicks,
+                after, take, ct),
+            // ix_conversations_queue: the queue, longest queued first.
+            ConversationSorts.Queue => await ListAscendingAsync(filter & IsQueued, c => c.QueuedAtTicks, after, take, ct),
+            _ => await ListByActivityAsync(filter, after, take, ct),
+        };
+    }
 
-        // ix_conversations_workspace_waiting: waiting customers, longest first.
-        filter &= ConversationFilter.Ne(c => c.WaitingSinceTicks, null);
+    /// <summary>A keyset page in ascending (<paramref name="key"/>, id) order, after the cursor.</summary>
+    private async Task<IReadOnlyList<Conversation>> ListAscendingAsync(FilterDefinition<ConversationDocument> filter,
+        Expression<Func<ConversationDocument, long?>> key, PageCursor? after, int take, CancellationToken ct)
+    {
         if (after is { } cursor)
         {
-            var at = cursor.At.UtcTicks;
-            filter &= ConversationFilter.Gte(c => c.WaitingSinceTicks, at)
-                      & (ConversationFilter.Gt(c => c.WaitingSinceTicks, at) | ConversationFilter.Gt(c => c.Id, cursor.Id));
+            // The bound on the key alone starts the index scan at the cursor; the id clause drops the same tick's rows already shown.
+            long? at = cursor.At.UtcTicks;
+            filter &= ConversationFilter.Gte(key, at) & (ConversationFilter.Gt(key, at) | ConversationFilter.Gt(c => c.Id, cursor.Id));
         }
-        var find = conversations.Find(filter).Sort(Builders<ConversationDocument>.Sort.Ascending(c => c.WaitingSinceTicks).Ascending(c => c.Id));
+        var find = conversations.Find(filter).Sort(Builders<ConversationDocument>.Sort
+            .Ascending(new ExpressionFieldDefinition<ConversationDocument>(key)).Ascending(c => c.Id));
         return (await PageAsync(find, take, ct)).Select(ToConversation).ToList();
     }
 
