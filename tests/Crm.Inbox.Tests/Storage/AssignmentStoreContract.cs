@@ -1,7 +1,6 @@
 using Crm.Contracts;
 using Crm.Inbox.Assignment;
 using Crm.Inbox.Storage;
-using Crm.Inbox.Storage.Sqlite;
 using Crm.Inbox.Timelines;
 using static Crm.Inbox.Tests.Storage.InboxStoreContract;
 
@@ -531,27 +530,14 @@ public abstract class AssignmentStoreContract
 
 public sealed class SqliteAssignmentStoreTests : AssignmentStoreContract, IDisposable
 {
-    private readonly string directory = Directory.CreateTempSubdirectory("crm-sqlite-assignment-").FullName;
-    private readonly List<SqliteInboxStore> stores = [];
+    private readonly SqliteTestStores stores = new();
 
-    private string File => Path.Combine(directory, "inbox.db");
-
-    protected override async Task<IInboxStore> CreateStoreAsync()
-    {
-        var store = new SqliteInboxStore($"Data Source={File};Pooling=False");
-        stores.Add(store);
-        await store.InitializeAsync();
-        return store;
-    }
+    protected override Task<IInboxStore> CreateStoreAsync() => stores.CreateAsync();
 
     // Another store on the same file has its own writer connection: two processes.
-    protected override Task<IInboxStore> OpenAgainAsync() => CreateStoreAsync();
+    protected override Task<IInboxStore> OpenAgainAsync() => stores.CreateAsync();
 
-    public void Dispose()
-    {
-        foreach (var store in stores) store.Dispose();
-        Directory.Delete(directory, recursive: true);
-    }
+    public void Dispose() => stores.Dispose();
 }
 
 /// <summary>The same contract against a real MongoDB when CRM_TEST_MONGO is set (a replica set: reassignment uses transactions); skipped otherwise.</summary>
