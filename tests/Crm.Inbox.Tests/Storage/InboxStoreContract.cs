@@ -10,14 +10,14 @@ namespace Crm.Inbox.Tests.Storage;
 /// </summary>
 public abstract partial class InboxStoreContract
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
+    internal static readonly DateTimeOffset T0 = new(2026, 11, 22, 9, 0, 0, TimeSpan.Zero);
 
     /// <summary>A new, initialized, empty store. Adapters that cannot run here skip the test.</summary>
     protected abstract Task<IInboxStore> CreateStoreAsync();
 
     private static ChannelIdentity Alice => new(Channels.WhatsApp, "+14155550100");
 
-    private static readonly Guid Workspace = Guid.Parse("0b0e0000-0000-4000-8000-00000000000a");
+    internal static readonly Guid Workspace = Guid.Parse("0b0e0000-0000-4000-8000-00000000000a");
 
     [SkippableFact]
     public async Task The_same_identity_always_resolves_to_the_same_customer()
@@ -644,17 +644,18 @@ public abstract partial class InboxStoreContract
         Assert.Empty(await teams.ListTeamsAsync(Workspace));
     }
 
-    private const string Business = "+14155238886";
+    // The workspace, times, arrivals and conversations here are shared with the other store contracts (internal).
+    internal const string Business = "+14155238886";
     private const string OtherBusiness = "+14155238999";
 
-    private static InboundMessageReceived Arrival(string sid, DateTimeOffset at, string from = "+14155550100", string? name = "Alice",
+    internal static InboundMessageReceived Arrival(string sid, DateTimeOffset at, string from = "+14155550100", string? name = "Alice",
         string business = Business, string? text = null) => new(
         Channels.WhatsApp, sid, from, name, business, text ?? "hello " + sid, [], null, null, new Dictionary<string, string>(), at)
     {
         WorkspaceId = Workspace,
     };
 
-    private static async Task<Conversation> ConversationAsync(IInboxStore store, ChannelIdentity? identity = null)
+    internal static async Task<Conversation> ConversationAsync(IInboxStore store, ChannelIdentity? identity = null)
     {
         identity ??= Alice;
         var customer = await store.ResolveCustomerAsync(Workspace, identity, "Customer " + identity.Value, T0);

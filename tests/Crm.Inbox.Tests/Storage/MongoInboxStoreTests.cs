@@ -24,6 +24,15 @@ public sealed class MongoTestStores : IDisposable
         return store;
     }
 
+    /// <summary>Another store on the database <see cref="CreateAsync"/> made last, as a second process would open it.</summary>
+    public async Task<IInboxStore> OpenLastAgainAsync()
+    {
+        var (client, name) = created[^1];
+        var store = new MongoInboxStore(client.GetDatabase(name));
+        await store.InitializeAsync();
+        return store;
+    }
+
     public void Dispose()
     {
         foreach (var (client, database) in created) client.DropDatabase(database);

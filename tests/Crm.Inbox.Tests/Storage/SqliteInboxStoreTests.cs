@@ -6,20 +6,39 @@ using Microsoft.Data.Sqlite;
 
 namespace Crm.Inbox.Tests.Storage;
 
-public sealed partial class SqliteInboxStoreTests : InboxStoreContract, IDisposable
+/// <summary>
+/// Stores on one SQLite file in a fresh temporary directory, deleted afterwards. Each has its own writer connection,
+/// so two of them are two processes sharing the file.
+/// </summary>
+public sealed class SqliteTestStores : IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("crm-sqlite-").FullName;
     private readonly List<SqliteInboxStore> stores = [];
 
-    private string File => Path.Combine(directory, "inbox.db");
+    public string File => Path.Combine(directory, "inbox.db");
 
-    protected override async Task<IInboxStore> CreateStoreAsync()
+    public async Task<IInboxStore> CreateAsync()
     {
         var store = new SqliteInboxStore($"Data Source={File};Pooling=False");
         stores.Add(store);
         await store.InitializeAsync();
         return store;
     }
+
+    public void Dispose()
+    {
+        foreach (var store in stores) store.Dispose();
+        Directory.Delete(directory, recursive: true);
+    }
+}
+
+public sealed partial class SqliteInboxStoreTests : InboxStoreContract, IDisposable
+{
+    private readonly SqliteTestStores stores = new();
+
+    private string File => stores.File;
+
+    protected override Task<IInboxStore> CreateStoreAsync() => stores.CreateAsync();
 
     [Fact]
     public async Task Initializing_twice_keeps_the_data()
@@ -138,9 +157,5 @@ public sealed partial class SqliteInboxStoreTests : InboxStoreContract, IDisposa
         await command.ExecuteNonQueryAsync();
     }
 
-    public void Dispose()
-    {
-        foreach (var store in stores) store.Dispose();
-        Directory.Delete(directory, recursive: true);
-    }
+    public void Dispose() => stores.Dispose();
 }

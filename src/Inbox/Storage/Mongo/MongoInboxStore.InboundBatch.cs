@@ -33,7 +33,8 @@ public sealed partial class MongoInboxStore
         foreach (var arrivals in fresh.GroupBy(m => (m.WorkspaceId, Identity: new ChannelIdentity(m.Channel, m.CustomerIdentity), Business: m.BusinessIdentity ?? "")))
         {
             var customer = customersByIdentity[(arrivals.Key.WorkspaceId, arrivals.Key.Identity)];
-            var conversation = await OpenConversationAsync(customer, arrivals.Key.Identity, arrivals.First().BusinessIdentity, arrivals.First().ReceivedAt, ct);
+            // A new conversation waits in the queue of the team its connection routes to.
+            var conversation = await OpenConversationAsync(InboundTimeline.NewConversation(arrivals.First(), customer.Id, customer.DisplayName), ct);
             if (conversation.ConnectionId is null && arrivals.Select(m => m.ConnectionId).LastOrDefault(id => id is not null) is { } connectionId)
             {
                 // Opened just now, or before connections were data: it takes the connection its customer writes through.

@@ -38,19 +38,24 @@ public sealed partial class MongoInboxStore
         return woken;
     }
 
-    /// <summary>Writes the change only if the conversation still has the values it was decided on.</summary>
+    /// <summary>
+    /// Writes the change only if the conversation still has the values it was decided on: its assignee too, as whether it
+    /// is queued depends on it (a reassignment meanwhile makes the change read and decide again).
+    /// </summary>
     private async Task<bool> SaveChangeAsync(ConversationDocument seen, Conversation after, IReadOnlyList<TimelineMessage> entries, CancellationToken ct)
     {
         var result = await conversations.UpdateOneAsync(
             ConversationFilter.Eq(c => c.Id, seen.Id)
             & ConversationFilter.Eq(c => c.Status, seen.Status)
             & ConversationFilter.Eq(c => c.Priority, seen.Priority)
-            & ConversationFilter.Eq(c => c.SnoozedUntilTicks, seen.SnoozedUntilTicks),
+            & ConversationFilter.Eq(c => c.SnoozedUntilTicks, seen.SnoozedUntilTicks)
+            & ConversationFilter.Eq(c => c.AssigneeId, seen.AssigneeId),
             Builders<ConversationDocument>.Update
                 .Set(c => c.Status, after.Status)
                 .Set(c => c.Priority, after.Priority)
                 .Set(c => c.SnoozedUntilTicks, after.SnoozedUntil?.UtcTicks)
-                .Set(c => c.WaitingSinceTicks, after.WaitingSince?.UtcTicks),
+                .Set(c => c.WaitingSinceTicks, after.WaitingSince?.UtcTicks)
+                .Set(c => c.QueuedAtTicks, after.QueuedAt?.UtcTicks),
             cancellationToken: ct);
         if (result.MatchedCount == 0) return false;
         await messages.InsertManyAsync(entries.Select(ToDocument), cancellationToken: ct);

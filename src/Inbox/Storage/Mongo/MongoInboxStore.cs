@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Crm.Contracts;
 using Crm.Inbox.Conversations;
 using Crm.Inbox.Timelines;
@@ -10,7 +11,8 @@ namespace Crm.Inbox.Storage.Mongo;
 /// <summary>
 /// The distributed store. Where SQLite serializes writers with transactions, this relies on unique
 /// (partial) indexes: a racing insert fails with a duplicate key and the loser reads the winner's
-/// document. Times are stored as UTC ticks to keep ordering exact.
+/// document. Times are stored as UTC ticks to keep ordering exact. The one exception is a reassignment, a transaction
+/// (capacity counts other documents): so the server must be a replica set (see MongoInboxStore.Assignment.cs).
 /// </summary>
 public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxStore, ILabelStore, ICannedReplyStore
 {
@@ -97,6 +99,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeCannedRepliesAsync(ct);
         await InitializeReadsAsync(ct);
         await InitializeTeamsAsync(ct);
+        await InitializeAssignmentAsync(ct);
         await InitializeSearchAsync(ct);
     }
 
@@ -147,23 +150,26 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         return found is null ? null : ToCustomer(found);
     }
 
-    public async Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, string? businessIdentity, DateTimeOffset now, CancellationToken ct = default)
+    public Task<Conversation> OpenConversationAsync(Customer customer, ChannelIdentity identity, string? businessIdentity, DateTimeOffset now, CancellationToken ct = default)
+        => OpenConversationAsync(ConversationLifecycle.Queue(new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
+            ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity, WorkspaceId = customer.WorkspaceId }, now), ct);
+
+    /// <summary>The conversation of <paramref name="opening"/>'s customer, channel and business address; <paramref name="opening"/> itself if there is none yet.</summary>
+    private async Task<Conversation> OpenConversationAsync(Conversation opening, CancellationToken ct)
     {
         // ux_conversations_thread
-        var open = ConversationFilter.Eq(c => c.CustomerId, customer.Id)
-                   & ConversationFilter.Eq(c => c.Channel, identity.Channel)
-                   & ConversationFilter.Eq(c => c.BusinessIdentity, businessIdentity ?? "");
+        var open = ConversationFilter.Eq(c => c.CustomerId, opening.CustomerId)
+                   & ConversationFilter.Eq(c => c.Channel, opening.Channel)
+                   & ConversationFilter.Eq(c => c.BusinessIdentity, opening.BusinessIdentity ?? "");
         while (true)
         {
             var existing = await conversations.Find(open).FirstOrDefaultAsync(ct);
             if (existing is not null) return ToConversation(existing);
 
-            var conversation = ConversationLifecycle.Queue(new Conversation(Guid.NewGuid(), customer.Id, identity.Channel, identity.Value, customer.DisplayName,
-                ConversationStatuses.Open, null, now, now, null) { BusinessIdentity = businessIdentity, WorkspaceId = customer.WorkspaceId }, now);
             try
             {
-                await conversations.InsertOneAsync(ToDocument(conversation), cancellationToken: ct);
-                return conversation;
+                await conversations.InsertOneAsync(ToDocument(opening), cancellationToken: ct);
+                return opening;
             }
             catch (MongoWriteException e) when (e.WriteError.Category == ServerErrorCategory.DuplicateKey)
             {
@@ -193,17 +199,33 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         if (list.Priority is not null) filter &= ConversationFilter.Eq(c => c.Priority, list.Priority);
         if (list.ConnectionId is not null) filter &= ConversationFilter.Eq(c => c.ConnectionId, list.ConnectionId);
         if (list.LabelId is { } label) filter &= ConversationFilter.AnyEq(c => c.Labels, label);
-        if (list.Sort != ConversationSorts.LongestWaiting) return await ListByActivityAsync(filter, after, take, ct);
+        // By assignee (or nobody) ix_conversations_workspace_assignee_activity, by team ix_conversations_workspace_team_activity.
+        if (list.AssigneeId is { } assignee) filter &= ConversationFilter.Eq(c => c.AssigneeId, assignee);
+        if (list.Unassigned) filter &= ConversationFilter.Eq(c => c.AssigneeId, null);
+        if (list.TeamId is { } team) filter &= ConversationFilter.Eq(c => c.TeamId, team);
+        return list.Sort switch
+        {
+            // ix_conversations_workspace_waiting: waiting customers, longest first.
+            ConversationSorts.LongestWaiting => await ListAscendingAsync(filter & ConversationFilter.Ne(c => c.WaitingSinceTicks, null), c => c.WaitingSinceTicks,
+                after, take, ct),
+            // ix_conversations_queue: the queue, longest queued first.
+            ConversationSorts.Queue => await ListAscendingAsync(filter & IsQueued, c => c.QueuedAtTicks, after, take, ct),
+            _ => await ListByActivityAsync(filter, after, take, ct),
+        };
+    }
 
-        // ix_conversations_workspace_waiting: waiting customers, longest first.
-        filter &= ConversationFilter.Ne(c => c.WaitingSinceTicks, null);
+    /// <summary>A keyset page in ascending (<paramref name="key"/>, id) order, after the cursor.</summary>
+    private async Task<IReadOnlyList<Conversation>> ListAscendingAsync(FilterDefinition<ConversationDocument> filter,
+        Expression<Func<ConversationDocument, long?>> key, PageCursor? after, int take, CancellationToken ct)
+    {
         if (after is { } cursor)
         {
-            var at = cursor.At.UtcTicks;
-            filter &= ConversationFilter.Gte(c => c.WaitingSinceTicks, at)
-                      & (ConversationFilter.Gt(c => c.WaitingSinceTicks, at) | ConversationFilter.Gt(c => c.Id, cursor.Id));
+            // The bound on the key alone starts the index scan at the cursor; the id clause drops the same tick's rows already shown.
+            long? at = cursor.At.UtcTicks;
+            filter &= ConversationFilter.Gte(key, at) & (ConversationFilter.Gt(key, at) | ConversationFilter.Gt(c => c.Id, cursor.Id));
         }
-        var find = conversations.Find(filter).Sort(Builders<ConversationDocument>.Sort.Ascending(c => c.WaitingSinceTicks).Ascending(c => c.Id));
+        var find = conversations.Find(filter).Sort(Builders<ConversationDocument>.Sort
+            .Ascending(new ExpressionFieldDefinition<ConversationDocument>(key)).Ascending(c => c.Id));
         return (await PageAsync(find, take, ct)).Select(ToConversation).ToList();
     }
 
@@ -415,7 +437,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         BusinessIdentity = m.BusinessIdentity,
         ResendOf = m.ResendOf,
         WorkspaceId = m.WorkspaceId,
-        Activity = m.Activity is { } a ? new ActivityDocument { Kind = a.Kind, From = a.From, To = a.To } : null,
+        Activity = m.Activity is { } a ? new ActivityDocument { Kind = a.Kind, From = a.From, To = a.To, Reason = a.Reason } : null,
         Mentions = m.Mentions.Count == 0 ? null : m.Mentions.ToList(),
     };
 
@@ -430,7 +452,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         BusinessIdentity = d.BusinessIdentity,
         ResendOf = d.ResendOf,
         WorkspaceId = d.WorkspaceId,
-        Activity = d.Activity is { } a ? new ActivityEntry(a.Kind, a.From, a.To) : null,
+        Activity = d.Activity is { } a ? new ActivityEntry(a.Kind, a.From, a.To) { Reason = a.Reason } : null,
         Mentions = d.Mentions ?? [],
     };
 
@@ -507,6 +529,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         [BsonElement("kind")] public string Kind { get; set; } = "";
         [BsonElement("from")] public string? From { get; set; }
         [BsonElement("to")] public string? To { get; set; }
+        [BsonElement("reason")] public string? Reason { get; set; }
     }
 
     private sealed partial class MessageDocument
