@@ -17,7 +17,8 @@ public sealed class AssignmentTests : IAsyncLifetime
 {
     private readonly WireMockServer twilio = WireMockServer.Start();
     private readonly AdjustableClock clock = new();
-    private readonly List<AgentFeed> feeds = [];
+    /// <summary>The live connections of agents made online with <see cref="OnlineAsync"/>, by agent.</summary>
+    private readonly Dictionary<Guid, AgentFeed> feeds = [];
     private CrmApplication app = null!;
     private HttpClient admin = null!;
 
@@ -139,7 +140,7 @@ public sealed class AssignmentTests : IAsyncLifetime
         var bobId = await IdOfAsync(bob);
 
         await annFeed.DisposeAsync();
-        feeds.Remove(annFeed);
+        feeds.Remove(annId);
         // Within the grace period (a dropped Wi-Fi, a reload) Ann keeps it.
         await PassAsync(TimeSpan.FromMinutes(1));
         Assert.Equal(annId, (await admin.GetFromJsonAsync<Conversation>($"/api/conversations/{conversation}"))!.AssigneeId);
@@ -346,7 +347,7 @@ public sealed class AssignmentTests : IAsyncLifetime
     {
         var client = await app.SignInAsync(name, CrmApplication.TestWorkspace, AgentRoles.Agent);
         var feed = await app.ConnectAgentAsync(client);
-        feeds.Add(feed);
+        feeds.Add(await IdOfAsync(client), feed);
         return (client, feed);
     }
 
@@ -371,15 +372,19 @@ public sealed class AssignmentTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// Lets <paramref name="time"/> pass on the clock in half-minute steps, each long enough for heartbeats and a sweep,
-    /// as real time would: agents still connected stay online throughout.
+    /// Lets <paramref name="time"/> pass on the clock in half-minute steps, as real time would: after each, the agents still
+    /// connected have been vouched for by a heartbeat (however slow the machine), so they stay online throughout, and a
+    /// sweep has had time to run.
     /// </summary>
     private async Task PassAsync(TimeSpan time)
     {
         for (var passed = TimeSpan.Zero; passed < time; passed += TimeSpan.FromSeconds(30))
         {
             clock.Advance(TimeSpan.FromSeconds(30));
-            await Task.Delay(250);
+            var stepped = clock.GetUtcNow();
+            await WaitUntilAsync(async () => (await admin.GetFromJsonAsync<List<AssignmentApi.AvailabilityView>>("/api/agents/availability"))!
+                .Where(agent => feeds.ContainsKey(agent.AgentId)).All(agent => agent.LastSeenAt >= stepped));
+            await Task.Delay(150);
         }
     }
 
@@ -415,7 +420,7 @@ public sealed class AssignmentTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var feed in feeds) await feed.DisposeAsync();
+        foreach (var feed in feeds.Values) await feed.DisposeAsync();
         await app.DisposeAsync();
         twilio.Stop();
     }
