@@ -45,7 +45,7 @@ public sealed class AssignmentTests : IAsyncLifetime
 
         var conversations = new List<Guid>();
         for (var i = 0; i < 4; i++) conversations.Add(await CustomerWritesAsync(annFeed, $"SMrr{i}", $"+1415555010{i}"));
-        await WaitUntilAsync(async () => (await ListAsync(admin, "assignee=unassigned&status=open")).Count == 0);
+        await Eventually.TrueAsync(async () => (await ListAsync(admin, "assignee=unassigned&status=open")).Count == 0);
 
         var annHas = await ListAsync(ann, "assignee=me");
         var bobHas = await ListAsync(bob, "assignee=me");
@@ -67,7 +67,7 @@ public sealed class AssignmentTests : IAsyncLifetime
         var second = await CustomerWritesAsync(annFeed, "SMq2", "+14155550112");
         var third = await CustomerWritesAsync(annFeed, "SMq3", "+14155550113");
         var fourth = await CustomerWritesAsync(annFeed, "SMq4", "+14155550114");
-        await WaitUntilAsync(async () => (await ListAsync(ann, "assignee=me")).Count == 2);
+        await Eventually.TrueAsync(async () => (await ListAsync(ann, "assignee=me")).Count == 2);
 
         var queue = await ListAsync(admin, "sort=queue");
         var queues = (await admin.GetFromJsonAsync<List<AssignmentApi.QueueView>>("/api/queues"))!;
@@ -99,7 +99,7 @@ public sealed class AssignmentTests : IAsyncLifetime
         Assert.Equal((2, 0), (waiting.Waiting, waiting.AgentsOnline));
 
         var (bob, _) = await OnlineAsync("bob");
-        await WaitUntilAsync(async () => (await ListAsync(bob, "assignee=me")).Count == 1);
+        await Eventually.TrueAsync(async () => (await ListAsync(bob, "assignee=me")).Count == 1);
         Assert.Equal([one], (await ListAsync(bob, "assignee=me")).Select(c => c.Id));
         Assert.Equal([two], (await ListAsync(admin, $"sort=queue&team={team.Id}")).Select(c => c.Id));
 
@@ -272,7 +272,7 @@ public sealed class AssignmentTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/agents/{cyId}/deactivate", null)).StatusCode);
 
-        await WaitUntilAsync(async () => (await ActivityAsync(conversation)).Count == 4);
+        await Eventually.TrueAsync(async () => (await ActivityAsync(conversation)).Count == 4);
         Assert.Equal([(ActivityKinds.Assigned, null, "ann"), (ActivityKinds.Transferred, null, "cy"), (ActivityKinds.Unassigned, AssignmentReasons.AgentDeactivated, null),
                 (ActivityKinds.Assigned, null, "ann")],
             (await ActivityAsync(conversation)).Select(m => (m.Activity!.Kind, m.Activity.Reason, m.Activity.To)));
@@ -382,7 +382,7 @@ public sealed class AssignmentTests : IAsyncLifetime
         {
             clock.Advance(TimeSpan.FromSeconds(30));
             var stepped = clock.GetUtcNow();
-            await WaitUntilAsync(async () => (await admin.GetFromJsonAsync<List<AssignmentApi.AvailabilityView>>("/api/agents/availability"))!
+            await Eventually.TrueAsync(async () => (await admin.GetFromJsonAsync<List<AssignmentApi.AvailabilityView>>("/api/agents/availability"))!
                 .Where(agent => feeds.ContainsKey(agent.AgentId)).All(agent => agent.LastSeenAt >= stepped));
             await Task.Delay(150);
         }
@@ -406,17 +406,6 @@ public sealed class AssignmentTests : IAsyncLifetime
     private async Task<List<TimelineMessage>> ActivityAsync(Guid conversation)
         => (await admin.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation}/messages"))!.Items
             .Where(m => m.Direction == Directions.Activity).ToList();
-
-    /// <summary>Polls until the condition holds: a guard against hanging, not a speed requirement.</summary>
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("The condition did not hold within 20 s.");
-            await Task.Delay(50);
-        }
-    }
 
     public async Task DisposeAsync()
     {

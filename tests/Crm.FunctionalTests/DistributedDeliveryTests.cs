@@ -25,12 +25,12 @@ public sealed class DistributedDeliveryTests : IDisposable
         foreach (var sid in sids)
             Assert.Equal(HttpStatusCode.OK, (await connectors.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText(sid, "+14155550142", sid))).StatusCode);
         // Handed to RabbitMQ (publisher-confirmed) with no inbox queue declared by any consumer yet.
-        await WaitUntilAsync(async () => await SpoolDepthAsync(connectors) == 0);
+        await Eventually.TrueAsync(async () => await SpoolDepthAsync(connectors) == 0);
 
         await using var inbox = new CrmApplication(twilio, Settings("inbox,agents"), store);
         var agent = await inbox.SignInAsync("ann");
 
-        await WaitUntilAsync(async () => (await StoredSidsAsync(agent)).Count == sids.Count, async () => string.Join(",", await StoredSidsAsync(agent)) + " db:" + CountRows(store) + " page:" + await agent.GetStringAsync("/api/conversations"));
+        await Eventually.TrueAsync(async () => (await StoredSidsAsync(agent)).Count == sids.Count, async () => string.Join(",", await StoredSidsAsync(agent)) + " db:" + CountRows(store) + " page:" + await agent.GetStringAsync("/api/conversations"));
         Assert.Equal(sids, (await StoredSidsAsync(agent)).Order());
     }
 
@@ -96,18 +96,6 @@ public sealed class DistributedDeliveryTests : IDisposable
             sids.AddRange(timeline!.Items.Select(m => m.ChannelMessageId!));
         }
         return sids;
-    }
-
-    /// <summary>A guard against hanging, not a speed requirement.</summary>
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<Task<string>>? describe = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"The condition did not come true within 30 s. {(describe is null ? "" : await describe())}");
-            await Task.Delay(100);
-        }
     }
 
     public void Dispose()
