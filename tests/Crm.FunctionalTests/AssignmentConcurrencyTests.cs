@@ -144,7 +144,9 @@ public sealed class AssignmentConcurrencyTests : IAsyncLifetime
     /// <summary>The whole workspace's conversations as one read of the store saw them.</summary>
     private sealed record Snapshot(IReadOnlyList<Conversation> Conversations)
     {
-        public IReadOnlyList<Conversation> Queued => Conversations.Where(c => c.QueuedAt is not null).OrderBy(c => c.QueuedAt).ThenBy(c => c.Id).ToList();
+        /// <summary>In the queue's order: queued at, then id as the store compares it (text, not <see cref="Guid.CompareTo(Guid)"/>).</summary>
+        public IReadOnlyList<Conversation> Queued => Conversations.Where(c => c.QueuedAt is not null)
+            .OrderBy(c => c.QueuedAt).ThenBy(c => c.Id.ToString(), StringComparer.Ordinal).ToList();
 
         public IReadOnlyList<Conversation> OpenAssigned => Conversations.Where(c => c.Status == ConversationStatuses.Open && c.AssigneeId is not null).ToList();
 
