@@ -33,7 +33,7 @@ public sealed class AssignmentConcurrencyTests : IAsyncLifetime
     private CrmApplication east = null!;
     private CrmApplication west = null!;
 
-    private sealed record OnlineAgent(Guid Id, string Name, HttpClient Client);
+    private sealed record ConnectedAgent(Guid Id, string Name, HttpClient Client);
 
     public Task InitializeAsync()
     {
@@ -55,7 +55,7 @@ public sealed class AssignmentConcurrencyTests : IAsyncLifetime
     [Fact]
     public async Task Two_engines_racing_for_one_queue_never_assign_a_conversation_twice_nor_an_agent_beyond_capacity_and_drain_it_as_agents_free_up()
     {
-        OnlineAgent[] agents = [await AgentAsync(east, "ann"), await AgentAsync(west, "bo"), await AgentAsync(east, "cy")];
+        ConnectedAgent[] agents = [await AgentAsync(east, "ann"), await AgentAsync(west, "bo"), await AgentAsync(east, "cy")];
         await WaitUntilAsync(agents[0].Client, "all three agents online", async client =>
             (await client.GetFromJsonAsync<List<AssignmentApi.AvailabilityView>>("/api/agents/availability"))!
                 .Count(view => view.Availability == Availabilities.Online) == agents.Length);
@@ -94,7 +94,7 @@ public sealed class AssignmentConcurrencyTests : IAsyncLifetime
     public async Task Agents_on_two_processes_taking_the_same_conversations_at_once_get_each_once_and_never_beyond_capacity()
     {
         // Away: the engines give them nothing, so the queue waits for them to take from it by hand.
-        OnlineAgent[] agents =
+        ConnectedAgent[] agents =
             [await AgentAsync(east, "dee", Availabilities.Away), await AgentAsync(west, "eve", Availabilities.Away), await AgentAsync(east, "fay", Availabilities.Away)];
         var (dee, eve, fay) = (agents[0], agents[1], agents[2]);
         var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => (i % 2 == 0 ? east : west)
@@ -131,14 +131,14 @@ public sealed class AssignmentConcurrencyTests : IAsyncLifetime
     }
 
     /// <summary>An agent (role agent, so capacity binds them) signed in and connected to the hub of <paramref name="app"/>.</summary>
-    private async Task<OnlineAgent> AgentAsync(CrmApplication app, string name, string? availability = null)
+    private async Task<ConnectedAgent> AgentAsync(CrmApplication app, string name, string? availability = null)
     {
         var client = await app.SignInAsync(name, CrmApplication.TestWorkspace, AgentRoles.Agent);
         var id = (await client.GetFromJsonAsync<Agent>("/api/agents/me"))!.Id;
         if (availability is not null)
             Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync("/api/agents/me/availability", new { availability })).StatusCode);
         feeds.Add(await app.ConnectAgentAsync(client));
-        return new OnlineAgent(id, name, client);
+        return new ConnectedAgent(id, name, client);
     }
 
     /// <summary>The whole workspace's conversations as one read of the store saw them.</summary>
@@ -163,7 +163,7 @@ public sealed class AssignmentConcurrencyTests : IAsyncLifetime
     /// Polls until <paramref name="done"/> holds and the assignments stay as they are for <see cref="Hold"/>; every read on
     /// the way must keep the invariants (nobody beyond capacity, only these agents assigned, queued exactly when open and nobody's).
     /// </summary>
-    private async Task<Snapshot> SettledAsync(IReadOnlyList<OnlineAgent> agents, Func<Snapshot, bool> done)
+    private async Task<Snapshot> SettledAsync(IReadOnlyList<ConnectedAgent> agents, Func<Snapshot, bool> done)
     {
         var deadline = DateTime.UtcNow + Patience;
         (Snapshot Snapshot, DateTime Since)? candidate = null;
@@ -181,7 +181,7 @@ public sealed class AssignmentConcurrencyTests : IAsyncLifetime
         }
     }
 
-    private static void AssertInvariants(Snapshot snapshot, IReadOnlyList<OnlineAgent> agents)
+    private static void AssertInvariants(Snapshot snapshot, IReadOnlyList<ConnectedAgent> agents)
     {
         var known = agents.Select(agent => agent.Id).ToHashSet();
         Assert.All(snapshot.Conversations, c =>
@@ -209,7 +209,7 @@ public sealed class AssignmentConcurrencyTests : IAsyncLifetime
     /// Each conversation's timeline: one "assigned" entry, to the agent who has it, and no later transfer or return to the
     /// queue (an engine or agent that lost a race and still wrote would leave one); none for those still queued.
     /// </summary>
-    private static async Task AssertEachAssignedOnceAsync(HttpClient client, Snapshot snapshot, IReadOnlyList<OnlineAgent> agents)
+    private static async Task AssertEachAssignedOnceAsync(HttpClient client, Snapshot snapshot, IReadOnlyList<ConnectedAgent> agents)
     {
         string[] assignmentKinds = [ActivityKinds.Assigned, ActivityKinds.Transferred, ActivityKinds.Unassigned];
         foreach (var conversation in snapshot.Conversations)
