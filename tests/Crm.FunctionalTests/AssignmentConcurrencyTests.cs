@@ -56,9 +56,8 @@ public sealed class AssignmentConcurrencyTests : IAsyncLifetime
     public async Task Two_engines_racing_for_one_queue_never_assign_a_conversation_twice_nor_an_agent_beyond_capacity_and_drain_it_as_agents_free_up()
     {
         ConnectedAgent[] agents = [await AgentAsync(east, "ann"), await AgentAsync(west, "bo"), await AgentAsync(east, "cy")];
-        await WaitUntilAsync(agents[0].Client, "all three agents online", async client =>
-            (await client.GetFromJsonAsync<List<AssignmentApi.AvailabilityView>>("/api/agents/availability"))!
-                .Count(view => view.Availability == Availabilities.Online) == agents.Length);
+        await Eventually.TrueAsync(async () => (await agents[0].Client.GetFromJsonAsync<List<AssignmentApi.AvailabilityView>>("/api/agents/availability"))!
+            .Count(view => view.Availability == Availabilities.Online) == agents.Length);
 
         // Forty customers write at once, half of them through each process.
         var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => (i % 2 == 0 ? east : west)
@@ -219,16 +218,6 @@ public sealed class AssignmentConcurrencyTests : IAsyncLifetime
                 .Select(m => (m.Activity!.Kind, m.Activity.To)).ToList();
             if (conversation.AssigneeId is not { } assignee) Assert.Empty(changes);
             else Assert.Equal(new[] { (ActivityKinds.Assigned, (string?)agents.Single(agent => agent.Id == assignee).Name) }, changes);
-        }
-    }
-
-    private static async Task WaitUntilAsync(HttpClient client, string what, Func<HttpClient, Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!await condition(client))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Not {what} within {Patience.TotalSeconds} s.");
-            await Task.Delay(50);
         }
     }
 
