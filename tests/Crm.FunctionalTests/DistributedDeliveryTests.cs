@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Crm.Inbox.Apis;
+using Crm.Inbox.Timelines;
 using RabbitMQ.Client;
 using WireMock.Server;
 
@@ -93,7 +94,7 @@ public sealed class DistributedDeliveryTests : IDisposable
         foreach (var conversation in page!.Items)
         {
             var timeline = await agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{conversation.Id}/messages?limit=200");
-            sids.AddRange(timeline!.Items.Select(m => m.ChannelMessageId!));
+            sids.AddRange(timeline!.Items.Where(m => m.Direction == Directions.Inbound).Select(m => m.ChannelMessageId!));
         }
         return sids;
     }
