@@ -24,8 +24,7 @@ public sealed class InboundMessageReceivedConsumer(IInboxStore store, AgentNotif
         var stored = await store.AppendInboundBatchAsync(arrivals, context.CancellationToken);
         await agents.MessagesAddedAsync(stored);
         // New and reopened conversations nobody has wait in their queue: the engine hands them out now, not at its next sweep.
-        foreach (var workspaceId in stored.Where(entry => entry.Conversation.QueuedAt is not null).Select(entry => entry.Conversation.WorkspaceId).Distinct())
-            assignment.Wake(workspaceId);
+        foreach (var workspaceId in InboundTimeline.WorkspacesWhoseQueueGrew(stored)) assignment.Wake(workspaceId);
     }
 }
 

@@ -102,6 +102,9 @@ public sealed record ConversationListFilter(string? Status = null, string? Prior
     public bool Unassigned { get; init; }
 
     public Guid? TeamId { get; init; }
+
+    /// <summary>Only this customer's conversations (their other channels and business numbers).</summary>
+    public Guid? CustomerId { get; init; }
 }
 
 public static class ConversationSorts
@@ -225,6 +228,17 @@ public record StoredInbound(TimelineMessage Message, Conversation Conversation);
 
 public static class InboundTimeline
 {
+    /// <summary>
+    /// The workspaces where the batch put a conversation in the queue: opened by one of its messages, or reopened by one
+    /// (the reopening is an activity entry of the batch). A message to a conversation that already waits changes nothing
+    /// the assignment engine decides by, so it need not be woken for it: on a busy queue that is almost every message.
+    /// </summary>
+    public static IEnumerable<Guid> WorkspacesWhoseQueueGrew(IReadOnlyList<StoredInbound> stored)
+        => stored.Where(entry => entry.Conversation.QueuedAt is not null
+                                 && (entry.Message.Direction == Directions.Activity || entry.Conversation.CreatedAt == entry.Message.CreatedAt))
+            .Select(entry => entry.Conversation.WorkspaceId)
+            .Distinct();
+
     /// <summary>The conversation a customer's first message on a channel and business address opens: in the queue of its connection's team.</summary>
     public static Conversation NewConversation(InboundMessageReceived inbound, Guid customerId, string? customerName)
         => ConversationLifecycle.Queue(new Conversation(Guid.NewGuid(), customerId, inbound.Channel, inbound.CustomerIdentity, customerName,
