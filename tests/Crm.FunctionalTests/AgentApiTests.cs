@@ -124,6 +124,21 @@ public sealed class AgentApiTests : SignedInAgentTests
     }
 
     [Fact]
+    public async Task The_list_shows_one_customers_conversations_when_asked()
+    {
+        var alices = await ConversationWithCustomerAsync("SMalice");
+        await App.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMbob", "+14155550177", "hi"));
+        await Feed.MessageAddedAsync(m => m.ChannelMessageId == "SMbob");
+        var alice = (await Agent.GetFromJsonAsync<Conversation>($"/api/conversations/{alices}"))!.CustomerId;
+
+        var listed = await Agent.GetFromJsonAsync<ConversationsApi.ConversationPage>($"/api/conversations?customer={alice}");
+
+        Assert.Equal([alices], listed!.Items.Select(c => c.Id));
+        Assert.Equal(2, (await Agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations"))!.Items.Count);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Agent.GetAsync("/api/conversations?customer=not-an-id")).StatusCode);
+    }
+
+    [Fact]
     public async Task Messages_page_backwards_with_the_older_cursor()
     {
         for (var i = 0; i < 5; i++)

@@ -53,14 +53,14 @@ public static class ConversationsApi
 
     /// <summary>
     /// The workspace's conversations, optionally only those with a <paramref name="status"/>, <paramref name="priority"/>,
-    /// channel <paramref name="connection"/>, <paramref name="label"/> or <paramref name="team"/>, and whose
+    /// channel <paramref name="connection"/>, <paramref name="label"/>, <paramref name="team"/> or <paramref name="customer"/>, and whose
     /// <paramref name="assignee"/> is <c>me</c>, <c>unassigned</c> or an agent's id; <paramref name="sort"/> is
     /// <c>last-activity</c> (default), <c>longest-waiting</c> (customers waiting for an answer, longest first) or
     /// <c>queue</c> (open conversations nobody has, in the order they get an agent).
     /// </summary>
     public static async Task<Results<Ok<ConversationPage>, ProblemHttpResult>> ListConversations(
         IInboxStore store, ClaimsPrincipal user, string? cursor, int? limit, string? status, string? priority, Guid? connection, Guid? label,
-        string? assignee, Guid? team, string? sort, ILoggerFactory loggers, CancellationToken ct)
+        string? assignee, Guid? team, Guid? customer, string? sort, ILoggerFactory loggers, CancellationToken ct)
     {
         if (PageSizeProblem(limit) is { } problem) return problem;
         PageCursor? after = null;
@@ -78,7 +78,7 @@ public static class ConversationsApi
             if (!Guid.TryParse(assignee, out var agentId)) return InvalidParameter("assignee must be me, unassigned or an agent's id.");
             assigneeId = agentId;
         }
-        var filter = new ConversationListFilter(status, priority, connection, sort, label) { AssigneeId = assigneeId, Unassigned = assignee == "unassigned", TeamId = team };
+        var filter = new ConversationListFilter(status, priority, connection, sort, label) { AssigneeId = assigneeId, Unassigned = assignee == "unassigned", TeamId = team, CustomerId = customer };
         var take = limit ?? 50;
         // One more than asked tells whether a next page exists, so the last page says so instead of leading to an empty one.
         var items = await store.ListConversationsAsync(user.WorkspaceId(), after, take + 1, filter, ct);

@@ -644,6 +644,26 @@ public abstract partial class InboxStoreContract
         Assert.Empty(await teams.ListTeamsAsync(Workspace));
     }
 
+    [SkippableFact]
+    public async Task The_list_filters_by_customer_to_their_conversations_on_every_business_number()
+    {
+        var store = await CreateStoreAsync();
+        var stored = await store.AppendInboundBatchAsync([
+            Arrival("SMcust-a", T0.AddMinutes(1), from: "+14155550101"),
+            Arrival("SMcust-b", T0.AddMinutes(2), from: "+14155550102"),
+            Arrival("SMcust-a2", T0.AddMinutes(3), from: "+14155550101", business: OtherBusiness),
+        ]);
+        var (first, other, second) = (stored[0].Conversation, stored[1].Conversation, stored[2].Conversation);
+
+        var theirs = await store.ListConversationsAsync(Workspace, null, 10, new ConversationListFilter { CustomerId = first.CustomerId });
+
+        Assert.Equal(first.CustomerId, second.CustomerId);
+        Assert.NotEqual(first.Id, second.Id);
+        Assert.Equal([second.Id, first.Id], theirs.Select(x => x.Id));
+        Assert.Equal([other.Id], (await store.ListConversationsAsync(Workspace, null, 10, new ConversationListFilter { CustomerId = other.CustomerId })).Select(x => x.Id));
+        Assert.Empty(await store.ListConversationsAsync(Guid.NewGuid(), null, 10, new ConversationListFilter { CustomerId = first.CustomerId }));
+    }
+
     // The workspace, times, arrivals and conversations here are shared with the other store contracts (internal).
     internal const string Business = "+14155238886";
     private const string OtherBusiness = "+14155238999";

@@ -203,6 +203,8 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         if (list.AssigneeId is { } assignee) filter &= ConversationFilter.Eq(c => c.AssigneeId, assignee);
         if (list.Unassigned) filter &= ConversationFilter.Eq(c => c.AssigneeId, null);
         if (list.TeamId is { } team) filter &= ConversationFilter.Eq(c => c.TeamId, team);
+        // The customer's index: a customer has a handful, one per channel and business number.
+        if (list.CustomerId is { } customer) filter &= ConversationFilter.Eq(c => c.CustomerId, customer);
         return list.Sort switch
         {
             // ix_conversations_workspace_waiting: waiting customers, longest first.

@@ -382,6 +382,8 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         if (filter.AssigneeId is not null) where.Add("assigned_agent = $assignee");
         if (filter.Unassigned) where.Add("assigned_agent IS NULL");
         if (filter.TeamId is not null) where.Add("team_id = $team");
+        // ix_conversations_customer: a customer has a handful, one per channel and business number.
+        if (filter.CustomerId is not null) where.Add("customer_id = $customer");
         if (filter.Status is not null) where.Add("status = $status");
         if (filter.Priority is not null) where.Add("priority = $priority");
         if (filter.ConnectionId is not null) where.Add("connection_id = $connection");
@@ -396,7 +398,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             $"SELECT {ConversationColumns} FROM conversations WHERE {string.Join(" AND ", where)} ORDER BY {order} LIMIT $take", ct,
             ("$workspace", workspaceId.ToString()), ("$status", filter.Status), ("$priority", filter.Priority),
             ("$connection", filter.ConnectionId?.ToString()), ("$label", filter.LabelId?.ToString()), ("$assignee", filter.AssigneeId?.ToString()),
-            ("$team", filter.TeamId?.ToString()), ("$at", after?.At.UtcTicks), ("$id", after?.Id.ToString()), ("$take", take));
+            ("$team", filter.TeamId?.ToString()), ("$customer", filter.CustomerId?.ToString()), ("$at", after?.At.UtcTicks), ("$id", after?.Id.ToString()), ("$take", take));
     }
 
     public async Task<bool> AppendMessageAsync(TimelineMessage message, CancellationToken ct = default)
