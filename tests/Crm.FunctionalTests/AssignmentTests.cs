@@ -261,6 +261,24 @@ public sealed class AssignmentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_agent_idle_past_the_timeout_is_away_and_gets_nothing_new_while_one_who_keeps_working_stays_online()
+    {
+        var (ann, annFeed) = await OnlineAsync("ann");
+        var (bob, bobFeed) = await OnlineAsync("bob");
+        var (annId, bobId) = (await IdOfAsync(ann), await IdOfAsync(bob));
+
+        // Bob's web app says now and then that he is at work; Ann has left her tab open and gone.
+        await PassAsync(TimeSpan.FromMinutes(16), () => bobFeed.SendAsync("Active"));
+        var conversation = await CustomerWritesAsync(annFeed, "SMidle", "+14155550231");
+
+        await bobFeed.AvailabilityChangedAsync(a => a.AgentId == annId && a.Availability == Availabilities.Away);
+        var seen = (await admin.GetFromJsonAsync<List<AssignmentApi.AvailabilityView>>("/api/agents/availability"))!;
+        Assert.Equal((Availabilities.Online, Availabilities.Away), (seen.Single(a => a.AgentId == annId).Chosen, seen.Single(a => a.AgentId == annId).Availability));
+        Assert.Equal(Availabilities.Online, seen.Single(a => a.AgentId == bobId).Availability);
+        await bobFeed.ConversationUpdatedAsync(c => c.Id == conversation && c.AssigneeId == bobId);
+    }
+
+    [Fact]
     public async Task A_deactivated_agents_conversations_go_back_to_the_queue_and_on_to_someone_online()
     {
         var (_, annFeed) = await OnlineAsync("ann");
@@ -376,11 +394,12 @@ public sealed class AssignmentTests : IAsyncLifetime
     /// connected have been vouched for by a heartbeat (however slow the machine), so they stay online throughout, and a
     /// sweep has had time to run.
     /// </summary>
-    private async Task PassAsync(TimeSpan time)
+    private async Task PassAsync(TimeSpan time, Func<Task>? eachStep = null)
     {
         for (var passed = TimeSpan.Zero; passed < time; passed += TimeSpan.FromSeconds(30))
         {
             clock.Advance(TimeSpan.FromSeconds(30));
+            if (eachStep is not null) await eachStep();
             var stepped = clock.GetUtcNow();
             await Eventually.TrueAsync(async () => (await admin.GetFromJsonAsync<List<AssignmentApi.AvailabilityView>>("/api/agents/availability"))!
                 .Where(agent => feeds.ContainsKey(agent.AgentId)).All(agent => agent.LastSeenAt >= stepped));

@@ -74,6 +74,13 @@ public sealed class InboxHub(ConversationPresence presence) : Hub<IInboxClient>
     /// <summary>The agent is typing (or stopped); not kept, only passed on: a client repeats it while typing goes on.</summary>
     public Task Typing(Guid conversationId, bool typing) => Others.AgentTyping(Presence(conversationId, typing));
 
+    /// <summary>
+    /// The person at the screen did something (a key, a click): they are not idle, so not away. Every hub call counts
+    /// (the presence filter sees it in the process that holds the connection); this one says only that, for a web app
+    /// to send now and then while its agent works, since API requests may be served by another process.
+    /// </summary>
+    public Task Active() => Task.CompletedTask;
+
     /// <summary>A connection that goes away stops viewing whatever it had open.</summary>
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
