@@ -156,6 +156,8 @@ public sealed class AgentAccounts(
         var roleChanges = role is not null && role != target.Role;
         var updated = await agents.UpdateProfileAsync(id, name?.Trim(), role, roleChanges ? NewSessionStamp() : null, ct);
         if (updated is null) return AccountResult.Failed(AccountOutcome.NotFound, "No such agent.");
+        // The check above read a moment ago; the store's own check is the one that holds when owners change at once.
+        if (role is not null && updated.Role != role) return AccountResult.Failed(AccountOutcome.Conflict, "The last owner cannot be demoted.");
         if (roleChanges)
         {
             sessions.Forget(id);
@@ -178,6 +180,7 @@ public sealed class AgentAccounts(
 
         var updated = await agents.SetActiveAsync(id, active, NewSessionStamp(), ct);
         if (updated is null) return AccountResult.Failed(AccountOutcome.NotFound, "No such agent.");
+        if (updated.IsActive != active) return AccountResult.Failed(AccountOutcome.Conflict, "The last owner cannot be deactivated.");
         sessions.Forget(id);
         if (!active)
         {

@@ -31,10 +31,17 @@ public interface IAgentStore
     /// <summary>A successful sign-in forgets earlier failures.</summary>
     Task ResetFailedSignInsAsync(Guid id, CancellationToken ct = default);
 
-    /// <summary>Changes name, role and/or session stamp (null keeps the current value). Returns the agent afterwards.</summary>
+    /// <summary>
+    /// Changes name, role and/or session stamp (null keeps the current value). Returns the agent afterwards; null when
+    /// there is no such agent. Never leaves a workspace without an active owner, however many changes race: demoting
+    /// its last one changes nothing and returns the agent as they are.
+    /// </summary>
     Task<Agent?> UpdateProfileAsync(Guid id, string? name, string? role, string? sessionStamp = null, CancellationToken ct = default);
 
-    /// <summary>Activates or deactivates with a new session stamp, so tokens issued before stop working.</summary>
+    /// <summary>
+    /// Activates or deactivates with a new session stamp, so tokens issued before stop working. Deactivating a
+    /// workspace's last active owner changes nothing and returns the agent as they are, as with <see cref="UpdateProfileAsync"/>.
+    /// </summary>
     Task<Agent?> SetActiveAsync(Guid id, bool active, string sessionStamp, CancellationToken ct = default);
 
     Task CreateInvitationAsync(Invitation invitation, CancellationToken ct = default);

@@ -97,6 +97,33 @@ public abstract class AgentStoreContract
     }
 
     [SkippableFact]
+    public async Task Owners_stepping_down_at_once_always_leave_one_active_owner()
+    {
+        var (_, agents) = await CreateStoresAsync();
+        var (o1, o2, o3) = (NewAgent("o1@acme.test", role: AgentRoles.Owner), NewAgent("o2@acme.test", role: AgentRoles.Owner),
+            NewAgent("o3@acme.test", role: AgentRoles.Owner));
+        await agents.TryCreateAsync(o1);
+        await agents.TryCreateAsync(o2);
+        await agents.TryCreateAsync(NewAgent("o4@other.test", WorkspaceB, AgentRoles.Owner));
+
+        var demoted = await Task.WhenAll(agents.UpdateProfileAsync(o1.Id, null, AgentRoles.Admin), agents.UpdateProfileAsync(o2.Id, null, AgentRoles.Admin));
+
+        Assert.Single(demoted, agent => agent!.Role == AgentRoles.Admin);
+        var last = demoted.Single(agent => agent!.Role == AgentRoles.Owner)!;
+        Assert.True((await agents.SetActiveAsync(last.Id, active: false, "stamp-1"))!.IsActive);
+        Assert.Equal(("Renamed", AgentRoles.Owner), ((await agents.UpdateProfileAsync(last.Id, "Renamed", null))!.Name, last.Role));
+        Assert.Equal(1, await agents.CountActiveOwnersAsync(WorkspaceA));
+
+        // With a third owner, two deactivations at once: one goes, one stays.
+        await agents.TryCreateAsync(o3);
+        var deactivated = await Task.WhenAll(agents.SetActiveAsync(last.Id, active: false, "stamp-2"), agents.SetActiveAsync(o3.Id, active: false, "stamp-3"));
+
+        Assert.Single(deactivated, agent => !agent!.IsActive);
+        Assert.Equal(1, await agents.CountActiveOwnersAsync(WorkspaceA));
+        Assert.Null(await agents.UpdateProfileAsync(Guid.NewGuid(), null, AgentRoles.Admin));
+    }
+
+    [SkippableFact]
     public async Task The_failure_that_reaches_the_limit_locks_the_agent_and_restarts_the_count()
     {
         var (_, agents) = await CreateStoresAsync();

@@ -9,6 +9,9 @@ public sealed class MongoAgentStore(IMongoDatabase database) : IAgentStore
     private readonly IMongoCollection<AgentDocument> agents = database.GetCollection<AgentDocument>("agents");
     private readonly IMongoCollection<InvitationDocument> invitations = database.GetCollection<InvitationDocument>("agentInvitations");
 
+    /// <summary>One document per workspace that every change taking an active owner away writes (see <see cref="ChangeKeepingAnOwnerAsync"/>).</summary>
+    private const string OwnerGuards = "workspaceOwnerGuards";
+
     private static FilterDefinitionBuilder<AgentDocument> AgentFilter => Builders<AgentDocument>.Filter;
     private static UpdateDefinitionBuilder<AgentDocument> AgentUpdate => Builders<AgentDocument>.Update;
 
@@ -24,6 +27,14 @@ public sealed class MongoAgentStore(IMongoDatabase database) : IAgentStore
                 Builders<AgentDocument>.IndexKeys.Ascending(a => a.WorkspaceId).Ascending(a => a.Role).Ascending(a => a.CreatedAtTicks),
                 new CreateIndexOptions { Name = "ix_agents_workspace" }),
         ], ct);
+        // Written inside transactions, which cannot create a collection on servers before 4.4.
+        try
+        {
+            await database.CreateCollectionAsync(OwnerGuards, cancellationToken: ct);
+        }
+        catch (MongoCommandException exists) when (exists.CodeName == "NamespaceExists")
+        {
+        }
         // Accepting finds an invitation by its token's hash.
         await invitations.Indexes.CreateOneAsync(new CreateIndexModel<InvitationDocument>(
             Builders<InvitationDocument>.IndexKeys.Ascending(i => i.TokenHash),
@@ -88,14 +99,52 @@ public sealed class MongoAgentStore(IMongoDatabase database) : IAgentStore
         if (role is not null) updates.Add(AgentUpdate.Set(a => a.Role, role));
         if (sessionStamp is not null) updates.Add(AgentUpdate.Set(a => a.SessionStamp, sessionStamp));
         if (updates.Count == 0) return await GetAsync(id, ct);
-        return (await agents.FindOneAndUpdateAsync(AgentFilter.Eq(a => a.Id, id), AgentUpdate.Combine(updates),
-            new FindOneAndUpdateOptions<AgentDocument> { ReturnDocument = ReturnDocument.After }, ct))?.ToAgent();
+        if (role is null or AgentRoles.Owner) return await UpdateAsync(null, id, AgentUpdate.Combine(updates), ct);
+        return await ChangeKeepingAnOwnerAsync(id, AgentUpdate.Combine(updates), ct);
     }
 
     public async Task<Agent?> SetActiveAsync(Guid id, bool active, string sessionStamp, CancellationToken ct = default)
-        => (await agents.FindOneAndUpdateAsync(AgentFilter.Eq(a => a.Id, id),
-            AgentUpdate.Set(a => a.IsActive, active).Set(a => a.SessionStamp, sessionStamp),
-            new FindOneAndUpdateOptions<AgentDocument> { ReturnDocument = ReturnDocument.After }, ct))?.ToAgent();
+    {
+        var update = AgentUpdate.Set(a => a.IsActive, active).Set(a => a.SessionStamp, sessionStamp);
+        return active ? await UpdateAsync(null, id, update, ct) : await ChangeKeepingAnOwnerAsync(id, update, ct);
+    }
+
+    /// <summary>
+    /// A change that takes an agent's owner rights away (a demotion, a deactivation), made only if another active owner
+    /// remains. A multi-document transaction (MongoDB runs as a replica set for Crm: see the README) that counts the other
+    /// owners and writes the workspace's guard document: two such changes in one workspace both write it, so only one
+    /// commits and the other runs again on a fresh snapshot, where it sees the first. Without the guard each would count
+    /// the other owner, and both would go.
+    /// </summary>
+    private async Task<Agent?> ChangeKeepingAnOwnerAsync(Guid id, UpdateDefinition<AgentDocument> update, CancellationToken ct)
+    {
+        using var session = await database.Client.StartSessionAsync(cancellationToken: ct);
+        return await session.WithTransactionAsync(async (s, token) =>
+        {
+            var agent = await agents.Find(s, AgentFilter.Eq(a => a.Id, id)).FirstOrDefaultAsync(token);
+            if (agent is null) return null;
+            if (agent is { Role: AgentRoles.Owner, IsActive: true })
+            {
+                await database.GetCollection<BsonDocument>(OwnerGuards).UpdateOneAsync(s, new BsonDocument("_id", agent.WorkspaceId.ToString()),
+                    new BsonDocument("$inc", new BsonDocument("changes", 1)), new UpdateOptions { IsUpsert = true }, token);
+                // ix_agents_workspace
+                var others = await agents.CountDocumentsAsync(s, AgentFilter.Eq(a => a.WorkspaceId, agent.WorkspaceId)
+                    & AgentFilter.Eq(a => a.Role, AgentRoles.Owner) & AgentFilter.Eq(a => a.IsActive, true) & AgentFilter.Ne(a => a.Id, id),
+                    cancellationToken: token);
+                if (others == 0) return agent.ToAgent();
+            }
+            return await UpdateAsync(s, id, update, token);
+        }, cancellationToken: ct);
+    }
+
+    private async Task<Agent?> UpdateAsync(IClientSessionHandle? session, Guid id, UpdateDefinition<AgentDocument> update, CancellationToken ct)
+    {
+        var after = new FindOneAndUpdateOptions<AgentDocument> { ReturnDocument = ReturnDocument.After };
+        var updated = session is null
+            ? await agents.FindOneAndUpdateAsync(AgentFilter.Eq(a => a.Id, id), update, after, ct)
+            : await agents.FindOneAndUpdateAsync(session, AgentFilter.Eq(a => a.Id, id), update, after, ct);
+        return updated?.ToAgent();
+    }
 
     public Task CreateInvitationAsync(Invitation invitation, CancellationToken ct = default)
         => invitations.InsertOneAsync(new InvitationDocument

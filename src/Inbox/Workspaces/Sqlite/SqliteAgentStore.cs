@@ -115,18 +115,31 @@ public sealed class SqliteAgentStore(string connectionString) : IAgentStore
         await update.ExecuteNonQueryAsync(ct);
     }
 
-    public Task<Agent?> UpdateProfileAsync(Guid id, string? name, string? role, string? sessionStamp = null, CancellationToken ct = default)
-        => SingleAgentAsync($"""
+    public async Task<Agent?> UpdateProfileAsync(Guid id, string? name, string? role, string? sessionStamp = null, CancellationToken ct = default)
+        => await SingleAgentAsync($"""
             UPDATE agents SET name = COALESCE($name, name), role = COALESCE($role, role), session_stamp = COALESCE($stamp, session_stamp)
-            WHERE id = $id
+            WHERE id = $id AND NOT (COALESCE($role, role) <> '{AgentRoles.Owner}' AND {IsLastActiveOwner})
             RETURNING {AgentColumns}
-            """, ct, ("$id", id.ToString()), ("$name", name), ("$role", role), ("$stamp", sessionStamp));
+            """, ct, ("$id", id.ToString()), ("$name", name), ("$role", role), ("$stamp", sessionStamp))
+           ?? await GetAsync(id, ct);
 
-    public Task<Agent?> SetActiveAsync(Guid id, bool active, string sessionStamp, CancellationToken ct = default)
-        => SingleAgentAsync($"""
-            UPDATE agents SET active = $active, session_stamp = $stamp WHERE id = $id
+    public async Task<Agent?> SetActiveAsync(Guid id, bool active, string sessionStamp, CancellationToken ct = default)
+        => await SingleAgentAsync($"""
+            UPDATE agents SET active = $active, session_stamp = $stamp
+            WHERE id = $id AND NOT ($active = 0 AND {IsLastActiveOwner})
             RETURNING {AgentColumns}
-            """, ct, ("$id", id.ToString()), ("$active", active ? 1 : 0), ("$stamp", sessionStamp));
+            """, ct, ("$id", id.ToString()), ("$active", active ? 1 : 0), ("$stamp", sessionStamp))
+           ?? await GetAsync(id, ct);
+
+    /// <summary>
+    /// The agent being updated is their workspace's only active owner. Checked inside the UPDATE, under the file's write
+    /// lock, so two owners demoting each other at once cannot both succeed.
+    /// </summary>
+    private const string IsLastActiveOwner = $"""
+        role = '{AgentRoles.Owner}' AND active = 1 AND NOT EXISTS (
+            SELECT 1 FROM agents other WHERE other.workspace_id = agents.workspace_id AND other.role = '{AgentRoles.Owner}'
+              AND other.active = 1 AND other.id <> agents.id)
+        """;
 
     public async Task CreateInvitationAsync(Invitation invitation, CancellationToken ct = default)
     {
