@@ -44,8 +44,8 @@ export function Header({ agent, live, page, onSignOut }: { agent: Agent; live: b
       <span className={`live ${live ? 'on' : ''}`} role="status" aria-label={live ? 'Live updates on' : 'Live updates off'} title={live ? 'Live' : 'Reconnecting'} />
       <div className="top-right">
         {askNotifications && (
-          <button type="button" onClick={() => { void askPermission().finally(() => setAskNotifications(needsPermission())); }}>
-            Enable notifications
+          <button type="button" className="notify-button" onClick={() => { void askPermission().finally(() => setAskNotifications(needsPermission())); }}>
+            <span className="long">Enable </span>notifications
           </button>
         )}
         <label className="availability">

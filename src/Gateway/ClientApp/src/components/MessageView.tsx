@@ -37,7 +37,7 @@ export function MessageView({ message, all, conversationId, onSent }: {
 }
 
 function Status({ message }: { message: TimelineMessage }) {
-  const ticks = { pending: '🕓', retrying: '🕓', queued: '✓', sent: '✓', delivered: '✓✓', read: '✓✓' }[message.status] ?? '⚠';
+  const ticks = { pending: '…', retrying: '…', queued: '✓', sent: '✓', delivered: '✓✓', read: '✓✓' }[message.status] ?? '!';
   return (
     <span className={`status status-${message.status}`}>
       <span aria-hidden="true">{ticks} </span>{statusWords(message)}
