@@ -67,7 +67,7 @@ export function CustomerPanel({ conversation, directory, shown, act }: {
       {othersError && <p className="hint">{othersError}</p>}
       {others && (
         <ul className="others">
-          {others.map(other => (
+          {others.map(listed => listed.id === conversation.id ? conversation : listed).map(other => (
             <li key={other.id}>
               <a href={conversationHref(other.id)} aria-current={other.id === conversation.id ? 'true' : undefined}>
                 {other.channel === 'whatsapp' ? 'WhatsApp' : other.channel}{other.businessIdentity ? ` to ${other.businessIdentity.replace(/^whatsapp:/i, '')}` : ''}
