@@ -99,7 +99,7 @@ function Agents({ me }: { me: Agent }) {
         <tbody>
           {agents?.map(agent => (
             <tr key={agent.id}>
-              <td>{agent.name}</td>
+              <td id={`agent-${agent.id}`}>{agent.name}</td>
               <td>{agent.email}</td>
               <td>
                 <select aria-label={`Access level of ${agent.name}`} value={agent.role}
@@ -112,8 +112,10 @@ function Agents({ me }: { me: Agent }) {
               <td>{agent.isActive === false ? 'Deactivated' : 'Active'}</td>
               <td>
                 {agent.id !== me.id && (agent.isActive === false
-                  ? <button type="button" onClick={() => void change(api(`/api/agents/${agent.id}/activate`, { method: 'POST' }))}>Activate {agent.name}</button>
-                  : <button type="button" onClick={() => void change(api(`/api/agents/${agent.id}/deactivate`, { method: 'POST' }))}>Deactivate {agent.name}</button>)}
+                  ? <button type="button" aria-describedby={`agent-${agent.id}`}
+                    onClick={() => void change(api(`/api/agents/${agent.id}/activate`, { method: 'POST' }))}>Activate</button>
+                  : <button type="button" aria-describedby={`agent-${agent.id}`}
+                    onClick={() => void change(api(`/api/agents/${agent.id}/deactivate`, { method: 'POST' }))}>Deactivate</button>)}
               </td>
             </tr>
           ))}

@@ -11,6 +11,8 @@ export function CustomerPanel({ conversation, directory, shown, act }: {
   const [others, setOthers] = useState<Conversation[] | null>(null);
   const [othersError, setOthersError] = useState<string | null>(null);
   const [labelError, setLabelError] = useState<string | null>(null);
+  // What the agent just ticked, shown at once while the API confirms it.
+  const [pending, setPending] = useState<Record<string, boolean>>({});
   const customerId = conversation.customerId;
 
   useEffect(() => {
@@ -27,11 +29,14 @@ export function CustomerPanel({ conversation, directory, shown, act }: {
 
   const toggleLabel = async (labelId: string, on: boolean) => {
     setLabelError(null);
+    setPending(p => ({ ...p, [labelId]: on }));
     try {
       if (on) await act('labels', { labelId });
       else await act(`labels/${labelId}`, undefined, 'DELETE');
     } catch (failure) {
       setLabelError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setPending(p => Object.fromEntries(Object.entries(p).filter(([id]) => id !== labelId)));
     }
   };
 
@@ -56,7 +61,7 @@ export function CustomerPanel({ conversation, directory, shown, act }: {
         {directory.labels.length === 0 && <p className="hint">No labels yet: admins add them under Admin › Labels.</p>}
         {directory.labels.map(label => (
           <label key={label.id} className="label-choice">
-            <input type="checkbox" checked={conversation.labels.includes(label.id)} onChange={e => void toggleLabel(label.id, e.target.checked)} />
+            <input type="checkbox" checked={pending[label.id] ?? conversation.labels.includes(label.id)} onChange={e => void toggleLabel(label.id, e.target.checked)} />
             <span className="swatch" style={{ backgroundColor: /^#[0-9a-f]{6}$/i.test(label.color) ? label.color : undefined }} aria-hidden="true" />
             {label.name}
           </label>

@@ -220,7 +220,7 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
         </div>
       </section>
       {conversationId ? (
-        <Thread key={conversationId} conversationId={conversationId} directory={directory}
+        <Thread key={conversationId} conversationId={conversationId} directory={directory} reconnects={reconnects}
           onConversationChanged={conversationChanged} onRead={markedRead} />
       ) : (
         <section className="thread-pane empty" aria-label="Conversation">

@@ -16,8 +16,9 @@ interface Presence {
   typing: Record<string, { name: string; until: number }>;
 }
 
-export function Thread({ conversationId, directory, onConversationChanged, onRead }: {
+export function Thread({ conversationId, directory, reconnects, onConversationChanged, onRead }: {
   conversationId: string;
+  reconnects: number;
   directory: Directory;
   onConversationChanged: (conversation: Conversation) => void;
   onRead: (conversationId: string) => void;
@@ -35,6 +36,7 @@ export function Thread({ conversationId, directory, onConversationChanged, onRea
   const heading = useRef<HTMLHeadingElement>(null);
   const composer = useRef<ComposerHandle>(null);
   const stickToBottom = useRef(true);
+  const announcedTo = useRef(new Set<string>());
   const keepOffset = useRef<number | null>(null);
   const now = useNow(15_000);
 
@@ -59,15 +61,18 @@ export function Thread({ conversationId, directory, onConversationChanged, onRea
       setOlderCursor(page.olderCursor);
       markRead();
     }, failure => { if (!abort.signal.aborted) setError(failure instanceof Error ? failure.message : String(failure)); });
-    heading.current?.focus();
     return () => abort.abort();
-  }, [conversationId, markRead]);
+    // A reconnect fetches the newest page again: pushes sent while the hub was away are not replayed.
+  }, [conversationId, markRead, reconnects]);
+
+  // Focus goes to the conversation's title when one is opened, so keyboard and screen reader users land in it.
+  useEffect(() => heading.current?.focus(), [conversationId]);
 
   // Others see who has it open; a dropped connection stops viewing by itself.
   useEffect(() => {
     send(hub, 'Viewing', conversationId, true);
     return () => send(hub, 'Viewing', conversationId, false);
-  }, [hub, conversationId]);
+  }, [hub, conversationId, reconnects]);
 
   usePush<MessagesAddedPush>('MessagesAdded', push => {
     const mine = push.messages.filter(m => m.conversationId === conversationId);
@@ -90,8 +95,13 @@ export function Thread({ conversationId, directory, onConversationChanged, onRea
       if (push.active) viewing[push.agentId] = push.agentName;
       return { ...p, viewing };
     });
-    // Whoever just opened it learns we are here too.
-    if (push.active) send(hub, 'Viewing', conversationId, true);
+    // Whoever just opened it learns we are here too: the hub tells only of changes, so say it again (once per colleague,
+    // or two viewers would answer each other forever).
+    if (push.active && !announcedTo.current.has(push.agentId)) {
+      announcedTo.current.add(push.agentId);
+      send(hub, 'Viewing', conversationId, false);
+      send(hub, 'Viewing', conversationId, true);
+    }
   });
   usePush<PresencePush>('AgentTyping', push => {
     if (push.conversationId !== conversationId) return;
