@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite on this machine, as CI does: installs and starts RabbitMQ and Redis when they
-# are missing (Debian packages), then `dotnet test` on the solution. Prints "N passed, N failed" last.
+# are missing (Debian packages), then `dotnet test` on the solution and the web app's Vitest tests. Prints "N passed, N failed" last.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +38,15 @@ if [ "$status" -eq 0 ]; then
 fi
 
 passed=0; failed=0; skipped=0
+# The web app's unit tests (Vitest); `dotnet build` installed its packages.
+if [ "$status" -eq 0 ]; then
+  (cd src/Gateway/ClientApp && npx vitest run --reporter=default --reporter=json --outputFile="$results/web.json") || status=$?
+  if [ -f "$results/web.json" ]; then
+    web=$(node -e 'const r=require(process.argv[1]);console.log(r.numPassedTests, r.numFailedTests, r.numPendingTests + r.numTodoTests)' "$results/web.json")
+    read -r web_passed web_failed web_skipped <<<"$web"
+    passed=$((passed + web_passed)); failed=$((failed + web_failed)); skipped=$((skipped + web_skipped))
+  fi
+fi
 for trx in "$results"/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)

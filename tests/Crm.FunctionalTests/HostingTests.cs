@@ -23,6 +23,16 @@ public sealed class HostingTests : IDisposable
         Assert.DoesNotContain("unsafe-inline", policy);
         Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("DENY", page.Headers.GetValues("X-Frame-Options").Single());
+
+        // The built web app (ClientApp → wwwroot): its script is a file of its own, which the policy allows; no inline script.
+        Assert.True(page.IsSuccessStatusCode, $"GET / answered {(int)page.StatusCode}: was the web app built into wwwroot?");
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("<div id=\"root\">", html);
+        var script = System.Text.RegularExpressions.Regex.Match(html, "<script type=\"module\" crossorigin src=\"(/assets/[^\"]+\\.js)\"></script>");
+        Assert.True(script.Success, "index.html loads the app from /assets");
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(html, "<script"));
+        var bundle = await app.CreateClient().GetAsync(script.Groups[1].Value);
+        Assert.True(bundle.IsSuccessStatusCode);
     }
 
     [Fact]

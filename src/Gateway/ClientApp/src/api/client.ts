@@ -1,0 +1,76 @@
+// The REST client: bearer token, JSON, and problem details turned into sentences.
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(message: string, status: number) {
+    super(message);
+    this.status = status;
+  }
+}
+
+interface Problem {
+  title?: string;
+  detail?: string;
+  errors?: Record<string, string[]>;
+}
+
+/** What an agent reads when a call fails: the problem's detail, its validation errors, or the status. */
+export function problemMessage(status: number, body: unknown): string {
+  const problem = (body && typeof body === 'object' ? body : {}) as Problem;
+  if (problem.errors) {
+    const all = Object.values(problem.errors).flat();
+    if (all.length > 0) return all.join(' ');
+  }
+  if (problem.detail) return problem.detail;
+  if (problem.title) return problem.title;
+  switch (status) {
+    case 401: return 'Your session has ended: please sign in again.';
+    case 403: return 'You are not allowed to do that.';
+    case 404: return 'Not found: it may have been removed.';
+    case 409: return 'Someone changed this meanwhile: look again and retry.';
+    case 429: return 'Too many attempts: wait a moment and retry.';
+    default: return status >= 500 ? 'Crm could not do that just now: try again.' : `The request failed (${status}).`;
+  }
+}
+
+export interface ApiSession {
+  token: string | null;
+  /** Called when the API refuses the token: the app returns to sign-in. */
+  onUnauthorized: () => void;
+}
+
+export const session: ApiSession = { token: null, onUnauthorized: () => {} };
+
+export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+  const hadToken = session.token !== null;
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: init.signal,
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError('Crm cannot be reached: check your connection.', 0);
+  }
+  const isJson = (response.headers.get('content-type') ?? '').includes('json');
+  const body: unknown = isJson ? await response.json().catch(() => null) : null;
+  if (response.status === 401 && hadToken) {
+    session.onUnauthorized();
+    throw new ApiError('Your session has ended: please sign in again.', 401);
+  }
+  if (!response.ok) throw new ApiError(problemMessage(response.status, body), response.status);
+  return body as T;
+}
+
+export const qs = (params: Record<string, string | number | null | undefined>): string => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== null && value !== undefined && value !== '') search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+};

@@ -1,0 +1,188 @@
+// The public API's shapes, as the Gateway serialises them (camelCase JSON).
+
+export type Role = 'owner' | 'admin' | 'agent';
+export type Availability = 'online' | 'away' | 'offline';
+export type ConversationStatus = 'open' | 'pending' | 'snoozed' | 'resolved';
+export type Priority = 'none' | 'low' | 'medium' | 'high' | 'urgent';
+
+export interface Agent {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  workspaceId: string;
+  isActive?: boolean;
+  createdAt?: string;
+}
+
+export interface SignedIn {
+  token: string;
+  expiresAt: string;
+  agent: Agent;
+}
+
+export interface Conversation {
+  id: string;
+  customerId: string;
+  channel: string;
+  customerIdentity: string;
+  customerName: string | null;
+  status: ConversationStatus;
+  assigneeId: string | null;
+  createdAt: string;
+  lastMessageAt: string;
+  lastMessagePreview: string | null;
+  businessIdentity?: string | null;
+  workspaceId?: string;
+  connectionId?: string | null;
+  priority: Priority;
+  snoozedUntil?: string | null;
+  waitingSince?: string | null;
+  labels: string[];
+  teamId?: string | null;
+  assignedAt?: string | null;
+  queuedAt?: string | null;
+}
+
+export interface ConversationPage {
+  items: Conversation[];
+  nextCursor: string | null;
+  unread?: Record<string, number>;
+}
+
+export interface MediaAttachment {
+  url: string;
+  contentType: string | null;
+}
+
+export interface SharedLocation {
+  latitude: number;
+  longitude: number;
+  label: string | null;
+  address: string | null;
+}
+
+export interface ActivityEntry {
+  kind: string;
+  from: string | null;
+  to: string | null;
+  reason?: string | null;
+}
+
+export type Direction = 'inbound' | 'outbound' | 'activity' | 'note';
+
+export interface TimelineMessage {
+  id: string;
+  conversationId: string;
+  customerId: string;
+  channel: string;
+  direction: Direction;
+  channelMessageId: string | null;
+  text: string | null;
+  media: MediaAttachment[];
+  location: SharedLocation | null;
+  button: { text: string; payload: string | null } | null;
+  status: string;
+  errorCode: string | null;
+  agent: string | null;
+  createdAt: string;
+  statusUpdatedAt: string;
+  resendOf?: string | null;
+  activity?: ActivityEntry | null;
+  mentions?: string[];
+}
+
+export interface MessagePage {
+  items: TimelineMessage[];
+  olderCursor: string | null;
+}
+
+export interface MessagesAddedPush {
+  messages: TimelineMessage[];
+  conversations: Conversation[];
+}
+
+export interface ConversationReadPush {
+  conversationId: string;
+  readUpTo: string;
+}
+
+export interface PresencePush {
+  conversationId: string;
+  agentId: string;
+  agentName: string;
+  active: boolean;
+}
+
+export interface MentionPush {
+  conversationId: string;
+  note: TimelineMessage;
+}
+
+export interface AvailabilityView {
+  agentId: string;
+  name: string;
+  chosen: Availability;
+  availability: Availability;
+  openConversations: number;
+  lastSeenAt: string | null;
+}
+
+export interface Label {
+  id: string;
+  name: string;
+  color: string;
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  policy: 'round-robin' | 'least-loaded' | 'manual';
+  maxOpenPerAgent: number;
+  reassignAfterMinutes: number | null;
+  members: string[];
+}
+
+export interface CannedReply {
+  id: string;
+  shortcut: string;
+  content: string;
+}
+
+export interface SearchHit {
+  conversationId: string;
+  customerName: string | null;
+  channel: string;
+  messageId: string | null;
+  snippet: string | null;
+  at: string;
+}
+
+export interface SearchPage {
+  items: SearchHit[];
+  nextCursor: string | null;
+}
+
+export interface InvitationCreated {
+  invitationId: string;
+  token: string;
+  acceptUrl: string;
+  expiresAt: string;
+}
+
+export interface ChannelConnection {
+  id: string;
+  type: string;
+  displayName: string;
+  enabled: boolean;
+  routingTeamId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  twilio: { accountSid: string; numbers: string[]; apiBaseUrl: string | null; authTokenSet: boolean } | null;
+  webhooks: { messages: string; status: string };
+}
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  message: string;
+}
