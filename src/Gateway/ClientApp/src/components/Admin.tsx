@@ -18,10 +18,10 @@ function useList<T>(path: string): [T[] | null, () => void, string | null] {
 
 export function Admin({ me, tab }: { me: Agent; tab: AdminTab }) {
   if (me.role === 'agent') {
-    return <main id="main" className="admin"><p role="alert" className="error">Only owners and admins manage the workspace.</p></main>;
+    return <main id="main" tabIndex={-1} className="admin"><p role="alert" className="error">Only owners and admins manage the workspace.</p></main>;
   }
   return (
-    <main id="main" className="admin">
+    <main id="main" tabIndex={-1} className="admin">
       <nav aria-label="Admin" className="admin-tabs">
         {AdminTabs.map(t => (
           <a key={t.tab} href={adminHref(t.tab)} aria-current={t.tab === tab ? 'page' : undefined}>{t.label}</a>

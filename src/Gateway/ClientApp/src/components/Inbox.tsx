@@ -129,7 +129,7 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
   const setFilter = (key: keyof Filters, value: string) => setFilters(f => ({ ...f, [key]: value }));
 
   return (
-    <main id="main" className={`inbox ${conversationId ? 'has-thread' : ''}`}>
+    <main id="main" tabIndex={-1} className={`inbox ${conversationId ? 'has-thread' : ''}`}>
       <section className="list-pane" aria-label="Inbox list">
         <div role="tablist" aria-label="Views" className="views">
           {Views.map((v, index) => (
@@ -206,6 +206,15 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
                 <li className="hint">{view === 'unassigned' ? 'Nobody is waiting in the queue.' : 'No conversations here.'}</li>
               )}
             </ul>
+          )}
+          {results?.nextCursor && (
+            <button type="button" className="more" onClick={() => {
+              const cursor = results.nextCursor;
+              api<SearchPage>(`/api/search${qs({ q: search.trim().slice(0, 200), limit: 20, cursor })}`)
+                .then(page => setResults(before => before && before.nextCursor === cursor
+                  ? { items: [...before.items, ...page.items], nextCursor: page.nextCursor } : before),
+                failure => setError(failure instanceof Error ? failure.message : String(failure)));
+            }}>More results</button>
           )}
           {!results && list.nextCursor && (
             <button type="button" className="more" onClick={loadMore} disabled={loading}>Load more conversations</button>
