@@ -35,7 +35,8 @@ export function Header({ agent, live, page, onSignOut }: { agent: Agent; live: b
 
   return (
     <header className="top">
-      <a className="skip" href="#main">Skip to content</a>
+      {/* Not a #main link: the hash is the app's route. */}
+      <button type="button" className="skip" onClick={() => document.getElementById('main')?.focus()}>Skip to content</button>
       <span className="brand">Crm</span>
       <nav aria-label="Main" className="top-nav">
         <a href="#/" aria-current={page === 'inbox' ? 'page' : undefined}>Inbox</a>

@@ -4,7 +4,7 @@ import { usePush } from '../api/hub';
 import type {
   Agent, ChannelConnection, Conversation, ConversationPage, ConversationReadPush, Label, MentionPush, MessagesAddedPush, SearchPage, Team,
 } from '../api/types';
-import { initialList, listParams, listReducer, NoFilters, type Filters, type View } from '../logic/conversations';
+import { initialList, listParams, listReducer, newlyAssigned, NoFilters, type Filters, type View } from '../logic/conversations';
 import { customerTitle, shortTime, waited } from '../logic/format';
 import { notify } from '../logic/notify';
 import { conversationHref } from '../logic/route';
@@ -36,7 +36,6 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
   const [loading, setLoading] = useState(false);
   const [search, setSearch] = useState('');
   const [searchResults, setResults] = useState<SearchPage | null>(null);
-  const seenAssignee = useRef(new Map<string, string | null>());
   const openId = useRef(conversationId);
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
   const now = useNow(30_000);
@@ -66,7 +65,6 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
     setLoading(true);
     api<ConversationPage>(`/api/conversations${qs({ ...listParams(query), limit: PageSize })}`, { signal: abort.signal })
       .then(page => {
-        for (const c of page.items) seenAssignee.current.set(c.id, c.assigneeId);
         dispatch({ type: 'page', page, append: false });
         setError(null);
       }, failure => { if (!abort.signal.aborted) setError(failure instanceof Error ? failure.message : String(failure)); })
@@ -99,13 +97,9 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
 
   usePush<MessagesAddedPush>('MessagesAdded', push => {
     dispatch({ type: 'messagesAdded', push, openConversationId: openId.current });
-    for (const conversation of push.conversations) {
-      const before = seenAssignee.current.get(conversation.id);
-      seenAssignee.current.set(conversation.id, conversation.assigneeId);
-      if (conversation.assigneeId === me.id && before !== me.id) {
-        notify('New conversation assigned to you', `${customerTitle(conversation.customerName, conversation.customerIdentity)}: ${conversation.lastMessagePreview ?? ''}`,
-          () => { location.hash = conversationHref(conversation.id); });
-      }
+    for (const conversation of newlyAssigned(push, me)) {
+      notify('New conversation assigned to you', `${customerTitle(conversation.customerName, conversation.customerIdentity)}: ${conversation.lastMessagePreview ?? ''}`,
+        () => { location.hash = conversationHref(conversation.id); });
     }
   });
   usePush<ConversationReadPush>('ConversationRead', push => dispatch({ type: 'read', conversationId: push.conversationId }));
@@ -113,7 +107,6 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
     () => { location.hash = conversationHref(push.conversationId); }));
 
   const conversationChanged = useCallback((conversation: Conversation) => {
-    seenAssignee.current.set(conversation.id, conversation.assigneeId);
     dispatch({ type: 'conversationChanged', conversation });
   }, []);
   const markedRead = useCallback((id: string) => dispatch({ type: 'read', conversationId: id }), []);
@@ -136,7 +129,7 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
   const setFilter = (key: keyof Filters, value: string) => setFilters(f => ({ ...f, [key]: value }));
 
   return (
-    <main id="main" className={`inbox ${conversationId ? 'has-thread' : ''}`}>
+    <main id="main" tabIndex={-1} className={`inbox ${conversationId ? 'has-thread' : ''}`}>
       <section className="list-pane" aria-label="Inbox list">
         <div role="tablist" aria-label="Views" className="views">
           {Views.map((v, index) => (
@@ -213,6 +206,15 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
                 <li className="hint">{view === 'unassigned' ? 'Nobody is waiting in the queue.' : 'No conversations here.'}</li>
               )}
             </ul>
+          )}
+          {results?.nextCursor && (
+            <button type="button" className="more" onClick={() => {
+              const cursor = results.nextCursor;
+              api<SearchPage>(`/api/search${qs({ q: search.trim().slice(0, 200), limit: 20, cursor })}`)
+                .then(page => setResults(before => before && before.nextCursor === cursor
+                  ? { items: [...before.items, ...page.items], nextCursor: page.nextCursor } : before),
+                failure => setError(failure instanceof Error ? failure.message : String(failure)));
+            }}>More results</button>
           )}
           {!results && list.nextCursor && (
             <button type="button" className="more" onClick={loadMore} disabled={loading}>Load more conversations</button>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Conversation, TimelineMessage } from '../api/types';
-import { belongs, initialList, listParams, listReducer, NoFilters, type ListQuery, type ListState } from './conversations';
+import { belongs, initialList, listParams, listReducer, newlyAssigned, NoFilters, type ListQuery, type ListState } from './conversations';
 
 const me = 'agent-me';
 const conversation = (id: string, over: Partial<Conversation> = {}): Conversation => ({
@@ -105,5 +105,22 @@ describe('listReducer', () => {
     expect(reset.items).toEqual([]);
     expect(reset.loaded).toBe(false);
     expect(reset.query.view).toBe('mine');
+  });
+});
+
+describe('newlyAssigned', () => {
+  const activity = (conversationId: string, kind: string, to: string, agent: string | null): TimelineMessage => ({
+    ...inbound(conversationId), direction: 'activity', text: null, agent, activity: { kind, from: null, to },
+  });
+  const mine = conversation('a', { assigneeId: me });
+  const ann = { id: me, name: 'Ann' };
+
+  it('tells of a conversation the engine or a colleague gave me', () => {
+    expect(newlyAssigned({ messages: [activity('a', 'assigned', 'Ann', null)], conversations: [mine] }, ann)).toEqual([mine]);
+    expect(newlyAssigned({ messages: [activity('a', 'transferred', 'Ann', 'Bob')], conversations: [mine] }, ann)).toEqual([mine]);
+  });
+  it('not of one I took, nor of a new message in one I had', () => {
+    expect(newlyAssigned({ messages: [activity('a', 'assigned', 'Ann', 'Ann')], conversations: [mine] }, ann)).toEqual([]);
+    expect(newlyAssigned({ messages: [inbound('a')], conversations: [mine] }, ann)).toEqual([]);
   });
 });

@@ -122,3 +122,14 @@ export function listReducer(state: ListState, action: ListAction): ListState {
       return state.unread[action.conversationId] ? { ...state, unread: { ...state.unread, [action.conversationId]: 0 } } : state;
   }
 }
+
+/**
+ * Conversations a push hands to me: an assignment or transfer entry naming me, by the engine or a colleague (not one I
+ * took myself), for a conversation that is mine now. A new message in one I already had is not news.
+ */
+export function newlyAssigned(push: MessagesAddedPush, me: { id: string; name: string }): Conversation[] {
+  return push.conversations.filter(conversation => conversation.assigneeId === me.id && push.messages.some(message =>
+    message.conversationId === conversation.id && message.direction === 'activity'
+    && (message.activity?.kind === 'assigned' || message.activity?.kind === 'transferred')
+    && message.activity.to === me.name && message.agent !== me.name));
+}
