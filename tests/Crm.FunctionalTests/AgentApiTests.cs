@@ -22,18 +22,6 @@ public sealed class AgentApiTests : SignedInAgentTests
     }
 
     [Fact]
-    public async Task The_web_inbox_is_served_at_the_root()
-    {
-        var anonymous = App.CreateClient();
-
-        var page = await anonymous.GetStringAsync("/");
-        var script = await anonymous.GetAsync("/inbox.js");
-
-        Assert.Contains("<title>Crm inbox</title>", page);
-        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
-    }
-
-    [Fact]
     public async Task The_hub_refuses_a_connection_without_a_token()
     {
         var anonymous = App.CreateClient();
