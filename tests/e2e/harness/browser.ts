@@ -30,6 +30,8 @@ export async function newAgentPage(browser: Browser, options: { viewport?: { wid
     hasTouch: options.isMobile,
     deviceScaleFactor: options.isMobile ? 2 : 1,
   });
+  // An action on an element that never comes fails in 15 s, not Playwright's 30: a broken screen fails the run sooner.
+  context.setDefaultTimeout(live.timeout);
   const page = await context.newPage();
   const dialogs: string[] = [];
   const consoleErrors: string[] = [];
