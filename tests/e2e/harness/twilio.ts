@@ -42,6 +42,8 @@ export interface CustomerMessage {
   from: string;
   body: string;
   profileName?: string;
+  /** Attachments as Twilio lists them (MediaUrlN, MediaContentTypeN). */
+  media?: { url: string; contentType: string }[];
 }
 
 /** A customer's WhatsApp message delivered to Crm by "Twilio": the signed webhook. Throws unless Crm took it. */
@@ -52,9 +54,10 @@ export async function sendCustomerMessage(crmUrl: string, message: CustomerMessa
     Body: message.body,
     From: "whatsapp:" + message.from,
     MessageSid: sid,
-    NumMedia: "0",
+    NumMedia: String(message.media?.length ?? 0),
     To: connection.number,
   };
+  message.media?.forEach((m, i) => { form[`MediaUrl${i}`] = m.url; form[`MediaContentType${i}`] = m.contentType; });
   if (message.profileName !== undefined) form.ProfileName = message.profileName;
   const response = await postSigned(`${crmUrl}/webhooks/twilio/${connection.id}`, form, connection.authToken);
   if (!response.ok) throw new Error(`Crm refused the webhook: ${response.status} ${await response.text()}`);
