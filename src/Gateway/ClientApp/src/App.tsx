@@ -1,7 +1,8 @@
 import type { HubConnection } from '@microsoft/signalr';
 import { useCallback, useEffect, useState } from 'react';
 import { session } from './api/client';
-import { connectHub, HubContext } from './api/hub';
+import { connectHub, HubContext, send } from './api/hub';
+import { watchActivity } from './logic/activity';
 import type { SignedIn } from './api/types';
 import { Admin } from './components/Admin';
 import { Header } from './components/Header';
@@ -74,10 +75,12 @@ export function App() {
     if (!signedIn) return;
     const connection = connectHub(signedIn.token, setLive, () => setReconnects(n => n + 1));
     connection.on('SessionEnded', () => signOut('Your session was ended by an administrator.'));
+    const stopWatching = watchActivity(window, () => send(connection, 'Active'));
     // The connection is the external system here: components subscribe to it through the context.
     // eslint-disable-next-line react-hooks/set-state-in-effect
     setHub(connection);
     return () => {
+      stopWatching();
       setHub(null);
       void connection.stop();
     };
