@@ -16,6 +16,26 @@ function useList<T>(path: string): [T[] | null, () => void, string | null] {
   return [items, load, error];
 }
 
+/**
+ * Runs an admin change: clears the last error, reloads the list when it worked, says what failed in words when it did
+ * not. Resolves to whether it worked (a form clears itself only then).
+ */
+function useAction(reload: () => void): [(change: () => Promise<unknown>) => Promise<boolean>, string | null] {
+  const [error, setError] = useState<string | null>(null);
+  const run = useCallback(async (change: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await change();
+      reload();
+      return true;
+    } catch (failure) {
+      setError(message(failure));
+      return false;
+    }
+  }, [reload]);
+  return [run, error];
+}
+
 export function Admin({ me, tab }: { me: Agent; tab: AdminTab }) {
   if (me.role === 'agent') {
     return <main id="main" tabIndex={-1} className="admin"><p role="alert" className="error">Only owners and admins manage the workspace.</p></main>;
@@ -53,28 +73,17 @@ function Agents({ me }: { me: Agent }) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('agent');
   const [link, setLink] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [run, error] = useAction(reload);
 
-  const invite = async (event: FormEvent) => {
+  const invite = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
-    try {
+    void run(async () => {
       const created = await api<InvitationCreated>('/api/agents/invitations', { method: 'POST', body: { email: email.trim(), role } });
       setLink(created.acceptUrl);
       setEmail('');
-    } catch (failure) {
-      setError(message(failure));
-    }
+    });
   };
-  const change = async (call: Promise<unknown>) => {
-    setError(null);
-    try {
-      await call;
-      reload();
-    } catch (failure) {
-      setError(message(failure));
-    }
-  };
+  const change = (call: () => Promise<unknown>) => void run(call);
 
   return (
     <Section title="Agents" error={loadError ?? error}>
@@ -104,7 +113,7 @@ function Agents({ me }: { me: Agent }) {
               <td>
                 <select aria-label={`Access level of ${agent.name}`} value={agent.role}
                   disabled={agent.id === me.id || (agent.role === 'owner' && me.role !== 'owner')}
-                  onChange={e => void change(api(`/api/agents/${agent.id}`, { method: 'PATCH', body: { role: e.target.value } }))}>
+                  onChange={e => change(() => api(`/api/agents/${agent.id}`, { method: 'PATCH', body: { role: e.target.value } }))}>
                   <option value="agent">Agent</option><option value="admin">Admin</option>
                   {(me.role === 'owner' || agent.role === 'owner') && <option value="owner">Owner</option>}
                 </select>
@@ -113,9 +122,9 @@ function Agents({ me }: { me: Agent }) {
               <td>
                 {agent.id !== me.id && (agent.isActive === false
                   ? <button type="button" aria-describedby={`agent-${agent.id}`}
-                    onClick={() => void change(api(`/api/agents/${agent.id}/activate`, { method: 'POST' }))}>Activate</button>
+                    onClick={() => change(() => api(`/api/agents/${agent.id}/activate`, { method: 'POST' }))}>Activate</button>
                   : <button type="button" aria-describedby={`agent-${agent.id}`}
-                    onClick={() => void change(api(`/api/agents/${agent.id}/deactivate`, { method: 'POST' }))}>Deactivate</button>)}
+                    onClick={() => change(() => api(`/api/agents/${agent.id}/deactivate`, { method: 'POST' }))}>Deactivate</button>)}
               </td>
             </tr>
           ))}
@@ -132,31 +141,22 @@ function Teams() {
   const [teams, reload, loadError] = useList<Team>('/api/teams');
   const [agents] = useList<Agent>('/api/agents');
   const [draft, setDraft] = useState<TeamDraft>(NewTeam);
-  const [error, setError] = useState<string | null>(null);
+  const [run, error] = useAction(reload);
 
-  const save = async (event: FormEvent) => {
+  const save = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
     const body = {
       name: draft.name.trim(), policy: draft.policy, maxOpenPerAgent: draft.maxOpenPerAgent,
       reassignAfterMinutes: draft.reassignAfterMinutes ? Number(draft.reassignAfterMinutes) : null, members: draft.members,
     };
-    try {
+    void run(async () => {
       await api(draft.id ? `/api/teams/${draft.id}` : '/api/teams', { method: draft.id ? 'PUT' : 'POST', body });
       setDraft(NewTeam);
-      reload();
-    } catch (failure) {
-      setError(message(failure));
-    }
+    });
   };
-  const remove = async (team: Team) => {
+  const remove = (team: Team) => {
     if (!confirm(`Delete the team ${team.name}? Its conversations go to the whole workspace's queue.`)) return;
-    try {
-      await api(`/api/teams/${team.id}`, { method: 'DELETE' });
-      reload();
-    } catch (failure) {
-      setError(message(failure));
-    }
+    void run(() => api(`/api/teams/${team.id}`, { method: 'DELETE' }));
   };
 
   return (
@@ -172,7 +172,7 @@ function Teams() {
               <td>
                 <button type="button" aria-describedby={`team-${team.id}`}
                   onClick={() => setDraft({ ...team, reassignAfterMinutes: team.reassignAfterMinutes?.toString() ?? '' })}>Edit</button>
-                <button type="button" aria-describedby={`team-${team.id}`} onClick={() => void remove(team)}>Delete</button>
+                <button type="button" aria-describedby={`team-${team.id}`} onClick={() => remove(team)}>Delete</button>
               </td>
             </tr>
           ))}
@@ -219,12 +219,11 @@ function Channels() {
   const [connections, reload, loadError] = useList<ChannelConnection>('/api/channel-connections');
   const [teams] = useList<Team>('/api/teams');
   const [draft, setDraft] = useState<ConnectionDraft>(NewConnection);
-  const [error, setError] = useState<string | null>(null);
+  const [run, error] = useAction(reload);
   const [tests, setTests] = useState<Record<string, ConnectionTestResult | 'testing'>>({});
 
-  const save = async (event: FormEvent) => {
+  const save = (event: FormEvent) => {
     event.preventDefault();
-    setError(null);
     const twilio = {
       accountSid: draft.accountSid.trim(),
       numbers: draft.numbers.split(/[\s,]+/).filter(Boolean),
@@ -232,14 +231,11 @@ function Channels() {
       // Write-only: sent only when typed; left empty on edit keeps the stored token.
       authToken: draft.authToken || null,
     };
-    try {
+    void run(async () => {
       if (draft.id) await api(`/api/channel-connections/${draft.id}`, { method: 'PATCH', body: { displayName: draft.displayName, enabled: draft.enabled, twilio } });
       else await api('/api/channel-connections', { method: 'POST', body: { type: 'twilio-whatsapp', displayName: draft.displayName, enabled: draft.enabled, twilio } });
       setDraft(NewConnection);
-      reload();
-    } catch (failure) {
-      setError(message(failure));
-    }
+    });
   };
   const test = async (id: string) => {
     setTests(t => ({ ...t, [id]: 'testing' }));
@@ -250,23 +246,11 @@ function Channels() {
       setTests(t => ({ ...t, [id]: { ok: false, message: message(failure) } }));
     }
   };
-  const route = async (id: string, teamId: string) => {
-    setError(null);
-    try {
-      await api(`/api/channel-connections/${id}/routing`, { method: 'PUT', body: { teamId: teamId || null } });
-      reload();
-    } catch (failure) {
-      setError(message(failure));
-    }
-  };
-  const remove = async (connection: ChannelConnection) => {
+  const route = (id: string, teamId: string) =>
+    void run(() => api(`/api/channel-connections/${id}/routing`, { method: 'PUT', body: { teamId: teamId || null } }));
+  const remove = (connection: ChannelConnection) => {
     if (!confirm(`Remove ${connection.displayName}? Messages to its numbers will be refused.`)) return;
-    try {
-      await api(`/api/channel-connections/${connection.id}`, { method: 'DELETE' });
-      reload();
-    } catch (failure) {
-      setError(message(failure));
-    }
+    void run(() => api(`/api/channel-connections/${connection.id}`, { method: 'DELETE' }));
   };
 
   return (
@@ -284,7 +268,7 @@ function Channels() {
               <dt>Status callback</dt><dd><code>{connection.webhooks.status}</code></dd>
             </dl>
             <label>Routes new conversations to
-              <select value={connection.routingTeamId ?? ''} onChange={e => void route(connection.id, e.target.value)}>
+              <select value={connection.routingTeamId ?? ''} onChange={e => route(connection.id, e.target.value)}>
                 <option value="">The whole workspace</option>
                 {teams?.map(team => <option key={team.id} value={team.id}>{team.name}</option>)}
               </select>
@@ -295,7 +279,7 @@ function Channels() {
                 id: connection.id, displayName: connection.displayName, accountSid: connection.twilio?.accountSid ?? '', authToken: '',
                 numbers: connection.twilio?.numbers.join(', ') ?? '', apiBaseUrl: connection.twilio?.apiBaseUrl ?? '', enabled: connection.enabled,
               })}>Edit</button>
-              <button type="button" onClick={() => void remove(connection)}>Remove</button>
+              <button type="button" onClick={() => remove(connection)}>Remove</button>
             </div>
             {result && result !== 'testing' && (
               <p role="status" className={result.ok ? 'ok' : 'error'}>{result.ok ? 'Connection works: ' : 'Connection failed: '}{result.message}</p>
@@ -326,18 +310,7 @@ function Labels() {
   const [labels, reload, loadError] = useList<Label>('/api/labels');
   const [name, setName] = useState('');
   const [color, setColor] = useState('#2563eb');
-  const [error, setError] = useState<string | null>(null);
-  const run = async (call: Promise<unknown>) => {
-    setError(null);
-    try {
-      await call;
-      reload();
-      return true;
-    } catch (failure) {
-      setError(message(failure));
-      return false;
-    }
-  };
+  const [run, error] = useAction(reload);
   return (
     <Section title="Labels" error={loadError ?? error}>
       <ul className="plain">
@@ -345,13 +318,13 @@ function Labels() {
           <li key={label.id}>
             <span className="swatch" style={{ backgroundColor: /^#[0-9a-f]{6}$/i.test(label.color) ? label.color : undefined }} aria-hidden="true" />
             {label.name}
-            <button type="button" onClick={() => void run(api(`/api/labels/${label.id}`, { method: 'DELETE' }))}>Delete {label.name}</button>
+            <button type="button" onClick={() => void run(() => api(`/api/labels/${label.id}`, { method: 'DELETE' }))}>Delete {label.name}</button>
           </li>
         ))}
       </ul>
       <form className="row-form" aria-label="Add a label" onSubmit={e => {
         e.preventDefault();
-        void run(api('/api/labels', { method: 'POST', body: { name: name.trim(), color } })).then(ok => { if (ok) setName(''); });
+        void run(() => api('/api/labels', { method: 'POST', body: { name: name.trim(), color } })).then(ok => { if (ok) setName(''); });
       }}>
         <label>Label name <input required maxLength={50} value={name} onChange={e => setName(e.target.value)} /></label>
         <label>Color <input type="color" value={color} onChange={e => setColor(e.target.value)} /></label>
@@ -365,31 +338,20 @@ function CannedReplies() {
   const [replies, reload, loadError] = useList<CannedReply>('/api/canned-replies');
   const [shortcut, setShortcut] = useState('');
   const [content, setContent] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const run = async (call: Promise<unknown>) => {
-    setError(null);
-    try {
-      await call;
-      reload();
-      return true;
-    } catch (failure) {
-      setError(message(failure));
-      return false;
-    }
-  };
+  const [run, error] = useAction(reload);
   return (
     <Section title="Canned replies" error={loadError ?? error}>
       <ul className="plain">
         {replies?.map(reply => (
           <li key={reply.id}>
             <strong>/{reply.shortcut}</strong> <span className="pre">{reply.content}</span>
-            <button type="button" onClick={() => void run(api(`/api/canned-replies/${reply.id}`, { method: 'DELETE' }))}>Delete /{reply.shortcut}</button>
+            <button type="button" onClick={() => void run(() => api(`/api/canned-replies/${reply.id}`, { method: 'DELETE' }))}>Delete /{reply.shortcut}</button>
           </li>
         ))}
       </ul>
       <form className="stack-form" aria-label="Add a canned reply" onSubmit={e => {
         e.preventDefault();
-        void run(api('/api/canned-replies', { method: 'POST', body: { shortcut: shortcut.trim(), content } }))
+        void run(() => api('/api/canned-replies', { method: 'POST', body: { shortcut: shortcut.trim(), content } }))
           .then(ok => { if (ok) { setShortcut(''); setContent(''); } });
       }}>
         <label>Shortcut <input required maxLength={50} value={shortcut} onChange={e => setShortcut(e.target.value)} /></label>
