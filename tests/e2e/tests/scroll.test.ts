@@ -14,6 +14,8 @@ const threadPageSize = 50;
 let browser: Browser;
 let agent: AgentPage;
 let session: Session;
+// The first test's label: exactly its 35 conversations.
+const prefix = uniqueName("Sam Scroll");
 
 type Conversation = { id: string; customerName: string | null };
 type ConversationPage = { items: Conversation[]; nextCursor: string | null };
@@ -41,7 +43,6 @@ afterAll(async () => { await browser?.close(); });
 describe("Long lists and long threads", () => {
   test("a list longer than one page loads the next page when scrolled to its end", async () => {
     const count = listPageSize + 5;
-    const prefix = uniqueName("Sam Scroll");
     const label = await api<{ id: string }>(crmUrl, session, "POST", "/api/labels", { name: prefix, color: "#7c3aed" });
     for (let i = 1; i <= count; i++)
       await sendCustomerMessage(crmUrl, { from: newCustomerNumber(), body: `Hello number ${i}`, profileName: `${prefix} ${String(i).padStart(2, "0")}` });
@@ -95,5 +96,44 @@ describe("Long lists and long threads", () => {
     // What the agent was reading stayed in place: the older page went above it, the view did not jump to its top.
     expect(await messages(page).evaluate((log) => log.scrollTop)).toBeGreaterThan(0);
     await gone(messages(page).getByRole("button", { name: /older messages/ }));
+  });
+
+  test("a next page asked for before the filter changed is not added to the new filter's list", async () => {
+    const { page } = agent;
+    const soloName = uniqueName("Solo Scroll");
+    const solo = await api<{ id: string }>(crmUrl, session, "POST", "/api/labels", { name: soloName, color: "#be123c" });
+    await sendCustomerMessage(crmUrl, { from: newCustomerNumber(), body: "Only me under this label", profileName: soloName });
+    const [conversation] = await eventually(async () => { const c = await conversationsNamed(soloName); return c.length === 1 && c; }, 30_000, "the conversation being stored");
+    await api(crmUrl, session, "POST", `/api/conversations/${conversation!.id}/labels`, { labelId: solo.id });
+    // The label was made after the inbox opened: a reload reads the workspace's labels again.
+    await page.reload();
+    await visible(conversationList(page));
+
+    const labelFilter = page.getByRole("region", { name: "Inbox list" }).getByRole("combobox", { name: /^Label/ });
+    if (!(await labelFilter.isVisible())) await page.getByRole("region", { name: "Inbox list" }).getByText(/^Filters/).click();
+    await labelFilter.selectOption({ label: prefix });
+    const links = conversationList(page).getByRole("link");
+    await eventually(async () => (await links.count()) === listPageSize, live.timeout, `the first ${listPageSize} conversations`);
+
+    // A slow network: the next page answers only after the agent has chosen another label.
+    await page.route(/\/api\/conversations\?.*cursor=/, async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      // The app may have given up on it meanwhile (aborted): then there is nothing left to continue.
+      await route.continue().catch(() => {});
+    });
+    const nextPage = /\/api\/conversations\?.*cursor=/;
+    const latePage = Promise.race([
+      page.waitForEvent("requestfinished", (request) => nextPage.test(request.url())),
+      page.waitForEvent("requestfailed", (request) => nextPage.test(request.url())),
+    ]);
+    await links.first().hover();
+    await page.mouse.wheel(0, 10_000);
+    await page.waitForRequest(nextPage);
+    await labelFilter.selectOption({ label: soloName });
+    await eventually(async () => (await links.count()) === 1, live.timeout, "the other label's one conversation");
+    await latePage;
+    await new Promise((r) => setTimeout(r, 1700));
+    expect(await links.allInnerTexts()).toEqual([expect.stringContaining(soloName)]);
+    await page.unrouteAll();
   });
 });
