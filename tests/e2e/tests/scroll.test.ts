@@ -14,6 +14,7 @@ const threadPageSize = 50;
 let browser: Browser;
 let agent: AgentPage;
 let session: Session;
+const made: string[] = [];
 // The first test's label: exactly its 35 conversations.
 const prefix = uniqueName("Sam Scroll");
 
@@ -38,7 +39,12 @@ beforeAll(async () => {
   browser = await launchBrowser();
   agent = await newAgentPage(browser);
 });
-afterAll(async () => { await browser?.close(); });
+afterAll(async () => {
+  await browser?.close();
+  // Resolved, this file's many conversations leave the queue: later files' agents going online are not handed a
+  // backlog first (the queue is oldest first), and their queue views are not pushed past one page.
+  for (const id of made) await api(crmUrl, session, "POST", `/api/conversations/${id}/status`, { status: "resolved" }).catch(() => {});
+});
 
 describe("Long lists and long threads", () => {
   test("a list longer than one page loads the next page when scrolled to its end", async () => {
@@ -47,6 +53,7 @@ describe("Long lists and long threads", () => {
     for (let i = 1; i <= count; i++)
       await sendCustomerMessage(crmUrl, { from: newCustomerNumber(), body: `Hello number ${i}`, profileName: `${prefix} ${String(i).padStart(2, "0")}` });
     const mine = await eventually(async () => { const all = await conversationsNamed(prefix); return all.length === count && all; }, 30_000, `${count} conversations being stored`);
+    made.push(...mine.map((c) => c.id));
     // The label makes a list of exactly these, whatever else the run's workspace holds.
     for (const conversation of mine) await api(crmUrl, session, "POST", `/api/conversations/${conversation.id}/labels`, { labelId: label.id });
 
@@ -77,6 +84,7 @@ describe("Long lists and long threads", () => {
     const customer = newCustomerNumber();
     for (let i = 1; i <= count; i++) await sendCustomerMessage(crmUrl, { from: customer, body: `Thread line ${i} of ${count}`, profileName: name });
     const [conversation] = await eventually(async () => { const c = await conversationsNamed(name); return c.length === 1 && c; }, 30_000, "the conversation being stored");
+    made.push(conversation!.id);
     type MessagePage = { items: { direction: string }[] };
     await eventually(async () => (await api<MessagePage>(crmUrl, session, "GET", `/api/conversations/${conversation!.id}/messages?limit=200`)).items
       .filter((m) => m.direction === "inbound").length === count, 30_000, `${count} messages being stored`);
@@ -104,6 +112,7 @@ describe("Long lists and long threads", () => {
     const solo = await api<{ id: string }>(crmUrl, session, "POST", "/api/labels", { name: soloName, color: "#be123c" });
     await sendCustomerMessage(crmUrl, { from: newCustomerNumber(), body: "Only me under this label", profileName: soloName });
     const [conversation] = await eventually(async () => { const c = await conversationsNamed(soloName); return c.length === 1 && c; }, 30_000, "the conversation being stored");
+    made.push(conversation!.id);
     await api(crmUrl, session, "POST", `/api/conversations/${conversation!.id}/labels`, { labelId: solo.id });
     // The label was made after the inbox opened: a reload reads the workspace's labels again.
     await page.reload();
