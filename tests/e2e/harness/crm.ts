@@ -80,18 +80,26 @@ export async function createOwner(env: NodeJS.ProcessEnv, owner: WorkspaceOwner)
   if (!stdout.includes("Created workspace")) throw new Error(`create-owner said: ${stdout}`);
 }
 
+/** What a test's own Crm changes from the run's (e.g. `Crm__Auth__TokenLifetime`), and the name of its log. */
+export interface CrmSettings {
+  /** More configuration, as environment variables (`__` for `:`); it wins over the run's. */
+  env?: Record<string, string>;
+  /** The log goes to results/{logName}.log (default crm). */
+  logName?: string;
+}
+
 /**
  * Starts a real Crm (the built Gateway) on a free 127.0.0.1 port in a fresh temporary directory, after making the
  * extra workspaces' owners in the same store, and waits until `/health/ready` answers 200.
  */
-export async function startCrm(fakeTwilioUrl: string, owners: WorkspaceOwner[]): Promise<CrmProcess> {
+export async function startCrm(fakeTwilioUrl: string, owners: WorkspaceOwner[], settings: CrmSettings = {}): Promise<CrmProcess> {
   const dll = join(gatewayDirectory, "Crm.Gateway.dll");
   if (!existsSync(dll)) throw new Error(`${dll} is missing: run \`dotnet build Crm.sln\` first (or set CRM_E2E_GATEWAY_DIR).`);
   const dataDirectory = mkdtempSync(join(tmpdir(), "crm-e2e-"));
   const url = `http://127.0.0.1:${await freePort()}`;
-  const env = { ...configuration(url, dataDirectory, fakeTwilioUrl), CRM_E2E_DATA: dataDirectory };
+  const env = { ...configuration(url, dataDirectory, fakeTwilioUrl), ...settings.env, CRM_E2E_DATA: dataDirectory };
   mkdirSync(resultsDirectory, { recursive: true });
-  const logFile = join(resultsDirectory, "crm.log");
+  const logFile = join(resultsDirectory, `${settings.logName ?? "crm"}.log`);
   const log = createWriteStream(logFile);
 
   // Before the server starts: no two processes initialize the store at once.

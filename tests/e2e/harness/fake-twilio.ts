@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
+import { demoConnection } from "./twilio.js";
 
 /** One message Crm asked "Twilio" to send. */
 export interface SentMessage {
@@ -22,7 +23,8 @@ export const refuseMarker = "[refuse-63016]";
 
 /**
  * Twilio's REST API as far as Crm uses it: `POST /2010-04-01/Accounts/{sid}/Messages.json` (201, status queued) and
- * the account fetch `GET /2010-04-01/Accounts/{sid}.json`. Every send is recorded; tests read them from
+ * the account fetch `GET /2010-04-01/Accounts/{sid}.json` (200 active; 401, code 20003, for the demo account with
+ * another auth token). Every send is recorded; tests read them from
  * `GET /_e2e/messages` (the tests run in another process than this server).
  */
 export async function startFakeTwilio(): Promise<{ url: string; close: () => Promise<void> }> {
@@ -56,8 +58,13 @@ export async function startFakeTwilio(): Promise<{ url: string; close: () => Pro
           return reply(400, { code: 63016, message: "Failed to send freeform message because you are outside the allowed window.", status: 400 });
         return reply(201, { sid: message.sid, status: "queued", to: message.to, from: message.from, body: message.body });
       }
-      if (request.method === "GET" && account)
-        return reply(200, { sid: decodeURIComponent(account[1]), status: "active", friendly_name: "Fake Twilio" });
+      if (request.method === "GET" && account) {
+        const sid = decodeURIComponent(account[1]);
+        // The one account whose auth token the fake knows: another token for it is refused as Twilio refuses it.
+        if (sid === demoConnection.accountSid && credentials(request)[1] !== demoConnection.authToken)
+          return reply(401, { code: 20003, message: "Authenticate", more_info: "https://www.twilio.com/docs/errors/20003", status: 401 });
+        return reply(200, { sid, status: "active", friendly_name: "Fake Twilio" });
+      }
       if (request.method === "GET" && url.pathname === "/_e2e/messages") return reply(200, sent);
       reply(404, { code: 20404, message: "The requested resource was not found", status: 404 });
     } catch (error) {

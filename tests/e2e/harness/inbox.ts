@@ -99,3 +99,10 @@ export async function nobodyOnline(crmUrl: string): Promise<void> {
 export function uniqueName(prefix: string): string {
   return `${prefix} ${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** The id of the conversation the page shows (the app's route is #/conversations/{id}). */
+export function openConversationId(page: Page): string {
+  const id = /#\/conversations\/([0-9a-f-]{36})/i.exec(page.url())?.[1];
+  if (!id) throw new Error(`no conversation is open at ${page.url()}`);
+  return id;
+}

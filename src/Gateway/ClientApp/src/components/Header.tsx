@@ -45,8 +45,13 @@ export function Header({ agent, live, page, onSignOut }: { agent: Agent; live: b
       <span className={`live ${live ? 'on' : ''}`} role="status" aria-label={live ? 'Live updates on' : 'Live updates off'} title={live ? 'Live' : 'Reconnecting'} />
       <div className="top-right">
         {askNotifications && (
-          <button type="button" className="notify-button" onClick={() => { void askPermission().finally(() => setAskNotifications(needsPermission())); }}>
-            <span className="long">Enable </span>notifications
+          // One name on every screen; phones show the bell alone, where the words do not fit beside the other controls.
+          <button type="button" className="notify-button" aria-label="Enable notifications" title="Enable notifications"
+            onClick={() => { void askPermission().finally(() => setAskNotifications(needsPermission())); }}>
+            <svg className="bell" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+              <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z" />
+            </svg>
+            <span className="long">Enable notifications</span>
           </button>
         )}
         <label className="availability">

@@ -37,6 +37,7 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
   const [search, setSearch] = useState('');
   const [searchResults, setResults] = useState<SearchPage | null>(null);
   const openId = useRef(conversationId);
+  const nextPageRequest = useRef<AbortController | null>(null);
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
   const now = useNow(30_000);
 
@@ -60,12 +61,14 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
     const query = { view, filters, me: me.id };
     sessionStorage.setItem('crm.view', view);
     dispatch({ type: 'reset', query });
+    // A next page still on its way belongs to the list being replaced.
+    nextPageRequest.current?.abort();
     const abort = new AbortController();
     // eslint-disable-next-line react-hooks/set-state-in-effect -- the request starts here; it ends in its callback
     setLoading(true);
     api<ConversationPage>(`/api/conversations${qs({ ...listParams(query), limit: PageSize })}`, { signal: abort.signal })
       .then(page => {
-        dispatch({ type: 'page', page, append: false });
+        dispatch({ type: 'page', page, append: false, query });
         setError(null);
       }, failure => { if (!abort.signal.aborted) setError(failure instanceof Error ? failure.message : String(failure)); })
       .finally(() => { if (!abort.signal.aborted) setLoading(false); });
@@ -75,9 +78,13 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
   const loadMore = useCallback(() => {
     if (loading || !list.nextCursor) return;
     setLoading(true);
-    api<ConversationPage>(`/api/conversations${qs({ ...listParams(list.query), limit: PageSize, cursor: list.nextCursor })}`)
-      .then(page => dispatch({ type: 'page', page, append: true }), failure => setError(failure instanceof Error ? failure.message : String(failure)))
-      .finally(() => setLoading(false));
+    const query = list.query;
+    const abort = new AbortController();
+    nextPageRequest.current = abort;
+    api<ConversationPage>(`/api/conversations${qs({ ...listParams(query), limit: PageSize, cursor: list.nextCursor })}`, { signal: abort.signal })
+      .then(page => dispatch({ type: 'page', page, append: true, query }),
+        failure => { if (!abort.signal.aborted) setError(failure instanceof Error ? failure.message : String(failure)); })
+      .finally(() => { if (!abort.signal.aborted) setLoading(false); });
   }, [loading, list.nextCursor, list.query]);
 
   // Search: results replace the list while a query is typed.

@@ -14,7 +14,7 @@ const inbound = (conversationId: string): TimelineMessage => ({
   createdAt: '2026-01-01T00:00:00Z', statusUpdatedAt: '2026-01-01T00:00:00Z',
 });
 const loaded = (query: ListQuery, items: Conversation[], nextCursor: string | null = null, unread: Record<string, number> = {}): ListState =>
-  listReducer(initialList(query), { type: 'page', page: { items, nextCursor, unread }, append: false });
+  listReducer(initialList(query), { type: 'page', page: { items, nextCursor, unread }, append: false, query });
 const all: ListQuery = { view: 'all', filters: NoFilters, me };
 const ids = (state: ListState) => state.items.map(c => c.id);
 
@@ -90,8 +90,20 @@ describe('listReducer', () => {
     const old = conversation('z', { lastMessageAt: '2025-12-01T00:00:00Z' });
     const next = listReducer(state, { type: 'conversationChanged', conversation: old });
     expect(ids(next)).toEqual(['b']);
-    const page = listReducer(next, { type: 'page', page: { items: [conversation('b', { lastMessageAt: '2026-01-01T10:00:00Z' }), old], nextCursor: null }, append: true });
+    const page = listReducer(next, { type: 'page', page: { items: [conversation('b', { lastMessageAt: '2026-01-01T10:00:00Z' }), old], nextCursor: null }, append: true, query: next.query });
     expect(ids(page)).toEqual(['b', 'z']);
+  });
+
+  it('drops a page asked for before the view or a filter changed, so a slow next page never joins the new list', () => {
+    const before: ListQuery = { ...all, filters: { ...NoFilters, label: 'bulk' } };
+    const scrolled = loaded(before, [conversation('b1')], 'cursor-bulk');
+    const after: ListQuery = { ...all, filters: { ...NoFilters, label: 'solo' } };
+    const shown = listReducer(listReducer(scrolled, { type: 'reset', query: after }),
+      { type: 'page', page: { items: [conversation('s1')], nextCursor: null, unread: {} }, append: false, query: after });
+    const late = listReducer(shown, { type: 'page', page: { items: [conversation('b2')], nextCursor: 'cursor-bulk-2', unread: { b2: 3 } }, append: true, query: before });
+    expect(ids(late)).toEqual(['s1']);
+    expect(late.nextCursor).toBeNull();
+    expect(late.unread).toEqual({});
   });
 
   it('clears unread when read, here or on another device', () => {

@@ -69,7 +69,8 @@ export const UnreadCap = 100;
 
 export type ListAction =
   | { type: 'reset'; query: ListQuery }
-  | { type: 'page'; page: ConversationPage; append: boolean }
+  /** A page of the API's answer to `query`: the list it was asked for, not whatever the list shows when it arrives. */
+  | { type: 'page'; page: ConversationPage; append: boolean; query: ListQuery }
   | { type: 'messagesAdded'; push: MessagesAddedPush; openConversationId: string | null }
   | { type: 'conversationChanged'; conversation: Conversation }
   | { type: 'read'; conversationId: string };
@@ -93,6 +94,8 @@ export function listReducer(state: ListState, action: ListAction): ListState {
     case 'reset':
       return initialList(action.query);
     case 'page': {
+      // Asked for before the view or a filter changed (a slow next page): it belongs to a list no longer shown.
+      if (action.query !== state.query) return state;
       const incoming = action.page.items;
       const ids = new Set(incoming.map(c => c.id));
       const items = action.append ? [...state.items.filter(c => !ids.has(c.id)), ...incoming] : incoming;
