@@ -117,6 +117,10 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
     dispatch({ type: 'conversationChanged', conversation });
   }, []);
   const markedRead = useCallback((id: string) => dispatch({ type: 'read', conversationId: id }), []);
+  // Between choosing another view or filter and the effect that resets the list, one render would show the old
+  // view's conversations under the new tab (in the old order): show none until the list is the one chosen.
+  const current = list.query.view === view && list.query.filters === filters;
+  const shown = current ? list.items : [];
 
   const tabKey = (event: KeyboardEvent, index: number) => {
     const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
@@ -205,11 +209,11 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
             </ul>
           ) : (
             <ul role="list" aria-label="Conversations" className="conversations" aria-busy={loading}>
-              {list.items.map(c => (
+              {shown.map(c => (
                 <ConversationItem key={c.id} conversation={c} unread={list.unread[c.id] ?? 0} selected={c.id === conversationId}
                   queue={view === 'unassigned'} now={now} directory={directory} />
               ))}
-              {list.loaded && list.items.length === 0 && (
+              {current && list.loaded && shown.length === 0 && (
                 <li className="hint">{view === 'unassigned' ? 'Nobody is waiting in the queue.' : 'No conversations here.'}</li>
               )}
             </ul>
@@ -236,7 +240,7 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
           <p className="hint">Pick a conversation. Shortcuts: <kbd>j</kbd>/<kbd>k</kbd> next/previous, <kbd>r</kbd> reply, <kbd>n</kbd> note, <kbd>e</kbd> resolve.</p>
         </section>
       )}
-      <ListShortcuts items={list.items} conversationId={conversationId} />
+      <ListShortcuts items={shown} conversationId={conversationId} />
     </main>
   );
 }
