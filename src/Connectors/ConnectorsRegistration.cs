@@ -24,6 +24,8 @@ public static class ConnectorsRegistration
         services.AddOptions<TwilioOptions>().Bind(configuration.GetSection(TwilioOptions.Section));
         services.AddHttpClient<TwilioMessagesClient>((provider, http) =>
             http.Timeout = provider.GetRequiredService<IOptions<TwilioOptions>>().Value.RequestTimeout);
+        services.AddSingleton<IChannelConnectionType, TwilioConnectionType>();
+        services.AddSingleton<IChannelSender, TwilioSender>();
         return services;
     }
 
@@ -91,6 +93,9 @@ public static class ConnectorsRegistration
         services.AddSingleton(createStore);
         services.AddSingleton<ConnectionSecrets>();
         services.AddSingleton<ChannelConnections>();
+        services.AddSingleton<ChannelConnectionTypeRegistry>();
+        services.AddSingleton<WebhookBaseUrl>();
+        services.AddSingleton<OutboundSender>();
         services.AddDataProtection().SetApplicationName("Crm");
         services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((options, provider) => options.XmlRepository = createKeyRing(provider));
         // Registered before the bus, so tables and seed exist before the first send command or webhook.
@@ -103,6 +108,8 @@ public static class ConnectorsRegistration
     public static IBusRegistrationConfigurator AddConnectorConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<SendWhatsAppMessageConsumer>().Endpoint(endpoint => endpoint.Name = CommandQueues.WhatsAppOutbound);
+        bus.AddConsumer<SendWeChatMessageConsumer>().Endpoint(endpoint => endpoint.Name = CommandQueues.WeChatOutbound);
+        bus.AddConsumer<SendMessengerMessageConsumer>().Endpoint(endpoint => endpoint.Name = CommandQueues.MessengerOutbound);
         return bus;
     }
 

@@ -106,7 +106,7 @@ public sealed class ChannelConnectionTests : IAsyncLifetime
         Assert.Contains(SecondAccountSid, stored);
         Assert.DoesNotContain(SecondToken, stored);
         // Still the token the webhook is checked with: encrypted, not lost.
-        Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(created.Webhooks.Messages[CrmApplication.PublicBaseUrl.Length..], SecondToken,
+        Assert.Equal(HttpStatusCode.OK, (await PostSignedAsync(created.Webhooks["messages"][CrmApplication.PublicBaseUrl.Length..], SecondToken,
             TextTo(SecondNumber, "SMatrest"))).StatusCode);
     }
 
@@ -255,12 +255,19 @@ public sealed class ChannelConnectionTests : IAsyncLifetime
     {
         var second = await CreateSecondConnectionAsync();
 
-        Assert.Equal($"{CrmApplication.PublicBaseUrl}/webhooks/twilio/{second.Id}", second.Webhooks.Messages);
-        Assert.Equal($"{CrmApplication.PublicBaseUrl}/webhooks/twilio/{second.Id}/status", second.Webhooks.Status);
-        var invalid = await admin.PostAsJsonAsync(ChannelConnectionsApi.Path, new { type = "carrier-pigeon", twilio = new { accountSid = "nope", numbers = new[] { "not a number" } } });
+        Assert.Equal($"{CrmApplication.PublicBaseUrl}/webhooks/twilio/{second.Id}", second.Webhooks["messages"]);
+        Assert.Equal($"{CrmApplication.PublicBaseUrl}/webhooks/twilio/{second.Id}/status", second.Webhooks["status"]);
+        var unknownType = await admin.PostAsJsonAsync(ChannelConnectionsApi.Path, new { type = "carrier-pigeon" });
+        Assert.Equal(HttpStatusCode.BadRequest, unknownType.StatusCode);
+        Assert.Contains("twilio-whatsapp", await unknownType.Content.ReadAsStringAsync());
+        var invalid = await admin.PostAsJsonAsync(ChannelConnectionsApi.Path, new
+        {
+            type = ChannelConnectionTypes.TwilioWhatsApp, twilio = new { accountSid = "nope", numbers = new[] { "not a number" } },
+        });
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         var problem = await invalid.Content.ReadAsStringAsync();
-        Assert.Contains("type", problem);
+        Assert.Contains("twilio.accountSid", problem);
+        Assert.Contains("twilio.numbers", problem);
         Assert.Contains("twilio.authToken", problem);
         var taken = await admin.PostAsJsonAsync(ChannelConnectionsApi.Path, new
         {

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Crm.Connectors.Apis;
 
@@ -80,7 +79,7 @@ public static class TwilioWebhooksApi
         Guid? messageId = Guid.TryParse(context.Request.Query["messageId"], out var id) ? id : null;
         var errorCode = First(form, "ErrorCode");
         await spool.AcceptAsync(new MessageStatusReported(messageId, Channels.WhatsApp, sid, status,
-            string.IsNullOrEmpty(errorCode) ? null : errorCode, clock.GetUtcNow())
+            TwilioErrors.ToCrmReason(errorCode), clock.GetUtcNow())
         {
             WorkspaceId = account.WorkspaceId,
             ConnectionId = account.ConnectionId,
@@ -119,9 +118,9 @@ public static class TwilioWebhooksApi
         if (read.Fields is not { } form)
             return Refuse(http, loggers, read.Status, "Unreadable Twilio webhook", read.Refusal!);
 
-        var settings = http.RequestServices.GetRequiredService<IOptions<TwilioOptions>>().Value;
         var signature = http.Request.Headers["X-Twilio-Signature"].ToString();
-        if (!TwilioSignature.IsValid(account.AuthToken, signature, PublicUrl(http.Request, settings), form))
+        var signedUrl = http.RequestServices.GetRequiredService<WebhookBaseUrl>().RequestUrl(http.Request);
+        if (!TwilioSignature.IsValid(account.AuthToken, signature, signedUrl, form))
         {
             Logger(loggers).LogWarning("Refused a Twilio webhook to {Path}: {Reason}", http.Request.Path,
                 "the signature is missing or not made with this connection's auth token (is Crm:Twilio:PublicBaseUrl the URL Twilio calls?)");
@@ -148,13 +147,4 @@ public static class TwilioWebhooksApi
     }
 
     private static ILogger Logger(ILoggerFactory loggers) => loggers.CreateLogger(typeof(TwilioWebhooksApi));
-
-    /// <summary>The URL Twilio signed: behind a proxy the configured public base, else what this server saw.</summary>
-    private static string PublicUrl(HttpRequest request, TwilioOptions settings)
-    {
-        var pathAndQuery = $"{request.PathBase}{request.Path}{request.QueryString}";
-        return settings.PublicBaseUrl is { } publicBase
-            ? publicBase.ToString().TrimEnd('/') + pathAndQuery
-            : $"{request.Scheme}://{request.Host}{pathAndQuery}";
-    }
 }

@@ -18,14 +18,19 @@ public sealed record ChannelConnection(
     DateTimeOffset UpdatedAt,
     IReadOnlyList<string> Senders,
     string SettingsJson,
-    string ProtectedSecrets);
+    string ProtectedSecrets)
+{
+    /// <summary>The templates agents and campaigns may send through it when the reply window is closed.</summary>
+    public IReadOnlyList<Crm.Contracts.MessageTemplate> Templates { get; init; } = [];
+}
 
 /// <summary>Connection types. Values are stored, so never rename one.</summary>
 public static class ChannelConnectionTypes
 {
     public const string TwilioWhatsApp = "twilio-whatsapp";
-
-    public static readonly IReadOnlyList<string> All = [TwilioWhatsApp];
+    public const string WhatsAppCloud = "whatsapp-cloud";
+    public const string WeChat = "wechat";
+    public const string Messenger = "messenger";
 }
 
 /// <summary>A sender is already answered by another enabled connection of this deployment.</summary>

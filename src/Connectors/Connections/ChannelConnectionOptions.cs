@@ -12,17 +12,23 @@ public sealed class ChannelConnectionOptions
     public TimeSpan CacheFor { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Twilio connections written at start (Development's demo connection, test and benchmark deployments). The
+    /// Connections written at start (Development's demo connections, test and benchmark deployments). The
     /// configuration wins: an existing connection with the same id is brought back to these settings.
     /// </summary>
-    public List<SeededTwilioConnection> Seed { get; set; } = [];
+    public List<SeededConnection> Seed { get; set; } = [];
 }
 
-public sealed class SeededTwilioConnection
+/// <summary>
+/// A connection written at start. Twilio's (the default <see cref="Type"/>) has its fields here; any other type takes
+/// <see cref="Settings"/>: the same fields, all text, as its admin API input (e.g. <c>appId</c>, <c>appSecret</c>).
+/// </summary>
+public sealed class SeededConnection
 {
     public Guid Id { get; set; }
     public Guid WorkspaceId { get; set; }
-    public string DisplayName { get; set; } = "Twilio WhatsApp";
+    public string Type { get; set; } = ChannelConnectionTypes.TwilioWhatsApp;
+    public string? DisplayName { get; set; }
+    public Dictionary<string, string> Settings { get; set; } = [];
     public string AccountSid { get; set; } = "";
     public string AuthToken { get; set; } = "";
     public List<string> Numbers { get; set; } = [];

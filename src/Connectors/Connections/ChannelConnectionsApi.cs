@@ -1,13 +1,13 @@
 using System.Security.Claims;
-using System.Text.RegularExpressions;
-using Crm.Connectors.Twilio;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Crm.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Crm.Connectors.Connections;
 
@@ -25,32 +25,46 @@ public interface IRoutingTeams
 /// never come out: responses say only whether a token is set, and logs never name it. Another workspace's
 /// connection is answered 404, as if it did not exist.
 /// </summary>
-public static partial class ChannelConnectionsApi
+public static class ChannelConnectionsApi
 {
     public const string Path = "/api/channel-connections";
 
-    public sealed record TwilioSettingsInput(string? AccountSid, string? AuthToken, IReadOnlyList<string>? Numbers, string? ApiBaseUrl);
-
-    public sealed record CreateChannelConnection(string? Type, string? DisplayName, bool? Enabled, Guid? RoutingTeamId, TwilioSettingsInput? Twilio);
+    /// <summary>
+    /// A new connection of <see cref="Type"/>; its settings go under the type's own property (<c>twilio</c>, <c>wechat</c>,
+    /// <c>messenger</c>, <c>whatsappCloud</c>), secrets included: they are encrypted and never come back.
+    /// </summary>
+    public sealed record CreateChannelConnection(string? Type, string? DisplayName, bool? Enabled, Guid? RoutingTeamId)
+    {
+        [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
+    }
 
     /// <summary>
-    /// Only what is given changes; <c>twilio.authToken</c> replaces the token (write-only). Routing back to the whole
+    /// Only what is given changes; a secret given replaces the stored one (write-only). Routing back to the whole
     /// workspace is <see cref="RouteTo"/>'s, where null says so.
     /// </summary>
-    public sealed record UpdateChannelConnection(string? DisplayName, bool? Enabled, Guid? RoutingTeamId, TwilioSettingsInput? Twilio);
-
-    public sealed record TwilioSettingsView(string AccountSid, IReadOnlyList<string> Numbers, Uri? ApiBaseUrl, bool AuthTokenSet);
-
-    /// <summary>What to paste into Twilio's console: the sender's "when a message comes in" and status callback URLs.</summary>
-    public sealed record WebhookUrls(string Messages, string Status);
+    public sealed record UpdateChannelConnection(string? DisplayName, bool? Enabled, Guid? RoutingTeamId)
+    {
+        [JsonExtensionData] public Dictionary<string, JsonElement>? Settings { get; init; }
+    }
 
     /// <summary>The team new conversations of the connection go to; null: the whole workspace.</summary>
     public sealed record RoutingRequest(Guid? TeamId);
 
-    public sealed record ChannelConnectionView(Guid Id, string Type, string DisplayName, bool Enabled, Guid? RoutingTeamId,
-        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, TwilioSettingsView? Twilio, WebhookUrls Webhooks);
+    /// <summary>
+    /// A connection as admins see it. <see cref="Webhooks"/> are the URLs to paste into the provider's console; the
+    /// type's settings (never a secret, only whether each is set) are under the type's property, e.g. <c>twilio</c>.
+    /// </summary>
+    public sealed record ChannelConnectionView(Guid Id, string Type, string Channel, string DisplayName, bool Enabled, Guid? RoutingTeamId,
+        DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyDictionary<string, string> Webhooks, int Templates)
+    {
+        [JsonExtensionData] public Dictionary<string, object>? Settings { get; init; }
+    }
 
     public sealed record ConnectionTestResult(bool Ok, string Message);
+
+    public sealed record TemplateCatalog(IReadOnlyList<MessageTemplate> Templates);
+
+    public sealed record TemplateSyncResult(bool Ok, string Message, IReadOnlyList<MessageTemplate> Templates);
 
     public static IEndpointRouteBuilder MapChannelConnections(this IEndpointRouteBuilder app, Func<ClaimsPrincipal, ConnectionsCaller> caller)
     {
@@ -70,34 +84,43 @@ public static partial class ChannelConnectionsApi
         api.MapDelete("/{id:guid}", Delete);
         api.MapPost("/{id:guid}/test", Test);
         api.MapPut("/{id:guid}/routing", RouteTo);
+        api.MapGet("/{id:guid}/templates", ListTemplates);
+        api.MapPut("/{id:guid}/templates", ReplaceTemplates);
+        api.MapPost("/{id:guid}/templates/sync", SyncTemplates);
         return app;
     }
 
     private static Guid Workspace(HttpContext context) => ((ConnectionsCaller)context.Items[typeof(ConnectionsCaller)]!).WorkspaceId;
 
-    public static async Task<Ok<List<ChannelConnectionView>>> List(HttpContext context, ChannelConnections connections, IOptions<TwilioOptions> twilio, CancellationToken ct)
-        => TypedResults.Ok((await connections.ListAsync(Workspace(context), ct)).Select(c => View(c, context.Request, twilio.Value)).ToList());
+    public static async Task<Ok<List<ChannelConnectionView>>> List(HttpContext context, ChannelConnections connections, ChannelConnectionTypeRegistry types,
+        WebhookBaseUrl webhooks, CancellationToken ct)
+        => TypedResults.Ok((await connections.ListAsync(Workspace(context), ct)).Where(c => types.Find(c.Type) is not null)
+            .Select(c => View(c, types, webhooks.For(context.Request))).ToList());
 
     public static async Task<Results<Ok<ChannelConnectionView>, ProblemHttpResult>> Get(Guid id, HttpContext context, ChannelConnections connections,
-        IOptions<TwilioOptions> twilio, CancellationToken ct)
-        => await connections.FindAsync(Workspace(context), id, ct) is { } found
-            ? TypedResults.Ok(View(found, context.Request, twilio.Value))
+        ChannelConnectionTypeRegistry types, WebhookBaseUrl webhooks, CancellationToken ct)
+        => await FindAsync(context, connections, types, id, ct) is { } found
+            ? TypedResults.Ok(View(found, types, webhooks.For(context.Request)))
             : NotFound();
 
     public static async Task<Results<Created<ChannelConnectionView>, ValidationProblem, ProblemHttpResult>> Create(CreateChannelConnection request,
-        HttpContext context, ChannelConnections connections, IRoutingTeams teams, IOptions<TwilioOptions> twilio, TimeProvider clock, ILoggerFactory loggers,
-        CancellationToken ct)
+        HttpContext context, ChannelConnections connections, ChannelConnectionTypeRegistry types, IRoutingTeams teams, WebhookBaseUrl webhooks,
+        TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        if (request.Type != ChannelConnectionTypes.TwilioWhatsApp)
-            errors["type"] = [$"type must be one of: {string.Join(", ", ChannelConnectionTypes.All)}."];
-        var name = ValidName(request.DisplayName ?? "Twilio WhatsApp", errors);
-        var settings = ValidTwilio(request.Twilio, existing: null, errors, out var authToken);
+        var type = request.Type is null ? null : types.Find(request.Type);
+        if (type is null)
+        {
+            errors["type"] = [$"type must be one of: {string.Join(", ", types.Types.Order(StringComparer.Ordinal))}."];
+            return TypedResults.ValidationProblem(errors);
+        }
+        var name = ValidName(request.DisplayName ?? type.DefaultDisplayName, errors);
+        var settings = type.Apply(SettingsOf(request.Settings, type), existing: null, errors);
         await ValidTeamAsync(request.RoutingTeamId, Workspace(context), teams, errors, ct);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var connection = connections.Twilio(Guid.NewGuid(), Workspace(context), name!, request.Enabled ?? true, request.RoutingTeamId,
-            clock.GetUtcNow(), settings!, authToken!);
+        var connection = connections.Compose(Guid.NewGuid(), Workspace(context), type.Type, name!, request.Enabled ?? true, request.RoutingTeamId,
+            clock.GetUtcNow(), settings!);
         try
         {
             await connections.AddAsync(connection, ct);
@@ -107,22 +130,25 @@ public static partial class ChannelConnectionsApi
             return SenderTaken(context, loggers, taken);
         }
         Logger(loggers).LogInformation("Added channel connection {ConnectionId} ({Type}) to workspace {WorkspaceId}", connection.Id, connection.Type, connection.WorkspaceId);
-        return TypedResults.Created($"{Path}/{connection.Id}", View(connection, context.Request, twilio.Value));
+        return TypedResults.Created($"{Path}/{connection.Id}", View(connection, types, webhooks.For(context.Request)));
     }
 
     public static async Task<Results<Ok<ChannelConnectionView>, ValidationProblem, ProblemHttpResult>> Update(Guid id, UpdateChannelConnection request,
-        HttpContext context, ChannelConnections connections, IRoutingTeams teams, IOptions<TwilioOptions> twilio, ILoggerFactory loggers, CancellationToken ct)
+        HttpContext context, ChannelConnections connections, ChannelConnectionTypeRegistry types, IRoutingTeams teams, WebhookBaseUrl webhooks,
+        ILoggerFactory loggers, CancellationToken ct)
     {
-        if (await connections.FindAsync(Workspace(context), id, ct) is not { } existing) return NotFound();
+        if (await FindAsync(context, connections, types, id, ct) is not { } existing) return NotFound();
+        var type = types.Of(existing);
 
         var errors = new Dictionary<string, string[]>();
         var name = request.DisplayName is null ? existing.DisplayName : ValidName(request.DisplayName, errors);
-        var settings = ValidTwilio(request.Twilio, ChannelConnections.TwilioSettingsOf(existing), errors, out var authToken);
+        var given = SettingsOf(request.Settings, type);
+        var settings = given is null ? new StoredSettings(existing.SettingsJson, existing.ProtectedSecrets, existing.Senders) : type.Apply(given, existing, errors);
         await ValidTeamAsync(request.RoutingTeamId, existing.WorkspaceId, teams, errors, ct);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        var updated = connections.Twilio(existing.Id, existing.WorkspaceId, name!, request.Enabled ?? existing.Enabled,
-            request.RoutingTeamId ?? existing.RoutingTeamId, existing.CreatedAt, settings!, authToken ?? connections.TwilioAuthTokenOf(existing));
+        var updated = connections.Compose(existing.Id, existing.WorkspaceId, existing.Type, name!, request.Enabled ?? existing.Enabled,
+            request.RoutingTeamId ?? existing.RoutingTeamId, existing.CreatedAt, settings!) with { Templates = existing.Templates };
         try
         {
             if (!await connections.UpdateAsync(updated, ct)) return NotFound();
@@ -131,9 +157,9 @@ public static partial class ChannelConnectionsApi
         {
             return SenderTaken(context, loggers, taken);
         }
-        Logger(loggers).LogInformation("Updated channel connection {ConnectionId} (enabled: {Enabled}, token replaced: {TokenReplaced})",
-            id, updated.Enabled, authToken is not null);
-        return TypedResults.Ok(View(updated, context.Request, twilio.Value));
+        Logger(loggers).LogInformation("Updated channel connection {ConnectionId} (enabled: {Enabled}, secrets re-encrypted: {SecretsChanged})",
+            id, updated.Enabled, updated.ProtectedSecrets != existing.ProtectedSecrets);
+        return TypedResults.Ok(View(updated, types, webhooks.For(context.Request)));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, HttpContext context, ChannelConnections connections,
@@ -146,10 +172,10 @@ public static partial class ChannelConnectionsApi
 
     /// <summary>Where the connection's new conversations go: a team of the workspace, or (null) the whole workspace.</summary>
     public static async Task<Results<Ok<ChannelConnectionView>, ValidationProblem, ProblemHttpResult>> RouteTo(Guid id, RoutingRequest request,
-        HttpContext context, ChannelConnections connections, IRoutingTeams teams, IOptions<TwilioOptions> twilio, TimeProvider clock, ILoggerFactory loggers,
-        CancellationToken ct)
+        HttpContext context, ChannelConnections connections, ChannelConnectionTypeRegistry types, IRoutingTeams teams, WebhookBaseUrl webhooks,
+        TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
-        if (await connections.FindAsync(Workspace(context), id, ct) is not { } existing) return NotFound();
+        if (await FindAsync(context, connections, types, id, ct) is not { } existing) return NotFound();
         var errors = new Dictionary<string, string[]>();
         await ValidTeamAsync(request.TeamId, existing.WorkspaceId, teams, errors, ct);
         if (errors.Count > 0)
@@ -160,31 +186,82 @@ public static partial class ChannelConnectionsApi
         var routed = existing with { RoutingTeamId = request.TeamId, UpdatedAt = clock.GetUtcNow() };
         if (!await connections.UpdateAsync(routed, ct)) return NotFound();
         Logger(loggers).LogInformation("Channel connection {ConnectionId} routes new conversations to team {TeamId}", id, request.TeamId);
-        return TypedResults.Ok(View(routed, context.Request, twilio.Value));
+        return TypedResults.Ok(View(routed, types, webhooks.For(context.Request)));
     }
+
+    /// <summary>Asks the provider whether the stored credentials work; the answer, good or bad, is a 200 with the words.</summary>
+    public static async Task<Results<Ok<ConnectionTestResult>, ProblemHttpResult>> Test(Guid id, HttpContext context, ChannelConnections connections,
+        ChannelConnectionTypeRegistry types, CancellationToken ct)
+    {
+        if (await FindAsync(context, connections, types, id, ct) is not { } found) return NotFound();
+        var check = await types.Of(found).TestAsync(found, ct);
+        return TypedResults.Ok(new ConnectionTestResult(check.Ok, check.Message));
+    }
+
+    public static async Task<Results<Ok<TemplateCatalog>, ProblemHttpResult>> ListTemplates(Guid id, HttpContext context, ChannelConnections connections,
+        ChannelConnectionTypeRegistry types, CancellationToken ct)
+        => await FindAsync(context, connections, types, id, ct) is { } found ? TypedResults.Ok(new TemplateCatalog(found.Templates)) : NotFound();
+
+    /// <summary>Replaces the connection's catalog with templates entered by hand (as approved in the provider's console).</summary>
+    public static async Task<Results<Ok<TemplateCatalog>, ValidationProblem, ProblemHttpResult>> ReplaceTemplates(Guid id, TemplateCatalog request,
+        HttpContext context, ChannelConnections connections, ChannelConnectionTypeRegistry types, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+    {
+        if (await FindAsync(context, connections, types, id, ct) is not { } existing) return NotFound();
+        var errors = TemplateRules.Check(request.Templates);
+        if (errors.Count > 0)
+        {
+            Logger(loggers).LogInformation("Refused a template catalog for channel connection {ConnectionId}: {Fields}", id, string.Join(", ", errors.Keys));
+            return TypedResults.ValidationProblem(errors);
+        }
+        var templates = TemplateRules.Normalize(request.Templates);
+        if (!await connections.UpdateAsync(existing with { Templates = templates, UpdatedAt = clock.GetUtcNow() }, ct)) return NotFound();
+        Logger(loggers).LogInformation("Channel connection {ConnectionId} has {Count} templates, entered by hand", id, templates.Count);
+        return TypedResults.Ok(new TemplateCatalog(templates));
+    }
+
+    /// <summary>
+    /// Replaces the catalog with the provider's approved templates, where the provider has an API for them. The provider's
+    /// failure is a 200 with the words (nothing changes); a type without such an API is a 409.
+    /// </summary>
+    public static async Task<Results<Ok<TemplateSyncResult>, ProblemHttpResult>> SyncTemplates(Guid id, HttpContext context, ChannelConnections connections,
+        ChannelConnectionTypeRegistry types, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+    {
+        if (await FindAsync(context, connections, types, id, ct) is not { } existing) return NotFound();
+        var fetched = await types.Of(existing).FetchTemplatesAsync(existing, ct);
+        if (fetched is null)
+            return TypedResults.Problem("This provider has no API for its templates: enter them by hand.", statusCode: StatusCodes.Status409Conflict,
+                title: "Templates cannot be synced");
+        if (fetched.Error is { } error) return TypedResults.Ok(new TemplateSyncResult(false, error, existing.Templates));
+        var templates = TemplateRules.Normalize(fetched.Templates);
+        if (!await connections.UpdateAsync(existing with { Templates = templates, UpdatedAt = clock.GetUtcNow() }, ct)) return NotFound();
+        Logger(loggers).LogInformation("Channel connection {ConnectionId} synced {Count} templates from its provider", id, templates.Count);
+        return TypedResults.Ok(new TemplateSyncResult(true, $"{templates.Count} approved templates read from the provider.", templates));
+    }
+
+    /// <summary>The connection if it is the caller's workspace's and of a type this build knows: else as unknown as a made-up id.</summary>
+    private static async Task<ChannelConnection?> FindAsync(HttpContext context, ChannelConnections connections, ChannelConnectionTypeRegistry types,
+        Guid id, CancellationToken ct)
+        => await connections.FindAsync(Workspace(context), id, ct) is { } found && types.Find(found.Type) is not null ? found : null;
+
+    private static JsonElement? SettingsOf(Dictionary<string, JsonElement>? settings, IChannelConnectionType type)
+        => settings?.FirstOrDefault(pair => string.Equals(pair.Key, type.SettingsProperty, StringComparison.OrdinalIgnoreCase)) is { Key: not null } found
+            ? found.Value
+            : null;
 
     private static async Task ValidTeamAsync(Guid? teamId, Guid workspaceId, IRoutingTeams teams, Dictionary<string, string[]> errors, CancellationToken ct)
     {
         if (teamId is { } id && !await teams.ExistsAsync(workspaceId, id, ct)) errors["routingTeamId"] = ["No such team in this workspace."];
     }
 
-    /// <summary>Asks Twilio whether the stored credentials work; the answer, good or bad, is a 200 with the words.</summary>
-    public static async Task<Results<Ok<ConnectionTestResult>, ProblemHttpResult>> Test(Guid id, HttpContext context, ChannelConnections connections,
-        TwilioMessagesClient twilio, CancellationToken ct)
+    private static ChannelConnectionView View(ChannelConnection connection, ChannelConnectionTypeRegistry types, string publicBase)
     {
-        if (await connections.FindAsync(Workspace(context), id, ct) is not { } found) return NotFound();
-        var check = await twilio.CheckAccountAsync(connections.ToTwilioAccount(found), ct);
-        return TypedResults.Ok(new ConnectionTestResult(check.Ok, check.Message));
-    }
-
-    private static ChannelConnectionView View(ChannelConnection connection, HttpRequest request, TwilioOptions twilio)
-    {
-        var settings = ChannelConnections.TwilioSettingsOf(connection);
-        var publicBase = twilio.PublicBaseUrl?.ToString().TrimEnd('/') ?? $"{request.Scheme}://{request.Host}{request.PathBase}";
-        return new ChannelConnectionView(connection.Id, connection.Type, connection.DisplayName, connection.Enabled, connection.RoutingTeamId,
-            connection.CreatedAt, connection.UpdatedAt,
-            new TwilioSettingsView(settings.AccountSid, settings.Numbers, settings.ApiBaseUrl, AuthTokenSet: connection.ProtectedSecrets.Length > 0),
-            new WebhookUrls(publicBase + TwilioWebhookPaths.MessagesOf(connection.Id), publicBase + TwilioWebhookPaths.StatusOf(connection.Id)));
+        var type = types.Of(connection);
+        return new ChannelConnectionView(connection.Id, connection.Type, type.Channel, connection.DisplayName, connection.Enabled, connection.RoutingTeamId,
+            connection.CreatedAt, connection.UpdatedAt, type.WebhookPaths(connection.Id).ToDictionary(pair => pair.Key, pair => publicBase + pair.Value),
+            connection.Templates.Count)
+        {
+            Settings = new Dictionary<string, object> { [type.SettingsProperty] = type.View(connection) },
+        };
     }
 
     private static string? ValidName(string name, Dictionary<string, string[]> errors)
@@ -198,69 +275,14 @@ public static partial class ChannelConnectionsApi
         return trimmed;
     }
 
-    /// <summary>The settings after applying <paramref name="input"/> to <paramref name="existing"/> (all required when creating).</summary>
-    private static TwilioConnectionSettings? ValidTwilio(TwilioSettingsInput? input, TwilioConnectionSettings? existing,
-        Dictionary<string, string[]> errors, out string? authToken)
-    {
-        authToken = null;
-        if (input is null && existing is null)
-        {
-            errors["twilio"] = ["twilio settings (accountSid, authToken, numbers) are required."];
-            return null;
-        }
-
-        var accountSid = input?.AccountSid?.Trim() ?? existing?.AccountSid;
-        if (accountSid is null || !AccountSidPattern().IsMatch(accountSid))
-            errors["twilio.accountSid"] = ["accountSid must be Twilio's account SID: AC followed by 32 letters or digits."];
-
-        if (input?.AuthToken is { } token)
-        {
-            if (token.Length is 0 or > 200 || token.Any(char.IsControl)) errors["twilio.authToken"] = ["authToken must be 1 to 200 characters."];
-            else authToken = token;
-        }
-        else if (existing is null)
-        {
-            errors["twilio.authToken"] = ["authToken is required."];
-        }
-
-        var numbers = new List<string>();
-        foreach (var number in input?.Numbers ?? existing?.Numbers ?? [])
-        {
-            string identity;
-            try { identity = WhatsAppNumbers.Identity(number ?? ""); }
-            catch (FormatException) { identity = ""; }
-            if (!identity.StartsWith('+'))
-            {
-                errors["twilio.numbers"] = ["numbers must be WhatsApp senders such as whatsapp:+14155238886."];
-                break;
-            }
-            numbers.Add(WhatsAppNumbers.ToWhatsAppAddress(identity));
-        }
-        if (numbers.Count == 0 && !errors.ContainsKey("twilio.numbers")) errors["twilio.numbers"] = ["At least one WhatsApp sender number is required."];
-        if (numbers.Count > 50) errors["twilio.numbers"] = ["At most 50 sender numbers per connection."];
-
-        Uri? apiBaseUrl = existing?.ApiBaseUrl;
-        if (input?.ApiBaseUrl is { } url)
-        {
-            if (url.Length == 0) apiBaseUrl = null;
-            else if (Uri.TryCreate(url, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https" && parsed.UserInfo.Length == 0) apiBaseUrl = parsed;
-            else errors["twilio.apiBaseUrl"] = ["apiBaseUrl must be an absolute http(s) URL, or empty for Twilio's own API."];
-        }
-
-        return new TwilioConnectionSettings(accountSid ?? "", numbers.Distinct(StringComparer.Ordinal).ToList(), apiBaseUrl);
-    }
-
     private static ProblemHttpResult NotFound()
         => TypedResults.Problem("No channel connection of this workspace has this id.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
     private static ProblemHttpResult SenderTaken(HttpContext context, ILoggerFactory loggers, SenderTakenException taken)
     {
         Logger(loggers).LogWarning("Refused a channel connection change at {Path}: {Reason}", context.Request.Path, taken.Message);
-        return TypedResults.Problem(taken.Message, statusCode: StatusCodes.Status409Conflict, title: "Sender number already connected");
+        return TypedResults.Problem(taken.Message, statusCode: StatusCodes.Status409Conflict, title: "Sender already connected");
     }
 
     private static ILogger Logger(ILoggerFactory loggers) => loggers.CreateLogger(typeof(ChannelConnectionsApi));
-
-    [GeneratedRegex("^AC[A-Za-z0-9]{32}$", RegexOptions.CultureInvariant)]
-    private static partial Regex AccountSidPattern();
 }

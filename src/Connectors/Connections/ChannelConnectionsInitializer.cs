@@ -12,6 +12,7 @@ namespace Crm.Connectors.Connections;
 /// </summary>
 internal sealed class ChannelConnectionsInitializer(
     ChannelConnections connections,
+    ChannelConnectionTypeRegistry types,
     IOptions<ChannelConnectionOptions> options,
     ILogger<ChannelConnectionsInitializer> logger) : IHostedService
 {
@@ -59,8 +60,7 @@ internal sealed class ChannelConnectionsInitializer(
         foreach (var seed in options.Value.Seed)
         {
             var existing = await connections.Store.FindAsync(seed.Id, cancellationToken);
-            var connection = connections.Twilio(seed.Id, seed.WorkspaceId, seed.DisplayName, enabled: true, existing?.RoutingTeamId,
-                existing?.CreatedAt ?? DateTimeOffset.UtcNow, new Twilio.TwilioConnectionSettings(seed.AccountSid, seed.Numbers, seed.ApiBaseUrl), seed.AuthToken);
+            if (Compose(seed, existing) is not { } connection) continue;
             try
             {
                 // Two processes of one deployment may seed at once: whichever adds first, the other updates.
@@ -72,6 +72,29 @@ internal sealed class ChannelConnectionsInitializer(
                 logger.LogWarning("Did not seed channel connection {ConnectionId}: {Reason}", seed.Id, error.Message);
             }
         }
+    }
+
+    /// <summary>The seed as a connection to store, through its type's own validation; null (with a warning) when it does not pass.</summary>
+    private ChannelConnection? Compose(SeededConnection seed, ChannelConnection? existing)
+    {
+        var createdAt = existing?.CreatedAt ?? DateTimeOffset.UtcNow;
+        if (seed.Type == ChannelConnectionTypes.TwilioWhatsApp && seed.Settings.Count == 0)
+            return connections.Twilio(seed.Id, seed.WorkspaceId, seed.DisplayName ?? "Twilio WhatsApp", enabled: true, existing?.RoutingTeamId, createdAt,
+                new Twilio.TwilioConnectionSettings(seed.AccountSid, seed.Numbers, seed.ApiBaseUrl), seed.AuthToken) with { Templates = existing?.Templates ?? [] };
+        if (types.Find(seed.Type) is not { } type)
+        {
+            logger.LogWarning("Did not seed channel connection {ConnectionId}: no connection type {Type}", seed.Id, seed.Type);
+            return null;
+        }
+        var errors = new Dictionary<string, string[]>();
+        var settings = type.Apply(System.Text.Json.JsonSerializer.SerializeToElement(seed.Settings), existing: null, errors);
+        if (settings is null)
+        {
+            logger.LogWarning("Did not seed channel connection {ConnectionId}: {Errors}", seed.Id, string.Join(" ", errors.SelectMany(e => e.Value)));
+            return null;
+        }
+        return connections.Compose(seed.Id, seed.WorkspaceId, type.Type, seed.DisplayName ?? type.DefaultDisplayName, enabled: true, existing?.RoutingTeamId,
+            createdAt, settings) with { Templates = existing?.Templates ?? [] };
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -91,14 +91,23 @@ public sealed class MongoChannelConnectionStore(IMongoDatabase database) : IChan
         public string Settings { get; set; } = "";
         public string Secrets { get; set; } = "";
 
+        /// <summary>The template catalog as JSON: its shape is the catalog's, not something queries look into.</summary>
+        public string Templates { get; set; } = "[]";
+
         public static ConnectionDocument From(ChannelConnection c) => new()
         {
             Id = c.Id, WorkspaceId = c.WorkspaceId, Type = c.Type, DisplayName = c.DisplayName, Enabled = c.Enabled,
             RoutingTeamId = c.RoutingTeamId, CreatedAtTicks = c.CreatedAt.UtcTicks, UpdatedAtTicks = c.UpdatedAt.UtcTicks,
             Senders = c.Senders.Distinct(StringComparer.Ordinal).ToList(), Settings = c.SettingsJson, Secrets = c.ProtectedSecrets,
+            Templates = System.Text.Json.JsonSerializer.Serialize(c.Templates, Json),
         };
 
         public ChannelConnection ToConnection() => new(Id, WorkspaceId, Type, DisplayName, Enabled, RoutingTeamId,
-            new DateTimeOffset(CreatedAtTicks, TimeSpan.Zero), new DateTimeOffset(UpdatedAtTicks, TimeSpan.Zero), Senders, Settings, Secrets);
+            new DateTimeOffset(CreatedAtTicks, TimeSpan.Zero), new DateTimeOffset(UpdatedAtTicks, TimeSpan.Zero), Senders, Settings, Secrets)
+        {
+            Templates = System.Text.Json.JsonSerializer.Deserialize<List<Crm.Contracts.MessageTemplate>>(Templates, Json) ?? [],
+        };
+
+        private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
     }
 }

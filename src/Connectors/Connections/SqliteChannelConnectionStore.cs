@@ -39,6 +39,9 @@ public sealed class SqliteChannelConnectionStore(string connectionString) : ICha
             -- Updates and deletes drop a connection's senders.
             CREATE INDEX IF NOT EXISTS ix_channel_connection_senders_connection ON channel_connection_senders(connection_id);
             """, ct);
+        // Files made before template catalogs gain the column (old connections have none).
+        if (!await HasColumnAsync(connection, "channel_connections", "templates", ct))
+            await ExecuteAsync(connection, null, "ALTER TABLE channel_connections ADD COLUMN templates TEXT NOT NULL DEFAULT '[]'", ct);
     }
 
     public async Task<ChannelConnection?> FindAsync(Guid id, CancellationToken ct = default)
@@ -65,8 +68,8 @@ public sealed class SqliteChannelConnectionStore(string connectionString) : ICha
         await using var connection = await OpenAsync(ct);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         var inserted = await ExecuteAsync(connection, transaction, """
-            INSERT INTO channel_connections (id, workspace_id, type, display_name, enabled, routing_team_id, created_at, updated_at, senders, settings, secrets)
-            VALUES ($id, $workspace, $type, $name, $enabled, $team, $created, $updated, $senders, $settings, $secrets)
+            INSERT INTO channel_connections (id, workspace_id, type, display_name, enabled, routing_team_id, created_at, updated_at, senders, settings, secrets, templates)
+            VALUES ($id, $workspace, $type, $name, $enabled, $team, $created, $updated, $senders, $settings, $secrets, $templates)
             ON CONFLICT (id) DO NOTHING
             """, ct, Parameters(added));
         if (inserted == 0) return false;
@@ -81,7 +84,7 @@ public sealed class SqliteChannelConnectionStore(string connectionString) : ICha
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         var changed = await ExecuteAsync(connection, transaction, """
             UPDATE channel_connections SET type = $type, display_name = $name, enabled = $enabled, routing_team_id = $team,
-                updated_at = $updated, senders = $senders, settings = $settings, secrets = $secrets
+                updated_at = $updated, senders = $senders, settings = $settings, secrets = $secrets, templates = $templates
             WHERE id = $id AND workspace_id = $workspace
             """, ct, Parameters(updated));
         if (changed == 0) return false;
@@ -103,6 +106,12 @@ public sealed class SqliteChannelConnectionStore(string connectionString) : ICha
         return true;
     }
 
+    private static async Task<bool> HasColumnAsync(SqliteConnection connection, string table, string column, CancellationToken ct)
+    {
+        await using var command = Command(connection, null, $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = $column", [("$column", column)]);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct)) > 0;
+    }
+
     private static async Task ClaimSendersAsync(SqliteConnection connection, SqliteTransaction transaction, ChannelConnection claimant, CancellationToken ct)
     {
         if (!claimant.Enabled) return;
@@ -121,7 +130,7 @@ public sealed class SqliteChannelConnectionStore(string connectionString) : ICha
         }
     }
 
-    private const string Select = "SELECT id, workspace_id, type, display_name, enabled, routing_team_id, created_at, updated_at, senders, settings, secrets FROM channel_connections";
+    private const string Select = "SELECT id, workspace_id, type, display_name, enabled, routing_team_id, created_at, updated_at, senders, settings, secrets, templates FROM channel_connections";
 
     private static async Task<IReadOnlyList<ChannelConnection>> QueryAsync(SqliteConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
@@ -141,7 +150,10 @@ public sealed class SqliteChannelConnectionStore(string connectionString) : ICha
                 new DateTimeOffset(reader.GetInt64(7), TimeSpan.Zero),
                 JsonSerializer.Deserialize<List<string>>(reader.GetString(8)) ?? [],
                 reader.GetString(9),
-                reader.GetString(10)));
+                reader.GetString(10))
+            {
+                Templates = JsonSerializer.Deserialize<List<Crm.Contracts.MessageTemplate>>(reader.GetString(11), Json) ?? [],
+            });
         }
         return found;
     }
@@ -151,8 +163,10 @@ public sealed class SqliteChannelConnectionStore(string connectionString) : ICha
         ("$id", c.Id.ToString()), ("$workspace", c.WorkspaceId.ToString()), ("$type", c.Type), ("$name", c.DisplayName),
         ("$enabled", c.Enabled ? 1 : 0), ("$team", c.RoutingTeamId?.ToString()), ("$created", c.CreatedAt.UtcTicks),
         ("$updated", c.UpdatedAt.UtcTicks), ("$senders", JsonSerializer.Serialize(c.Senders)), ("$settings", c.SettingsJson),
-        ("$secrets", c.ProtectedSecrets),
+        ("$secrets", c.ProtectedSecrets), ("$templates", JsonSerializer.Serialize(c.Templates, Json)),
     ];
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {

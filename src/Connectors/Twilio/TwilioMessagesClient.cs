@@ -2,33 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Crm.Connectors.Outbound;
+using Crm.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Crm.Connectors.Twilio;
-
-public enum TwilioSendOutcome
-{
-    /// <summary>Twilio created the message.</summary>
-    Accepted,
-
-    /// <summary>Twilio answered with a refusal (4xx other than 429): it created no message, and will not.</summary>
-    Refused,
-
-    /// <summary>Twilio answered 429 or 5xx to every inline attempt: it created no message, but may later.</summary>
-    Unavailable,
-}
-
-/// <summary>The outcome of one send: Twilio's message sid, or why Twilio did not take it.</summary>
-/// <param name="ErrorCode">Twilio's own error code, when its answer had one.</param>
-/// <param name="RetryAfter">Twilio's Retry-After when it asked for a longer wait than an inline retry allows.</param>
-public sealed record TwilioSendResult(
-    TwilioSendOutcome Outcome,
-    string? Sid,
-    string? Status,
-    string? ErrorCode,
-    string? ErrorMessage,
-    TimeSpan? RetryAfter = null);
 
 /// <summary>Whether a connection's credentials work, in words for the admin.</summary>
 public sealed record TwilioAccountCheck(bool Ok, string Message);
@@ -43,12 +22,20 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
 {
     /// <param name="notAfter">No attempt starts after this.</param>
     /// <param name="account">The connection the message goes out through: its API, account and credentials.</param>
-    public async Task<TwilioSendResult> SendAsync(TwilioAccount account, string from, string to, string body, Uri? statusCallback, DateTimeOffset notAfter, CancellationToken ct)
+    /// <param name="template">Send this Content template (<c>ContentSid</c> + <c>ContentVariables</c>) instead of <paramref name="body"/>.</param>
+    public async Task<SendResult> SendAsync(TwilioAccount account, string from, string to, string body, Uri? statusCallback, DateTimeOffset notAfter,
+        CancellationToken ct, OutboundTemplate? template = null)
     {
         var settings = options.Value;
         var uri = AccountUri(account, "/Messages.json");
         var credentials = Credentials(account);
-        var form = new List<KeyValuePair<string, string>> { new("To", to), new("From", from), new("Body", body) };
+        var form = new List<KeyValuePair<string, string>> { new("To", to), new("From", from) };
+        if (template is null) form.Add(new("Body", body));
+        else
+        {
+            form.Add(new("ContentSid", template.TemplateId));
+            if (template.Variables.Count > 0) form.Add(new("ContentVariables", JsonSerializer.Serialize(template.Variables)));
+        }
         if (statusCallback is not null) form.Add(new("StatusCallback", statusCallback.ToString()));
 
         for (var attempt = 1; ; attempt++)
@@ -61,15 +48,15 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
             if (response.IsSuccessStatusCode) return Accepted(json);
 
             var retryable = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
-            if (!retryable) return Error(TwilioSendOutcome.Refused, response.StatusCode, json);
+            if (!retryable) return Error(SendOutcome.Refused, response.StatusCode, json);
 
             // Every inline wait is bounded, so the whole send fits its ledger lease (TwilioOptions.SendLease).
             var delay = settings.InlineRetryDelay(attempt);
             var retryAfter = response.Headers.RetryAfter?.Delta;
-            if (retryAfter > delay) return Error(TwilioSendOutcome.Unavailable, response.StatusCode, json) with { RetryAfter = retryAfter };
+            if (retryAfter > delay) return Error(SendOutcome.Unavailable, response.StatusCode, json) with { RetryAfter = retryAfter };
             if (retryAfter is { } shorter) delay = shorter;
             if (attempt >= settings.MaxSendAttempts || clock.GetUtcNow() + delay > notAfter)
-                return Error(TwilioSendOutcome.Unavailable, response.StatusCode, json);
+                return Error(SendOutcome.Unavailable, response.StatusCode, json);
 
             logger.LogWarning("Twilio answered {Status}; trying again in {Delay} (attempt {Attempt} of {Max})",
                 (int)response.StatusCode, delay, attempt, settings.MaxSendAttempts);
@@ -97,10 +84,10 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
                     ? new TwilioAccountCheck(true, $"Twilio accepted the credentials for account {account.AccountSid}.")
                     : new TwilioAccountCheck(false, $"Twilio accepted the credentials, but account {account.AccountSid} is {status}.");
             }
-            var error = Error(TwilioSendOutcome.Refused, response.StatusCode, json);
-            var words = error.ErrorMessage!.StartsWith("Twilio answered", StringComparison.Ordinal)
-                ? error.ErrorMessage
-                : $"Twilio answered {(int)response.StatusCode}: {error.ErrorMessage}" + (error.ErrorCode is { } code ? $" (error {code})." : ".");
+            var (code, message) = ErrorOf(response.StatusCode, json);
+            var words = message.StartsWith("Twilio answered", StringComparison.Ordinal)
+                ? message
+                : $"Twilio answered {(int)response.StatusCode}: {message}" + (code is not null ? $" (error {code})." : ".");
             return new TwilioAccountCheck(false, words);
         }
         catch (Exception error) when (error is HttpRequestException or TaskCanceledException or JsonException)
@@ -116,14 +103,22 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
         => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{account.AccountSid}:{account.AuthToken}"));
 
     /// <summary>A 2xx whose sid cannot be read still created a message: that is not a refusal, so it throws.</summary>
-    private static TwilioSendResult Accepted(string json)
+    private static SendResult Accepted(string json)
     {
         using var document = JsonDocument.Parse(json);
         var sid = Text(document, "sid") ?? throw new InvalidDataException("Twilio accepted the message but its answer had no sid.");
-        return new TwilioSendResult(TwilioSendOutcome.Accepted, sid, Text(document, "status"), null, null);
+        return SendResult.Accepted(sid, TwilioStatuses.ToInboxStatus(Text(document, "status")));
     }
 
-    private static TwilioSendResult Error(TwilioSendOutcome outcome, HttpStatusCode status, string json)
+    /// <summary>Twilio's code mapped to Crm's reason where one fits (see <see cref="TwilioErrors"/>); the reason keeps Twilio's code and words.</summary>
+    private static SendResult Error(SendOutcome outcome, HttpStatusCode status, string json)
+    {
+        var (code, message) = ErrorOf(status, json);
+        var reason = code is null ? message : $"Twilio error {code}: {message}";
+        return new SendResult(outcome, null, null, TwilioErrors.ToCrmReason(code), reason);
+    }
+
+    private static (string? Code, string Message) ErrorOf(HttpStatusCode status, string json)
     {
         var fallback = $"Twilio answered {(int)status} {status}.";
         try
@@ -133,11 +128,11 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
                        && document.RootElement.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.Number
                 ? c.GetRawText()
                 : null;
-            return new TwilioSendResult(outcome, null, null, code, Text(document, "message") ?? fallback);
+            return (code, Text(document, "message") ?? fallback);
         }
         catch (JsonException)
         {
-            return new TwilioSendResult(outcome, null, null, null, fallback);
+            return (null, fallback);
         }
     }
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
 namespace Crm.Connectors.Twilio;
@@ -38,25 +37,8 @@ public static class TwilioWebhookForm
         if (!IsUrlEncodedUtf8(request.ContentType))
             return Result.Refused(StatusCodes.Status415UnsupportedMediaType, "Twilio webhooks are application/x-www-form-urlencoded (UTF-8) posts.");
 
-        // First, so the server neither waits for nor drains an oversized body after the answer, and cuts off
-        // bodies without a length (chunked) at the same limit as they stream in.
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-            limit.MaxRequestBodySize = MaxBodyBytes;
-        if (request.ContentLength > MaxBodyBytes)
-            return Result.Refused(StatusCodes.Status413PayloadTooLarge, $"The body is {request.ContentLength} bytes; webhooks are at most {MaxBodyBytes}.");
-
-        byte[] body;
-        try
-        {
-            body = await ReadBoundedAsync(request.Body, ct);
-        }
-        catch (BadHttpRequestException error)
-        {
-            // The server's own refusal, e.g. 413 once a chunked body passed the limit.
-            return Result.Refused(error.StatusCode, error.Message);
-        }
-        if (body.Length > MaxBodyBytes)
-            return Result.Refused(StatusCodes.Status413PayloadTooLarge, $"The body is over {MaxBodyBytes} bytes.");
+        var read = await Webhooks.BoundedBody.ReadAsync(request, MaxBodyBytes, ct);
+        if (read.Bytes is not { } body) return Result.Refused(read.Status, read.Refusal!);
 
         return Parse(Encoding.UTF8.GetString(body));
     }
@@ -85,21 +67,6 @@ public static class TwilioWebhookForm
             fields.Add(new(key, value));
         }
         return new Result(fields, StatusCodes.Status200OK, null);
-    }
-
-    /// <summary>The body, or <see cref="MaxBodyBytes"/> + 1 bytes of it when it is longer: enough to know it is too long.</summary>
-    private static async Task<byte[]> ReadBoundedAsync(Stream body, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        while (buffer.Length <= MaxBodyBytes)
-        {
-            var wanted = (int)Math.Min(chunk.Length, MaxBodyBytes + 1 - buffer.Length);
-            var read = await body.ReadAsync(chunk.AsMemory(0, wanted), ct);
-            if (read == 0) break;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 
     private static bool IsUrlEncodedUtf8(string? contentType)

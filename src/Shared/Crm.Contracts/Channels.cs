@@ -1,19 +1,34 @@
 namespace Crm.Contracts;
 
-/// <summary>The channels customers reach the business on. Values are stored, so never rename one.</summary>
+/// <summary>
+/// The channels customers reach the business on. Values are stored, so never rename one. A channel is what the
+/// customer uses, not the provider: WhatsApp through Twilio and through Meta's Cloud API are both <see cref="WhatsApp"/>,
+/// so the same number is one customer identity whichever connection it wrote to.
+/// </summary>
 public static class Channels
 {
     public const string WhatsApp = "whatsapp";
+    public const string WeChat = "wechat";
+    public const string Messenger = "messenger";
+
+    public static readonly IReadOnlyList<string> All = [WhatsApp, WeChat, Messenger];
 }
 
-/// <summary>Queues that commands are sent to; the sender and the consumer must agree on them.</summary>
+/// <summary>
+/// Queues that commands are sent to; the sender and the consumer must agree on them. One queue per channel, so
+/// a provider that is slow or down holds up only its own channel's sends.
+/// </summary>
 public static class CommandQueues
 {
     public const string WhatsAppOutbound = "whatsapp-outbound";
+    public const string WeChatOutbound = "wechat-outbound";
+    public const string MessengerOutbound = "messenger-outbound";
 
     public static Uri For(string channel) => channel switch
     {
         Channels.WhatsApp => new Uri($"queue:{WhatsAppOutbound}"),
+        Channels.WeChat => new Uri($"queue:{WeChatOutbound}"),
+        Channels.Messenger => new Uri($"queue:{MessengerOutbound}"),
         _ => throw new ArgumentOutOfRangeException(nameof(channel), channel, "No outbound connector for this channel."),
     };
 }

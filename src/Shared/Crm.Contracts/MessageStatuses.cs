@@ -64,6 +64,27 @@ public static class SendFailures
     /// <summary>The conversation's channel connection is gone, disabled, or no longer owns the sender it came in on.</summary>
     public const string ConnectionUnavailable = "connection-unavailable";
 
-    /// <summary>The provider refused the message and gave no code of its own.</summary>
+    /// <summary>The provider refused the message and gave no code Crm knows; the provider's code and words are in the reason.</summary>
     public const string Refused = "refused";
+
+    /// <summary>The channel's reply window is closed: only a template can be sent (WhatsApp 131047/63016, Messenger 10/2018278, WeChat 45015).</summary>
+    public const string OutsideReplyWindow = "outside-reply-window";
+
+    /// <summary>As many replies as the window allows were sent; the customer must write again (WeChat 45047).</summary>
+    public const string ReplyLimitReached = "reply-limit-reached";
+
+    /// <summary>The provider is throttling: too many messages to this customer or from this account (Meta 613, 130429, 131056).</summary>
+    public const string RateLimited = "rate-limited";
+
+    /// <summary>The customer cannot be reached on this channel (not a WhatsApp user, blocked, gone: 131026, Messenger 551).</summary>
+    public const string RecipientUnavailable = "recipient-unavailable";
+
+    /// <summary>The provider rejected the connection's credentials (a token expired or revoked, a wrong secret).</summary>
+    public const string CredentialsRejected = "credentials-rejected";
+
+    /// <summary>The account may not use this API (WeChat 48001: not granted; a Meta permission missing).</summary>
+    public const string NotPermitted = "not-permitted";
+
+    /// <summary>The template is not in the provider's approved catalog, or its variables do not fit it.</summary>
+    public const string TemplateRejected = "template-rejected";
 }

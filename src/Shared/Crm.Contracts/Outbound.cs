@@ -22,7 +22,22 @@ public record SendOutboundMessage(
 
     /// <summary>The channel connection the conversation came in on: the reply goes out through it. Null before connections were data.</summary>
     public Guid? ConnectionId { get; init; }
+
+    /// <summary>Send this template of the connection's catalog instead of <see cref="Text"/> (which then holds its rendered words, for the record).</summary>
+    public OutboundTemplate? Template { get; init; }
+
+    /// <summary>
+    /// A message tag the send needs past the channel's standard window (Messenger's <see cref="MetaMessageTags.HumanAgent"/>);
+    /// the inbox sets it only for a human agent's reply, never for automation.
+    /// </summary>
+    public string? Tag { get; init; }
 }
+
+/// <summary>
+/// A template from the connection's catalog (<see cref="TemplateId"/>: a Twilio Content SID, a WhatsApp Cloud
+/// template's name, a WeChat template id) with the values of its variables, by the catalog's variable names.
+/// </summary>
+public record OutboundTemplate(string TemplateId, string? Language, IReadOnlyDictionary<string, string> Variables);
 
 /// <summary>The provider accepted an outbound message and gave it <see cref="ChannelMessageId"/>.</summary>
 public record OutboundMessageAccepted(

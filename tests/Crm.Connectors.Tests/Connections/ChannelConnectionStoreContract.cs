@@ -1,4 +1,5 @@
 using Crm.Connectors.Connections;
+using Crm.Contracts;
 using Xunit;
 
 namespace Crm.Connectors.Tests.Connections;
@@ -22,14 +23,32 @@ public abstract class ChannelConnectionStoreContract
     public async Task A_connection_is_found_by_id_as_it_was_added()
     {
         var store = await CreateStoreAsync();
-        var added = Connection("+14155550001", "+14155550002") with { RoutingTeamId = Guid.NewGuid() };
+        var added = Connection("+14155550001", "+14155550002") with
+        {
+            RoutingTeamId = Guid.NewGuid(),
+            Templates = [new MessageTemplate("HX123", "order_update", "en", "Order {{1}} ships {{2}}", ["1", "2"]) { Category = "UTILITY" }],
+        };
 
         Assert.True(await store.AddAsync(added));
         var found = await store.FindAsync(added.Id);
 
         Assert.NotNull(found);
-        Assert.Equal(added with { Senders = [] }, found! with { Senders = [] });
+        Assert.Equal(added with { Senders = [], Templates = [] }, found! with { Senders = [], Templates = [] });
         Assert.Equal(added.Senders, found.Senders);
+        Assert.Equal(added.Templates.Single() with { Variables = [] }, found.Templates.Single() with { Variables = [] });
+        Assert.Equal(["1", "2"], found.Templates.Single().Variables);
+    }
+
+    [SkippableFact]
+    public async Task An_update_replaces_the_template_catalog()
+    {
+        var store = await CreateStoreAsync();
+        var added = Connection("+14155550009") with { Templates = [new MessageTemplate("a", "a", null, "A", [])] };
+        await store.AddAsync(added);
+
+        Assert.True(await store.UpdateAsync(added with { Templates = [new MessageTemplate("b", "b", "zh_CN", "B {{first.DATA}}", ["first"])] }));
+
+        Assert.Equal(["b"], (await store.FindAsync(added.Id))!.Templates.Select(t => t.Id));
     }
 
     [SkippableFact]

@@ -295,7 +295,7 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_refusal_reports_twilios_code_and_a_redelivery_reports_it_again_without_sending()
+    public async Task A_refusal_reports_crms_reason_for_twilios_code_and_a_redelivery_reports_it_again_without_sending()
     {
         TwilioAnswers(400, """{"code":63016,"message":"Outside the allowed window"}""");
         var command = Command();
@@ -304,9 +304,9 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
         var failed = Assert.Single(await PublishedAsync<OutboundMessageFailed>(1));
         await harness.Bus.Publish(command);
 
-        Assert.Equal((command.MessageId, "63016", "Outside the allowed window"), (failed.MessageId, failed.ErrorCode, failed.Reason));
+        Assert.Equal((command.MessageId, SendFailures.OutsideReplyWindow, "Twilio error 63016: Outside the allowed window"), (failed.MessageId, failed.ErrorCode, failed.Reason));
         var again = (await PublishedAsync<OutboundMessageFailed>(2))[1];
-        Assert.Equal("63016", again.ErrorCode);
+        Assert.Equal(SendFailures.OutsideReplyWindow, again.ErrorCode);
         Assert.Equal(1, requestsSent);
     }
 
