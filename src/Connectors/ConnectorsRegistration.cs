@@ -19,6 +19,13 @@ namespace Crm.Connectors;
 
 public static class ConnectorsRegistration
 {
+    /// <summary>Every provider's connection type, sender and clients: the admin API and the connectors need them alike.</summary>
+    public static IServiceCollection AddChannelConnectors(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddTwilioConnector(configuration);
+        return services;
+    }
+
     public static IServiceCollection AddTwilioConnector(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<TwilioOptions>().Bind(configuration.GetSection(TwilioOptions.Section));
@@ -113,7 +120,12 @@ public static class ConnectorsRegistration
         return bus;
     }
 
-    public static IEndpointRouteBuilder MapConnectors(this IEndpointRouteBuilder app) => app.MapTwilioWebhooks();
+    /// <summary>Every provider's webhooks.</summary>
+    public static IEndpointRouteBuilder MapConnectors(this IEndpointRouteBuilder app)
+    {
+        app.MapTwilioWebhooks();
+        return app;
+    }
 
     /// <summary>The admin API; <paramref name="caller"/> reads the workspace and role from the agent's token.</summary>
     public static IEndpointRouteBuilder MapChannelConnectionsApi(this IEndpointRouteBuilder app, Func<System.Security.Claims.ClaimsPrincipal, ConnectionsCaller> caller)

@@ -24,6 +24,7 @@ public sealed class SqliteInboundSpool : IInboundSpool, IAsyncDisposable
     {
         [typeof(InboundMessageReceived)] = "inbound-message-received",
         [typeof(MessageStatusReported)] = "message-status-reported",
+        [typeof(StatusWatermarkReported)] = "status-watermark-reported",
     };
 
     private static readonly Dictionary<string, Type> TypesByName = TypeNames.ToDictionary(pair => pair.Value, pair => pair.Key);

@@ -18,6 +18,7 @@ public static class BusTopology
     {
         BindTo<InboundMessageReceived>(transport, InboxQueues.InboundMessages);
         BindTo<MessageStatusReported>(transport, InboxQueues.DeliveryStatuses);
+        BindTo<StatusWatermarkReported>(transport, InboxQueues.DeliveryStatuses);
         BindTo<OutboundMessageAccepted>(transport, InboxQueues.DeliveryStatuses);
         BindTo<OutboundMessageFailed>(transport, InboxQueues.DeliveryStatuses);
         BindTo<OutboundMessageRetrying>(transport, InboxQueues.DeliveryStatuses);

@@ -1,5 +1,6 @@
 using Crm.Automation;
 using Crm.Connectors;
+using Crm.Connectors.Apis;
 using Crm.Connectors.Connections;
 using Crm.Connectors.Spool;
 using Crm.Gateway.Agents;
@@ -41,7 +42,7 @@ public static class CrmHosting
         // Channel connections: the admin API (agents role) and the webhooks and senders (connectors role).
         if (topology.RunsAgents || topology.RunsConnectors)
         {
-            services.AddTwilioConnector(builder.Configuration);
+            services.AddChannelConnectors(builder.Configuration);
             if (topology.Store == StoreKind.Sqlite) services.AddSqliteChannelConnections(SqliteConnectionString(builder));
             else services.AddMongoChannelConnections(Required(builder.Configuration, "Mongo"));
         }
@@ -130,6 +131,7 @@ public static class CrmHosting
             app.UseStaticFiles();
             app.MapInbox();
             app.MapChannelConnectionsApi(user => new ConnectionsCaller(user.WorkspaceId(), AgentRoles.CanManage(user.RoleOf())));
+            app.MapChannelMedia(user => user.WorkspaceId());
         }
         if (topology.RunsConnectors) app.MapConnectors();
         return app;

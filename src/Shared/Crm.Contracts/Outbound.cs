@@ -98,3 +98,21 @@ public record MessageStatusReported(
 
     public Guid? ConnectionId { get; init; }
 }
+
+/// <summary>
+/// A provider reported delivery or reading by a watermark (Messenger): every message the business sent to
+/// <see cref="CustomerIdentity"/> from <see cref="BusinessIdentity"/> up to <see cref="Watermark"/> has reached
+/// <see cref="Status"/> (delivered or read). Statuses never move backwards, so a late or repeated watermark is harmless.
+/// </summary>
+public record StatusWatermarkReported(
+    string Channel,
+    string CustomerIdentity,
+    string BusinessIdentity,
+    string Status,
+    DateTimeOffset Watermark,
+    DateTimeOffset ReportedAt)
+{
+    public Guid WorkspaceId { get; init; }
+
+    public Guid? ConnectionId { get; init; }
+}
