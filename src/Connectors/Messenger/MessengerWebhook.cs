@@ -281,7 +281,7 @@ public static class MessengerWebhook
         private void Watermark(JsonElement status, string customer, string reached, string where)
         {
             if (status.ValueKind != JsonValueKind.Object) throw new FormatException($"{where} is not an object.");
-            if (!status.TryGetProperty("watermark", out var watermark) || !watermark.TryGetInt64(out var millis) || millis <= 0)
+            if (!status.TryGetProperty("watermark", out var watermark) || watermark.ValueKind != JsonValueKind.Number || !watermark.TryGetInt64(out var millis) || millis <= 0)
                 throw new FormatException($"{where}.watermark must be a time in milliseconds.");
             Watermarks.Add(new StatusWatermarkReported(Channels.Messenger, customer, pageId, reached, FromMillis(millis, $"{where}.watermark"), now));
         }
@@ -290,7 +290,7 @@ public static class MessengerWebhook
         private DateTimeOffset Timestamp(JsonElement item, string where)
         {
             if (!item.TryGetProperty("timestamp", out var value)) return now;
-            if (!value.TryGetInt64(out var millis) || millis <= 0) throw new FormatException($"{where}.timestamp must be a time in milliseconds.");
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var millis) || millis <= 0) throw new FormatException($"{where}.timestamp must be a time in milliseconds.");
             var at = FromMillis(millis, $"{where}.timestamp");
             return at >= now - TrustTimestampsWithin && at <= now + ClockSkew ? at : now;
         }
