@@ -228,6 +228,33 @@ public sealed class MessengerTests : IAsyncLifetime
         Assert.Equal(SendFailures.OutsideReplyWindow, failed.ErrorCode);
     }
 
+    [Fact]
+    public async Task An_admin_adds_a_page_gets_its_webhook_url_never_sees_a_secret_and_the_test_names_the_page()
+    {
+        meta.Given(WireMock.RequestBuilders.Request.Create().WithPath("/v21.0/me").UsingGet())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(200).WithBody("""{"id":"5550002","name":"Second Shop"}"""));
+
+        var created = await ann.PostAsJsonAsync(Crm.Connectors.Connections.ChannelConnectionsApi.Path, new
+        {
+            type = "messenger",
+            displayName = "Second shop",
+            messenger = new { pageId = "5550002", appSecret = "second-app-secret", pageAccessToken = "EAAsecondtoken", verifyToken = "second-verify", apiBaseUrl = meta.Url },
+        });
+        var body = await created.Content.ReadAsStringAsync();
+        var view = System.Text.Json.JsonSerializer.Deserialize<Crm.Connectors.Connections.ChannelConnectionsApi.ChannelConnectionView>(body,
+            new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+        var test = await ann.PostAsync($"{Crm.Connectors.Connections.ChannelConnectionsApi.Path}/{view.Id}/test", null);
+        var subscription = await app.CreateClient().GetAsync($"/webhooks/messenger/{view.Id}?hub.mode=subscribe&hub.verify_token=second-verify&hub.challenge=77");
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal($"{CrmApplication.PublicBaseUrl}/webhooks/messenger/{view.Id}", view.Webhooks["webhook"]);
+        foreach (var secret in new[] { "second-app-secret", "EAAsecondtoken", "second-verify" }) Assert.DoesNotContain(secret, body);
+        Assert.Contains("\"pageAccessTokenSet\":true", body);
+        Assert.Equal(HttpStatusCode.OK, test.StatusCode);
+        Assert.Contains("Second Shop", await test.Content.ReadAsStringAsync());
+        Assert.Equal("77", await subscription.Content.ReadAsStringAsync());
+    }
+
     private async Task<Guid> CustomerWritesAsync(string mid)
     {
         Assert.Equal(HttpStatusCode.OK, (await app.PostFromMetaAsync(Delivery(Text(Psid, Now, mid, "hello")))).StatusCode);
