@@ -53,8 +53,12 @@ public static class MessengerFakes
     }
 
     /// <summary>One delivery of one entry per element of <paramref name="entries"/>, each holding its items.</summary>
-    public static string Delivery(params string[][] entries)
-        => $$"""{"object":"page","entry":[{{string.Join(',', entries.Select(items => $$"""{"id":"{{PageId}}","time":1,"messaging":[{{string.Join(',', items)}}]}"""))}}]}""";
+    public static string Delivery(params string[][] entries) => Entries(entries.Select(items => Entry(PageId, items)).ToArray());
+
+    public static string Entries(params string[] entries) => $$"""{"object":"page","entry":[{{string.Join(',', entries)}}]}""";
+
+    /// <summary>One entry: <paramref name="page"/>'s items.</summary>
+    public static string Entry(string page, params string[] items) => $$"""{"id":"{{page}}","time":1,"messaging":[{{string.Join(',', items)}}]}""";
 
     public static string Delivery(params string[] items) => Delivery([items]);
 

@@ -18,6 +18,7 @@ public sealed class MessengerTests : IAsyncLifetime
     private readonly WireMockServer meta = WireMockServer.Start();
     private readonly AdjustableClock clock = new();
     private readonly System.Collections.Concurrent.ConcurrentQueue<object> spooled = new();
+    private readonly WebhookLogs logs = new();
     private CrmApplication app = null!;
     private HttpClient ann = null!;
     private AgentFeed feed = null!;
@@ -29,6 +30,7 @@ public sealed class MessengerTests : IAsyncLifetime
         app = new CrmApplication(twilio, settings, testServices: services =>
         {
             services.AddSingleton<TimeProvider>(clock);
+            services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
             services.AddSingleton<Crm.Connectors.Spool.IInboundSpool>(provider =>
                 new SpoolWatch(provider.GetRequiredService<Crm.Connectors.Spool.SqliteInboundSpool>(), spooled));
         });
@@ -139,7 +141,7 @@ public sealed class MessengerTests : IAsyncLifetime
     [Fact]
     public async Task A_delivery_only_for_another_page_is_refused_and_nothing_is_stored()
     {
-        var json = Delivery(Text(Psid, Now, "m_other", "wrong page")).Replace(PageId, "5550001");
+        var json = Entries(Entry("5550001", Text(Psid, Now, "m_other", "wrong page")));
 
         var response = await app.PostFromMetaAsync(json);
 
@@ -253,6 +255,65 @@ public sealed class MessengerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, test.StatusCode);
         Assert.Contains("Second Shop", await test.Content.ReadAsStringAsync());
         Assert.Equal("77", await subscription.Content.ReadAsStringAsync());
+    }
+
+    public static TheoryData<string> SignedButUnreadable() => new()
+    {
+        "not json at all",
+        new string('[', 200) + new string(']', 200),
+        """{"object":"page","entry":"everything"}""",
+        $$$"""{"object":"page","entry":[{"id":"{{{PageId}}}","messaging":[{"sender":{"id":"{{{new string('9', 65)}}}"},"recipient":{"id":"{{{PageId}}}"},"message":{"mid":"m_1"}}]}]}""",
+        $$$"""{"object":"page","entry":[{"id":"{{{PageId}}}","messaging":[{"sender":{"id":"1"},"recipient":{"id":"{{{PageId}}}"},"timestamp":1e300,"message":{"mid":"m_1"}}]}]}""",
+        $$$"""{"object":"page","entry":[{"id":"{{{PageId}}}","messaging":[{"sender":{"id":"1"},"recipient":{"id":"{{{PageId}}}"},"read":{"watermark":99999999999999999}}]}]}""",
+    };
+
+    [Theory]
+    [MemberData(nameof(SignedButUnreadable))]
+    public async Task A_signed_delivery_beyond_messenger_s_shape_is_a_400_with_one_log_line_that_keeps_the_body_out(string json)
+    {
+        logs.Clear();
+
+        var response = await app.PostFromMetaAsync(json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var line = Assert.Single(logs.Entries(Microsoft.Extensions.Logging.LogLevel.Warning));
+        Assert.DoesNotContain(AppSecret, line.Message);
+        Assert.DoesNotContain("m_1", line.Message);
+        Assert.Empty(spooled);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_a_413_and_a_plain_text_post_a_415()
+    {
+        var tooLong = await app.PostFromMetaAsync(Delivery(Text(Psid, Now, "m_long", new string('a', 3 * 1024 * 1024))));
+        var notJson = await app.CreateClient().PostAsync(WebhookPath, new StringContent("object=page", System.Text.Encoding.UTF8, "text/plain"));
+
+        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, HttpStatusCode.UnsupportedMediaType), (tooLong.StatusCode, notJson.StatusCode));
+        Assert.Empty(spooled);
+    }
+
+    [Fact]
+    public async Task A_delivery_to_an_unknown_connection_is_a_404()
+    {
+        var json = Delivery(Text(Psid, Now, "m_lost", "anyone?"));
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/webhooks/messenger/{Guid.NewGuid()}") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Hub-Signature-256", Crm.Connectors.Meta.MetaWebhooks.Sign(AppSecret, System.Text.Encoding.UTF8.GetBytes(json)));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await app.CreateClient().SendAsync(request)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Entries_for_another_page_beside_this_page_s_are_skipped_with_a_warning_and_this_page_s_are_kept()
+    {
+        var json = Entries(Entry("5550001", Text("5", Now, "m_foreign", "not for us")), Entry(PageId, Text(Psid, Now, "m_mine", "for us")));
+        logs.Clear();
+
+        var response = await app.PostFromMetaAsync(json);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await feed.MessageAddedAsync(m => m.ChannelMessageId == "m_mine");
+        Assert.Contains(logs.Entries(Microsoft.Extensions.Logging.LogLevel.Warning), e => e.Message.Contains("5550001"));
+        Assert.DoesNotContain(spooled.OfType<InboundMessageReceived>(), m => m.ChannelMessageId == "m_foreign");
     }
 
     private async Task<Guid> CustomerWritesAsync(string mid)
