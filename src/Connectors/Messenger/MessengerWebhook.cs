@@ -186,11 +186,11 @@ public static class MessengerWebhook
             }
             if (message.TryGetProperty("reply_to", out var replyTo) && replyTo.ValueKind == JsonValueKind.Object && Text(replyTo, "mid") is { } repliedTo)
                 raw["reply_to.mid"] = repliedTo;
-            if (message.TryGetProperty("referral", out var referral) && referral.ValueKind == JsonValueKind.Object) KeepReferral(referral, raw);
-
+            // A message that came through an ad or a link carries how it came: the same event as a referral of its own.
             Messages.Add(new InboundMessageReceived(Channels.Messenger, mid, customer, null, pageId, text, media, location, button, raw, sentAt)
             {
                 SentByBusiness = echo,
+                Event = echo ? null : ReferralIn(message, raw, where),
             });
         }
 
@@ -227,8 +227,11 @@ public static class MessengerWebhook
             // Postbacks carry a mid today; older ones did not, and a retry repeats the same timestamp.
             var id = postback.TryGetProperty("mid", out _) ? MessageId(postback, "mid", where) : $"postback:{customer}:{Millis(at)}";
             var raw = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (postback.TryGetProperty("referral", out var referral) && referral.ValueKind == JsonValueKind.Object) KeepReferral(referral, raw);
-            Messages.Add(new InboundMessageReceived(Channels.Messenger, id, customer, null, pageId, null, [], null, new ButtonReply(title, payload), raw, at));
+            // "Get Started" tapped after following an m.me link or an ad: the postback says where from.
+            Messages.Add(new InboundMessageReceived(Channels.Messenger, id, customer, null, pageId, null, [], null, new ButtonReply(title, payload), raw, at)
+            {
+                Event = ReferralIn(postback, raw, where),
+            });
         }
 
         private void Reaction(JsonElement reaction, string customer, DateTimeOffset at, string where)
@@ -252,14 +255,11 @@ public static class MessengerWebhook
         private void Referral(JsonElement referral, string customer, DateTimeOffset at, string where)
         {
             if (referral.ValueKind != JsonValueKind.Object) throw new FormatException($"{where} is not an object.");
-            var reference = OptionalText(referral, "ref", where);
-            var detail = string.Join('/', new[] { Text(referral, "source"), Text(referral, "type") }.Where(part => part is { Length: > 0 }));
             var raw = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (Text(referral, "ad_id") is { } ad) raw["referral.ad_id"] = ad;
-            if (Text(referral, "referer_uri") is { } uri) raw["referral.referer_uri"] = uri;
+            var referred = ReferralOf(referral, raw, where);
             Messages.Add(new InboundMessageReceived(Channels.Messenger, $"referral:{customer}:{Millis(at)}", customer, null, pageId, null, [], null, null, raw, at)
             {
-                Event = new CustomerEvent(CustomerEventKinds.Referral, reference, detail.Length > 0 ? detail : null),
+                Event = referred,
             });
         }
 
@@ -296,10 +296,22 @@ public static class MessengerWebhook
         }
     }
 
-    private static void KeepReferral(JsonElement referral, Dictionary<string, string> raw)
+    /// <summary>The referral event of a message or postback that carries one (<c>referral</c> inside it); null when none.</summary>
+    private static CustomerEvent? ReferralIn(JsonElement parent, Dictionary<string, string> raw, string where)
     {
-        foreach (var field in new[] { "ref", "source", "type", "ad_id" })
-            if (Text(referral, field) is { } value) raw[$"referral.{field}"] = value;
+        if (!parent.TryGetProperty("referral", out var referral) || referral.ValueKind == JsonValueKind.Null) return null;
+        if (referral.ValueKind != JsonValueKind.Object) throw new FormatException($"{where}.referral is not an object.");
+        return ReferralOf(referral, raw, $"{where}.referral");
+    }
+
+    /// <summary>Key: the ref (what the link or ad was made with); Detail: source/type (e.g. SHORTLINK/OPEN_THREAD, ADS/OPEN_THREAD). Ad and page of origin stay raw.</summary>
+    private static CustomerEvent ReferralOf(JsonElement referral, Dictionary<string, string> raw, string where)
+    {
+        var reference = OptionalText(referral, "ref", where);
+        var detail = string.Join('/', new[] { Text(referral, "source"), Text(referral, "type") }.Where(part => part is { Length: > 0 }));
+        if (Text(referral, "ad_id") is { } ad) raw["referral.ad_id"] = ad;
+        if (Text(referral, "referer_uri") is { } uri) raw["referral.referer_uri"] = uri;
+        return new CustomerEvent(CustomerEventKinds.Referral, reference, detail.Length > 0 ? detail : null);
     }
 
     private static DateTimeOffset FromMillis(long millis, string where)

@@ -143,6 +143,25 @@ public sealed class MessengerWebhookTests
     }
 
     [Fact]
+    public void Get_started_after_a_link_is_a_button_reply_that_also_says_where_the_customer_came_from()
+    {
+        var message = Single(FromCustomer("\"postback\":{\"mid\":\"m_gs\",\"title\":\"Get Started\",\"payload\":\"GET_STARTED\",\"referral\":{\"ref\":\"winter\",\"source\":\"SHORTLINK\",\"type\":\"OPEN_THREAD\"}}"));
+
+        Assert.Equal(new ButtonReply("Get Started", "GET_STARTED"), message.Button);
+        Assert.Equal(new CustomerEvent(CustomerEventKinds.Referral, "winter", "SHORTLINK/OPEN_THREAD"), message.Event);
+    }
+
+    [Fact]
+    public void A_message_from_an_ad_keeps_its_text_and_the_ad_it_came_from()
+    {
+        var message = Single(FromCustomer("\"message\":{\"mid\":\"m_ad\",\"text\":\"Is this in stock?\",\"referral\":{\"source\":\"ADS\",\"type\":\"OPEN_THREAD\",\"ad_id\":\"6045246247433\"}}"));
+
+        Assert.Equal("Is this in stock?", message.Text);
+        Assert.Equal(new CustomerEvent(CustomerEventKinds.Referral, null, "ADS/OPEN_THREAD"), message.Event);
+        Assert.Equal("6045246247433", message.RawFields["referral.ad_id"]);
+    }
+
+    [Fact]
     public void A_referral_is_a_customer_event_with_the_ref_and_its_source()
     {
         var message = Single(FromCustomer("\"referral\":{\"ref\":\"spring-sale\",\"source\":\"SHORTLINK\",\"type\":\"OPEN_THREAD\"}"));
