@@ -184,6 +184,9 @@ public static class MessengerWebhook
                     index++;
                 }
             }
+            // Which app sent an echo (Business Suite's, another tool's): who answered, for whoever reads the timeline.
+            if (echo && message.TryGetProperty("app_id", out var appId) && appId.ValueKind is JsonValueKind.Number or JsonValueKind.String)
+                raw["app_id"] = appId.ToString();
             if (message.TryGetProperty("reply_to", out var replyTo) && replyTo.ValueKind == JsonValueKind.Object && Text(replyTo, "mid") is { } repliedTo)
                 raw["reply_to.mid"] = repliedTo;
             // A message that came through an ad or a link carries how it came: the same event as a referral of its own.

@@ -211,6 +211,7 @@ public sealed class MessengerWebhookTests
         Assert.Equal(Page, message.BusinessIdentity);
         Assert.Equal("sent from Business Suite", message.Text);
         Assert.Equal("m_suite", message.ChannelMessageId);
+        Assert.Equal("263902037430900", message.RawFields["app_id"]);
     }
 
     [Fact]
