@@ -134,15 +134,24 @@ public static class MessengerWebhook
                 return;
             }
 
-            // Everything else is the customer's doing, to the page.
+            // Everything else is the customer's doing, to the page; the page's own (its reactions, say) is not the customer's turn.
+            if (sender == pageId && recipient != pageId)
+            {
+                Ignored.Add("the page's own " + Kind(item));
+                return;
+            }
             if (recipient != pageId) throw new FormatException($"{where}.recipient is not the entry's page.");
             if (item.TryGetProperty("postback", out var postback)) Postback(postback, sender, timestamp, $"{where}.postback");
             else if (item.TryGetProperty("reaction", out var reaction)) Reaction(reaction, sender, timestamp, $"{where}.reaction");
             else if (item.TryGetProperty("referral", out var referral)) Referral(referral, sender, timestamp, $"{where}.referral");
             else if (item.TryGetProperty("delivery", out var delivery)) Delivery(delivery, sender, $"{where}.delivery");
             else if (item.TryGetProperty("read", out var read)) Watermark(read, sender, MessageStatuses.Read, $"{where}.read");
-            else Ignored.Add(item.EnumerateObject().Select(p => p.Name).FirstOrDefault(n => n is not ("sender" or "recipient" or "timestamp")) ?? "empty item");
+            else Ignored.Add(Kind(item));
         }
+
+        /// <summary>What an item is (message, optin, pass_thread_control…): its one field besides sender, recipient and timestamp.</summary>
+        private static string Kind(JsonElement item)
+            => item.EnumerateObject().Select(p => p.Name).FirstOrDefault(n => n is not ("sender" or "recipient" or "timestamp")) ?? "empty item";
 
         private void Message(JsonElement message, string sender, string recipient, DateTimeOffset sentAt, string where)
         {

@@ -248,6 +248,15 @@ public sealed class MessengerWebhookTests
     }
 
     [Fact]
+    public void The_page_s_own_reaction_is_not_taken_for_the_customer_s()
+    {
+        var delivery = Normalize(Delivery(FromPage("\"reaction\":{\"reaction\":\"like\",\"emoji\":\"\\ud83d\\udc4d\",\"action\":\"react\",\"mid\":\"m_theirs\"}")));
+
+        Assert.Empty(delivery.Messages);
+        Assert.Equal("the page's own reaction", Assert.Single(delivery.Ignored));
+    }
+
+    [Fact]
     public void Items_crm_has_no_use_for_are_acknowledged_not_refused()
     {
         var delivery = Normalize(Delivery(FromCustomer("\"optin\":{\"ref\":\"x\"}"), FromCustomer("\"message\":{\"mid\":\"m_after\",\"text\":\"hi\"}")));
