@@ -87,6 +87,20 @@ public sealed class MessengerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_customer_s_name_comes_from_meta_s_profile_api_and_a_profile_meta_refuses_leaves_the_message_unnamed()
+    {
+        meta.Given(WireMock.RequestBuilders.Request.Create().WithPath($"/v21.0/{Psid}").UsingGet())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(200).WithBody($$"""{"first_name":"Amélie","last_name":"Poulain","id":"{{Psid}}"}"""));
+
+        await app.PostFromMetaAsync(Delivery(Text(Psid, Now, "m_named", "hi"), Text("24000000000000009", Now, "m_unnamed", "hello")));
+        var named = await feed.MessageAddedAsync(m => m.ChannelMessageId == "m_named");
+        var unnamed = await feed.MessageAddedAsync(m => m.ChannelMessageId == "m_unnamed");
+
+        Assert.Equal("Amélie Poulain", (await ann.GetFromJsonAsync<Conversation>($"/api/conversations/{named.ConversationId}"))!.CustomerName);
+        Assert.Null((await ann.GetFromJsonAsync<Conversation>($"/api/conversations/{unnamed.ConversationId}"))!.CustomerName);
+    }
+
+    [Fact]
     public async Task A_forged_signature_is_refused_and_nothing_is_stored()
     {
         var json = Delivery(Text(Psid, Now, "m_forged", "let me in"));

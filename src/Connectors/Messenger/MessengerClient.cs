@@ -97,6 +97,23 @@ public sealed class MessengerClient(HttpClient http, IOptions<MessengerOptions> 
         }
     }
 
+    /// <summary>
+    /// The customer's name from Meta's User Profile API (<c>GET /{psid}?fields=first_name,last_name</c>), or null when Meta
+    /// gives none or refuses (a customer who restricted it, a token without the permission). Throws when Meta cannot be reached.
+    /// </summary>
+    public async Task<string?> ProfileNameAsync(MessengerAccount account, string psid, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, account.Graph($"{Uri.EscapeDataString(psid)}?fields=first_name,last_name"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", account.Secrets.PageAccessToken);
+        using var response = await http.SendAsync(request, ct);
+        if (!response.IsSuccessStatusCode) return null;
+        var profile = JsonSerializer.Deserialize<JsonObject>(await response.Content.ReadAsStringAsync(ct));
+        var name = string.Join(' ', new[] { "first_name", "last_name" }
+            .Select(field => profile?[field] is JsonValue value && value.TryGetValue<string>(out var part) ? new string(part.Where(c => !char.IsControl(c)).ToArray()).Trim() : "")
+            .Where(part => part.Length > 0));
+        return name.Length is > 0 and <= 200 ? name : null;
+    }
+
     /// <summary>A 2xx whose message_id cannot be read still sent a message: that is not a refusal, so it throws.</summary>
     private static SendResult Accepted(string answer)
     {

@@ -13,6 +13,7 @@ public static class MessengerRegistration
         services.AddOptions<MessengerOptions>().Bind(configuration.GetSection(MessengerOptions.Section));
         services.AddHttpClient<MessengerClient>((provider, http) =>
             http.Timeout = provider.GetRequiredService<IOptions<MessengerOptions>>().Value.RequestTimeout);
+        services.AddSingleton<MessengerProfiles>();
         services.AddSingleton<IChannelConnectionType, MessengerConnectionType>();
         services.AddSingleton<IChannelSender, MessengerSender>();
         return services;

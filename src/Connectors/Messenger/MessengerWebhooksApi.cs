@@ -36,7 +36,7 @@ public static class MessengerWebhooksApi
     }
 
     public static async Task<IResult> ReceiveDelivery(Guid connectionId, HttpContext context, ChannelConnections connections, IInboundSpool spool,
-        TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        MessengerProfiles profiles, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         var (account, problem) = await AccountAsync(connectionId, context, connections, loggers, ct);
         if (account is null) return problem!;
@@ -66,9 +66,19 @@ public static class MessengerWebhooksApi
                 delivery.OtherPages.Count, context.Request.Path, string.Join(", ", delivery.OtherPages.Distinct()), account.PageId);
         }
 
+        // Only now, for a delivery that will be kept: names cost a Graph API call the first time a customer is seen.
+        var names = delivery.Messages.Count == 0
+            ? new Dictionary<string, string>()
+            : await profiles.NamesAsync(account, delivery.Messages.Select(m => m.CustomerIdentity), ct);
         foreach (var message in delivery.Messages)
         {
-            await spool.AcceptAsync(message with { WorkspaceId = account.WorkspaceId, ConnectionId = account.ConnectionId, RoutingTeamId = account.RoutingTeamId }, ct);
+            await spool.AcceptAsync(message with
+            {
+                CustomerName = names.GetValueOrDefault(message.CustomerIdentity),
+                WorkspaceId = account.WorkspaceId,
+                ConnectionId = account.ConnectionId,
+                RoutingTeamId = account.RoutingTeamId,
+            }, ct);
         }
         foreach (var status in delivery.Statuses)
             await spool.AcceptAsync(status with { WorkspaceId = account.WorkspaceId, ConnectionId = account.ConnectionId }, ct);

@@ -14,7 +14,8 @@ using Xunit;
 
 namespace Crm.Connectors.Tests.Messenger;
 
-public sealed class MessengerSenderTests : IDisposable
+/// <summary>What Crm asks of the Graph API for a page: sends, the connection test and customers' names, with WireMock as Meta.</summary>
+public sealed class MessengerGraphApiTests : IDisposable
 {
     private const string Page = "1234567890";
     private const string Psid = "24000000000000001";
@@ -24,12 +25,13 @@ public sealed class MessengerSenderTests : IDisposable
     private readonly string databaseFile = Path.Combine(Path.GetTempPath(), $"crm-messenger-{Guid.NewGuid():N}.db");
     private readonly ServiceProvider provider;
 
-    public MessengerSenderTests()
+    public MessengerGraphApiTests()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Crm:Messenger:RetryBaseDelay"] = "00:00:00.010",
             ["Crm:Messenger:MaxSendAttempts"] = "3",
+            ["Crm:Messenger:ProfileLookupBudget"] = "00:00:00.500",
         }).Build();
         provider = new ServiceCollection()
             .AddLogging()
@@ -199,6 +201,55 @@ public sealed class MessengerSenderTests : IDisposable
 
         Assert.False(check.Ok);
         Assert.Contains("Session has expired", check.Message);
+    }
+
+    private MessengerProfiles Profiles => provider.GetRequiredService<MessengerProfiles>();
+
+    private MessengerAccount Account(ChannelConnection connection)
+        => MessengerConnectionType.Open(connection, provider.GetRequiredService<ChannelConnections>().Secrets);
+
+    [Fact]
+    public async Task A_customer_s_name_is_asked_of_meta_once_and_then_remembered()
+    {
+        meta.Given(Request.Create().WithPath($"/v21.0/{Psid}").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody($$"""{"first_name":"Amélie","last_name":"Poulain","id":"{{Psid}}"}"""));
+        var account = Account(Connection());
+
+        var first = await Profiles.NamesAsync(account, [Psid, Psid], CancellationToken.None);
+        var again = await Profiles.NamesAsync(account, [Psid], CancellationToken.None);
+
+        Assert.Equal("Amélie Poulain", first[Psid]);
+        Assert.Equal("Amélie Poulain", again[Psid]);
+        var request = meta.LogEntries.Single().RequestMessage;
+        Assert.Equal("first_name,last_name", string.Join(',', request.Query!["fields"]));
+        Assert.Equal($"Bearer {PageToken}", request.Headers!["Authorization"].Single());
+    }
+
+    [Fact]
+    public async Task A_customer_meta_gives_no_name_for_is_left_unnamed_and_not_asked_again_at_once()
+    {
+        meta.Given(Request.Create().WithPath($"/v21.0/{Psid}").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(400).WithBody(JsonSerializer.Serialize(GraphError(100, 2018218, "Insufficient permission to access user profile"))));
+        var account = Account(Connection());
+
+        var names = await Profiles.NamesAsync(account, [Psid], CancellationToken.None);
+        await Profiles.NamesAsync(account, [Psid], CancellationToken.None);
+
+        Assert.Empty(names);
+        Assert.Single(meta.LogEntries);
+    }
+
+    [Fact]
+    public async Task A_slow_profile_api_costs_the_webhook_no_more_than_the_budget()
+    {
+        meta.Given(Request.Create().WithPath($"/v21.0/{Psid}").UsingGet())
+            .RespondWith(Response.Create().WithStatusCode(200).WithBody("""{"first_name":"Late"}""").WithDelay(TimeSpan.FromSeconds(5)));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var names = await Profiles.NamesAsync(Account(Connection()), [Psid], CancellationToken.None);
+
+        Assert.Empty(names);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(4), $"Took {started.Elapsed}.");
     }
 
     public void Dispose()
