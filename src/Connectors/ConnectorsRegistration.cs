@@ -1,5 +1,6 @@
 using Crm.Connectors.Apis;
 using Crm.Connectors.Connections;
+using Crm.Connectors.Messenger;
 using Crm.Connectors.Outbound;
 using Crm.Connectors.Spool;
 using Crm.Connectors.Twilio;
@@ -23,6 +24,7 @@ public static class ConnectorsRegistration
     public static IServiceCollection AddChannelConnectors(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddTwilioConnector(configuration);
+        services.AddMessengerConnector(configuration);
         return services;
     }
 
@@ -124,6 +126,7 @@ public static class ConnectorsRegistration
     public static IEndpointRouteBuilder MapConnectors(this IEndpointRouteBuilder app)
     {
         app.MapTwilioWebhooks();
+        app.MapMessengerWebhooks();
         return app;
     }
 
