@@ -38,11 +38,15 @@ public static class CloudApiExamples
         }
         """;
 
+    /// <summary>The reference's send time; tests through the inbox use now instead, as its reply window counts from it.</summary>
+    public const long Timestamp = 1749416383;
+
     /// <summary>A delivery of one customer message (<paramref name="message"/>: the members after id, from and timestamp).</summary>
-    public static string Inbound(string id, string message, string from = CustomerWaId, string name = CustomerName, string phoneNumberId = PhoneNumberId)
+    public static string Inbound(string id, string message, string from = CustomerWaId, string name = CustomerName, string phoneNumberId = PhoneNumberId,
+        long timestamp = Timestamp)
         => Change($$"""
             "contacts": [ { "profile": { "name": "{{name}}" }, "wa_id": "{{from}}" } ],
-            "messages": [ { "from": "{{from}}", "id": "{{id}}", "timestamp": "1749416383", {{message}} } ]
+            "messages": [ { "from": "{{from}}", "id": "{{id}}", "timestamp": "{{timestamp}}", {{message}} } ]
             """, phoneNumberId);
 
     public const string Text = """

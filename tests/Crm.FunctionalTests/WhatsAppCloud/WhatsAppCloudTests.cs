@@ -9,10 +9,8 @@ using Crm.Contracts;
 using Crm.Inbox.Apis;
 using Crm.Inbox.Timelines;
 using Crm.Inbox.Workspaces;
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 using WireMock.RequestBuilders;
-using Response = WireMock.ResponseBuilders.Response;
+using WireMock.ResponseBuilders;
 using WireMock.Server;
 using static Crm.Connectors.Tests.WhatsAppCloud.CloudApiExamples;
 
@@ -28,9 +26,12 @@ public sealed class WhatsAppCloudTests : SignedInAgentTests
 
     private const string CustomerIdentity = "+" + CustomerWaId;
 
+    /// <summary>Meta stamps each message with when it was sent; the inbox's reply window counts from it.</summary>
+    private static long Now => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
     private async Task<TimelineMessage> CustomerWritesAsync(string wamid, string message = Text)
     {
-        Assert.Equal(HttpStatusCode.OK, (await App.PostFromMetaAsync(Inbound(wamid, message))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.PostFromMetaAsync(Inbound(wamid, message, timestamp: Now))).StatusCode);
         return await Feed.MessageAddedAsync(m => m.ChannelMessageId == wamid);
     }
 
@@ -41,7 +42,7 @@ public sealed class WhatsAppCloudTests : SignedInAgentTests
     public async Task Every_message_type_of_metas_examples_is_stored_on_the_customers_timeline()
     {
         string[] types = [Text, Image, Audio, Video, Document, Sticker, Location, Contacts, ReplyButton, ListReply, TemplateButton, Reaction, Unsupported];
-        var messages = string.Join(",", types.Select((type, i) => $$"""{ "from": "{{CustomerWaId}}", "id": "wamid.type-{{i}}", "timestamp": "{{1749416383 + i}}", {{type}} }"""));
+        var messages = string.Join(",", types.Select((type, i) => $$"""{ "from": "{{CustomerWaId}}", "id": "wamid.type-{{i}}", "timestamp": "{{Now - types.Length + i}}", {{type}} }"""));
         var delivery = Change($$"""
             "contacts": [ { "profile": { "name": "{{CustomerName}}" }, "wa_id": "{{CustomerWaId}}" } ],
             "messages": [ {{messages}} ]
@@ -180,26 +181,60 @@ public sealed class WhatsAppCloudTests : SignedInAgentTests
     }
 
     [Fact]
-    public async Task A_template_goes_out_with_its_body_parameters_in_order()
+    public async Task A_template_synced_from_meta_goes_out_with_its_header_and_body_parameters_once_the_window_has_closed()
     {
+        var templates = Request.Create().WithPath($"/v21.0/{WabaId}/message_templates").UsingGet().WithHeader("Authorization", "Bearer " + MetaFakes.AccessToken);
+        meta.Given(templates.WithParam("after", "QVFIUmlt")).RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody("""
+            {"data":[{"name":"welcome","language":"es","status":"APPROVED","category":"MARKETING","parameter_format":"NAMED","id":"2",
+                      "components":[{"type":"BODY","text":"Hola {{customer_name}}"}]}],
+             "paging":{"cursors":{"before":"QVFIUmlt","after":"QVFIUmlu"}}}
+            """));
+        meta.Given(Request.Create().WithPath($"/v21.0/{WabaId}/message_templates").UsingGet()).AtPriority(10).RespondWith(Response.Create().WithHeader("Content-Type", "application/json").WithBody("""
+            {"data":[{"name":"order_update","language":"en_US","status":"APPROVED","category":"UTILITY","id":"1",
+                      "components":[{"type":"HEADER","format":"TEXT","text":"Order {{1}}"},{"type":"BODY","text":"Hi {{1}}, order {{2}} shipped."}]},
+                     {"name":"draft","language":"en_US","status":"PENDING","category":"MARKETING","id":"3","components":[{"type":"BODY","text":"Soon"}]}],
+             "paging":{"cursors":{"before":"QVFIUmll","after":"QVFIUmlt"},"next":"https://graph.facebook.com/v21.0/elsewhere?after=QVFIUmlt"}}
+            """));
         meta.AcceptsMessages("wamid.template-1");
-        var command = new SendOutboundMessage(Guid.NewGuid(), Guid.NewGuid(), Channels.WhatsApp, CustomerIdentity, "Hi Ada, order #1234 shipped.",
-            MetaFakes.BusinessIdentity, 1, DateTimeOffset.UtcNow.AddMinutes(5))
+        // Meta's example message is from June 2025: the 24-hour window is long closed, so only a template may go out.
+        Assert.Equal(HttpStatusCode.OK, (await App.PostFromMetaAsync(Inbound("wamid.old-customer", Text))).StatusCode);
+        var conversation = (await Feed.MessageAddedAsync(m => m.ChannelMessageId == "wamid.old-customer")).ConversationId;
+
+        var synced = await Agent.PostAsync($"{ChannelConnectionsApi.Path}/{MetaFakes.ConnectionId}/templates/sync", null);
+        var sent = await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/templates", new
         {
-            WorkspaceId = DemoWorkspace.Id,
-            ConnectionId = MetaFakes.ConnectionId,
-            Template = new OutboundTemplate("order_update", "en_US", new Dictionary<string, string> { ["1"] = "Ada", ["2"] = "#1234" }),
-        };
+            templateId = "order_update", variables = new Dictionary<string, string> { ["header_1"] = "A-42", ["1"] = "Ada", ["2"] = "A-42" },
+        });
 
-        var endpoint = await App.Services.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(CommandQueues.For(Channels.WhatsApp));
-        await endpoint.Send(command);
-
-        var sent = Assert.Single(await meta.WaitForSendRequestsAsync(1));
+        var catalog = (await synced.Content.ReadFromJsonAsync<ChannelConnectionsApi.TemplateSyncResult>())!;
+        Assert.True(catalog.Ok, catalog.Message);
+        Assert.Equal([("order_update", "en_US"), ("welcome", "es")], catalog.Templates.Select(t => (t.Id, t.Language!)));
+        Assert.Equal(["header_1", "1", "2"], catalog.Templates[0].Variables);
+        Assert.Contains(meta.LogEntries, e => e.RequestMessage.Url.EndsWith("/message_templates?fields=name,language,status,category,components&limit=100", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+        Assert.Equal("Hi Ada, order A-42 shipped.", (await sent.Content.ReadFromJsonAsync<TimelineMessage>())!.Text);
+        var request = Assert.Single(await meta.WaitForSendRequestsAsync(1));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse($$$"""
             {"messaging_product":"whatsapp","recipient_type":"individual","to":"{{{CustomerWaId}}}","type":"template",
              "template":{"name":"order_update","language":{"code":"en_US"},
-               "components":[{"type":"body","parameters":[{"type":"text","text":"Ada"},{"type":"text","text":"#1234"}]}]}}
-            """), JsonNode.Parse(sent.RequestMessage.Body!)), sent.RequestMessage.Body);
+               "components":[{"type":"header","parameters":[{"type":"text","text":"A-42"}]},
+                             {"type":"body","parameters":[{"type":"text","text":"Ada"},{"type":"text","text":"A-42"}]}]}}
+            """), JsonNode.Parse(request.RequestMessage.Body!)), request.RequestMessage.Body);
+    }
+
+    [Fact]
+    public async Task Testing_the_connection_says_which_number_meta_knows_the_token_for()
+    {
+        meta.Given(Request.Create().WithPath($"/v21.0/{PhoneNumberId}").UsingGet()
+                .WithHeader("Authorization", "Bearer " + MetaFakes.AccessToken))
+            .RespondWith(Response.Create().WithHeader("Content-Type", "application/json")
+                .WithBody($$"""{"display_phone_number":"+1 555-078-3881","verified_name":"Lucky Shrub","id":"{{PhoneNumberId}}"}"""));
+
+        var response = await Agent.PostAsync($"{ChannelConnectionsApi.Path}/{MetaFakes.ConnectionId}/test", null);
+
+        var result = (await response.Content.ReadFromJsonAsync<ChannelConnectionsApi.ConnectionTestResult>())!;
+        Assert.True(result.Ok, result.Message);
+        Assert.Contains("Lucky Shrub", result.Message);
     }
 
     [Fact]
