@@ -223,6 +223,52 @@ public sealed class WhatsAppCloudTests : SignedInAgentTests
     }
 
     [Fact]
+    public async Task An_admin_adds_a_cloud_number_whose_secrets_are_never_shown_and_kept_when_not_given_again()
+    {
+        var created = await Agent.PostAsJsonAsync(ChannelConnectionsApi.Path, new
+        {
+            type = "whatsapp-cloud", displayName = "Support (Cloud API)",
+            whatsappCloud = new
+            {
+                phoneNumberId = "106540352242999", wabaId = WabaId, displayPhoneNumber = "+1 555 078 3999",
+                accessToken = "EAAG-secret-token", appSecret = "second-app-secret", verifyToken = "second-verify-token", apiBaseUrl = meta.Url,
+            },
+        });
+        var badNumber = await Agent.PostAsJsonAsync(ChannelConnectionsApi.Path, new
+        {
+            type = "whatsapp-cloud",
+            whatsappCloud = new { phoneNumberId = "x1", wabaId = WabaId, displayPhoneNumber = "5550783999", accessToken = "t", appSecret = "s", verifyToken = "v" },
+        });
+
+        var json = await created.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.DoesNotContain("EAAG-secret-token", json);
+        Assert.DoesNotContain("second-app-secret", json);
+        Assert.DoesNotContain("second-verify-token", json);
+        var view = JsonDocument.Parse(json).RootElement;
+        var id = view.GetProperty("id").GetGuid();
+        Assert.Equal("+15550783999", view.GetProperty("whatsappCloud").GetProperty("displayPhoneNumber").GetString());
+        Assert.True(view.GetProperty("whatsappCloud").GetProperty("accessTokenSet").GetBoolean());
+        Assert.EndsWith(WhatsAppCloudWebhooksApi.PathOf(id), view.GetProperty("webhooks").GetProperty("messages").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, badNumber.StatusCode);
+        var problem = await badNumber.Content.ReadAsStringAsync();
+        Assert.Contains("whatsappCloud.phoneNumberId", problem);
+        Assert.Contains("whatsappCloud.displayPhoneNumber", problem);
+
+        // A new token alone: the app secret stays, so Meta's deliveries are still accepted.
+        var rotated = await Agent.PatchAsJsonAsync($"{ChannelConnectionsApi.Path}/{id}", new { whatsappCloud = new { accessToken = "EAAG-rotated" } });
+        var body = System.Text.Encoding.UTF8.GetBytes(Inbound("wamid.second-number", Text, phoneNumberId: "106540352242999", timestamp: Now));
+        var delivery = new HttpRequestMessage(HttpMethod.Post, WhatsAppCloudWebhooksApi.PathOf(id)) { Content = new ByteArrayContent(body) };
+        delivery.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        delivery.Headers.Add(Crm.Connectors.Meta.MetaWebhooks.SignatureHeader, Crm.Connectors.Meta.MetaWebhooks.Sign("second-app-secret", body));
+
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await App.CreateClient().SendAsync(delivery)).StatusCode);
+        var added = await Feed.MessageAddedAsync(m => m.ChannelMessageId == "wamid.second-number");
+        Assert.Equal("+15550783999", added.BusinessIdentity);
+    }
+
+    [Fact]
     public async Task Testing_the_connection_says_which_number_meta_knows_the_token_for()
     {
         meta.Given(Request.Create().WithPath($"/v21.0/{PhoneNumberId}").UsingGet()
