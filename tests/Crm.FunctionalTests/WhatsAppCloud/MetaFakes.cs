@@ -73,13 +73,8 @@ public static class MetaFakes
 
     public static async Task<IReadOnlyList<ILogEntry>> WaitForSendRequestsAsync(this WireMockServer meta, int count)
     {
-        // A guard against hanging, not a speed requirement.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (meta.SendRequests().Count < count)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Meta received {meta.SendRequests().Count} send requests, expected {count}.");
-            await Task.Delay(25);
-        }
+        await Eventually.TrueAsync(() => Task.FromResult(meta.SendRequests().Count >= count),
+            () => Task.FromResult($"Meta received {meta.SendRequests().Count} send requests, expected {count}."));
         return meta.SendRequests();
     }
 }
