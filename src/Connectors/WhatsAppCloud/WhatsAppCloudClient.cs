@@ -113,7 +113,20 @@ public sealed class WhatsAppCloudClient(HttpClient http, IOptions<WhatsAppCloudO
     /// The media behind a media id: Meta first answers where it is (a short-lived URL) and what it is, then that URL is read
     /// with the same token and streamed. Null when Meta no longer has it (ids expire after 30 days) or never had it.
     /// </summary>
+    /// <exception cref="HttpRequestException">Meta could not be reached, did not answer in time, or answered 5xx or nonsense.</exception>
     public async Task<MediaDownload?> OpenMediaAsync(WhatsAppCloudAccount account, string mediaId, CancellationToken ct)
+    {
+        try
+        {
+            return await FetchMediaAsync(account, mediaId, ct);
+        }
+        catch (TaskCanceledException error) when (!ct.IsCancellationRequested)
+        {
+            throw new HttpRequestException("Meta did not answer in time.", error);
+        }
+    }
+
+    private async Task<MediaDownload?> FetchMediaAsync(WhatsAppCloudAccount account, string mediaId, CancellationToken ct)
     {
         using var request = Get(account, account.Graph(Uri.EscapeDataString(mediaId)));
         using var response = await http.SendAsync(request, ct);

@@ -54,7 +54,9 @@ public sealed partial class WhatsAppCloudConnectionType(ChannelConnections conne
         var phoneNumberId = Id(given?.PhoneNumberId, before?.PhoneNumberId, "phoneNumberId", errors);
         var wabaId = Id(given?.WabaId, before?.WabaId, "wabaId", errors);
         var display = DisplayNumber(given?.DisplayPhoneNumber, before?.DisplayPhoneNumber, errors);
-        var oldSecrets = existing is null ? null : connections.Secrets.Unprotect<WhatsAppCloudSecrets>(existing.ProtectedSecrets);
+        // Decrypted only when a secret is kept, so replacing all three still works after the key ring was lost.
+        var keepsASecret = given?.AccessToken is null || given.AppSecret is null || given.VerifyToken is null;
+        var oldSecrets = existing is not null && keepsASecret ? connections.Secrets.Unprotect<WhatsAppCloudSecrets>(existing.ProtectedSecrets) : null;
         var accessToken = Secret(given?.AccessToken, oldSecrets?.AccessToken, "accessToken", 2000, errors);
         var appSecret = Secret(given?.AppSecret, oldSecrets?.AppSecret, "appSecret", 200, errors);
         var verifyToken = Secret(given?.VerifyToken, oldSecrets?.VerifyToken, "verifyToken", 200, errors);

@@ -128,6 +128,16 @@ public sealed class WhatsAppCloudClientTests : IDisposable
         Assert.Null(await client.OpenMediaAsync(account, "1003383421387999", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Media_meta_is_too_slow_for_is_unreachable_not_an_error_of_crms()
+    {
+        meta.Given(Request.Create().WithPath("/v21.0/1003383421387256").UsingGet())
+            .RespondWith(Response.Create().WithDelay(TimeSpan.FromSeconds(2)).WithBody("{}"));
+        http.Timeout = TimeSpan.FromMilliseconds(200);
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.OpenMediaAsync(account, "1003383421387256", CancellationToken.None));
+    }
+
     public void Dispose()
     {
         meta.Stop();

@@ -66,7 +66,7 @@ public sealed class WhatsAppCloudTests : SignedInAgentTests
         Assert.Equal(new ButtonReply("Cancel", "cancel-button"), timeline["wamid.type-8"].Button);
         Assert.Equal(new ButtonReply("Priority Mail Express", "priority_express"), timeline["wamid.type-9"].Button);
         Assert.Equal(new ButtonReply("Stop promotions", "unsubscribe-me"), timeline["wamid.type-10"].Button);
-        Assert.Equal("reaction", timeline["wamid.type-11"].RawFields["type"]);
+        Assert.Equal(new CustomerEvent(CustomerEventKinds.Reaction, "\U0001F44D", ReactedTo), timeline["wamid.type-11"].Event);
         Assert.Equal("unsupported", timeline["wamid.type-12"].RawFields["type"]);
         var conversation = await Agent.GetFromJsonAsync<Conversation>($"/api/conversations/{last.ConversationId}");
         Assert.Equal((CustomerIdentity, CustomerName, MetaFakes.BusinessIdentity, (Guid?)MetaFakes.ConnectionId),
