@@ -98,6 +98,32 @@ public sealed class WhatsAppCloudTests : SignedInAgentTests
     }
 
     [Fact]
+    public async Task Deliveries_that_are_not_for_a_cloud_connection_or_not_a_whatsapp_webhook_get_a_clear_4xx()
+    {
+        var json = System.Text.Encoding.UTF8.GetBytes("""{"object":"page","entry":[]}""");
+        HttpRequestMessage Signed(string path, string contentType)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(json) };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+            request.Headers.Add(Crm.Connectors.Meta.MetaWebhooks.SignatureHeader, Crm.Connectors.Meta.MetaWebhooks.Sign(MetaFakes.AppSecret, json));
+            return request;
+        }
+        var client = App.CreateClient();
+
+        var notWhatsApp = await client.SendAsync(Signed(WhatsAppCloudWebhooksApi.PathOf(MetaFakes.ConnectionId), "application/json"));
+        var notJson = await client.SendAsync(Signed(WhatsAppCloudWebhooksApi.PathOf(MetaFakes.ConnectionId), "text/plain"));
+        var twilioConnection = await client.SendAsync(Signed(WhatsAppCloudWebhooksApi.PathOf(CrmApplication.ConnectionId), "application/json"));
+        var unknown = await client.SendAsync(Signed(WhatsAppCloudWebhooksApi.PathOf(Guid.NewGuid()), "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, notWhatsApp.StatusCode);
+        Assert.Contains("whatsapp_business_account", await notWhatsApp.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, notJson.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, twilioConnection.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Empty((await Agent.GetFromJsonAsync<ConversationsApi.ConversationPage>("/api/conversations"))!.Items);
+    }
+
+    [Fact]
     public async Task A_redelivered_message_is_one_timeline_entry()
     {
         Assert.Equal(HttpStatusCode.OK, (await App.PostFromMetaAsync(Inbound("wamid.retried", Text))).StatusCode);
