@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Crm.Connectors.Connections;
 using Crm.Contracts;
 
@@ -12,7 +11,7 @@ namespace Crm.Connectors.WhatsAppCloud;
 /// template's placeholder: <c>1</c>, <c>2</c>… for a positional body, <c>customer_name</c> for a named one
 /// (<c>parameter_format: NAMED</c>), and <c>header_1</c> / <c>header_customer_name</c> for a text header's.
 /// </summary>
-public static partial class WhatsAppCloudTemplates
+public static class WhatsAppCloudTemplates
 {
     public const string HeaderPrefix = "header_";
 
@@ -86,14 +85,10 @@ public static partial class WhatsAppCloudTemplates
         return templates;
     }
 
-    private static IEnumerable<string> Placeholders(string? text)
-        => text is null ? [] : Placeholder().Matches(text).Select(m => m.Groups["name"].Value);
+    private static IEnumerable<string> Placeholders(string? text) => text is null ? [] : MessageTemplate.PlaceholdersIn(text);
 
     private static string? Text(JsonElement element, string property)
         => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
             ? value.GetString()
             : null;
-
-    [GeneratedRegex(@"\{\{\s*(?<name>[A-Za-z0-9_]+)\s*\}\}", RegexOptions.CultureInvariant)]
-    private static partial Regex Placeholder();
 }
