@@ -4,6 +4,7 @@ using Crm.Connectors.Messenger;
 using Crm.Connectors.Outbound;
 using Crm.Connectors.Spool;
 using Crm.Connectors.Twilio;
+using Crm.Connectors.WhatsAppCloud;
 using Crm.Contracts;
 using MassTransit;
 using Microsoft.AspNetCore.DataProtection;
@@ -25,6 +26,7 @@ public static class ConnectorsRegistration
     {
         services.AddTwilioConnector(configuration);
         services.AddMessengerConnector(configuration);
+        services.AddWhatsAppCloudConnector(configuration);
         return services;
     }
 
@@ -127,6 +129,7 @@ public static class ConnectorsRegistration
     {
         app.MapTwilioWebhooks();
         app.MapMessengerWebhooks();
+        app.MapWhatsAppCloudWebhooks();
         return app;
     }
 

@@ -19,6 +19,9 @@ app.MapPost("/{version}/me/messages", async (HttpRequest request) =>
 });
 app.MapGet("/{version}/me", () => Results.Json(new { id = "100000000000001", name = "Fake Messenger Page" }));
 
+// ---- WhatsApp Cloud API: sends, the number check, media and templates (WhatsAppCloudFake.cs). ----
+app.MapWhatsAppCloud();
+
 Console.WriteLine($"Fake Meta Graph API listening on http://localhost:{port}. Ctrl+C to stop.");
 await app.RunAsync();
 
