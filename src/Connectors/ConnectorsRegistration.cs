@@ -3,6 +3,7 @@ using Crm.Connectors.Connections;
 using Crm.Connectors.Outbound;
 using Crm.Connectors.Spool;
 using Crm.Connectors.Twilio;
+using Crm.Connectors.WeChat;
 using Crm.Contracts;
 using MassTransit;
 using Microsoft.AspNetCore.DataProtection;
@@ -23,6 +24,7 @@ public static class ConnectorsRegistration
     public static IServiceCollection AddChannelConnectors(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddTwilioConnector(configuration);
+        services.AddWeChatConnector(configuration);
         return services;
     }
 
@@ -124,6 +126,7 @@ public static class ConnectorsRegistration
     public static IEndpointRouteBuilder MapConnectors(this IEndpointRouteBuilder app)
     {
         app.MapTwilioWebhooks();
+        app.MapWeChatWebhooks();
         return app;
     }
 
