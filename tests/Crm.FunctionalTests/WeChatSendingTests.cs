@@ -135,6 +135,45 @@ public sealed class WeChatSendingTests : SignedInAgentTests, IDisposable
         Assert.Equal("200228332", claim.ChannelMessageId);
     }
 
+    [Theory]
+    [InlineData("success", MessageStatuses.Delivered, null)]
+    [InlineData("failed:user block", MessageStatuses.Failed, SendFailures.RecipientUnavailable)]
+    public async Task A_template_from_the_catalog_goes_out_as_wechat_documents_and_its_send_report_settles_it(string report, string status, string? error)
+    {
+        wechat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        wechat.Given(WeChatFakes.TemplateSend).RespondWith(WeChatFakes.Json(new { errcode = 0, errmsg = "ok", msgid = 200228332 }));
+        var catalog = await Agent.PutAsJsonAsync($"/api/channel-connections/{WeChatFakes.ConnectionId}/templates", new
+        {
+            templates = new[]
+            {
+                new MessageTemplate("ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY", "订单发货提醒", null, "{{first.DATA}}\n订单号：{{keyword1.DATA}}\n{{remark.DATA}}",
+                    ["first", "keyword1", "remark"]),
+            },
+        });
+        Assert.True(catalog.IsSuccessStatusCode, await catalog.Content.ReadAsStringAsync());
+        var conversation = await CustomerWritesAsync("25000000000000010");
+
+        var sent = await Agent.PostAsJsonAsync($"/api/conversations/{conversation}/templates", new
+        {
+            templateId = "ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY",
+            variables = new Dictionary<string, string> { ["remark"] = "谢谢", ["first"] = "您的订单已发货", ["keyword1"] = "42" },
+        });
+        Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+        var reply = (await sent.Content.ReadFromJsonAsync<Crm.Inbox.Timelines.TimelineMessage>())!;
+
+        var accepted = await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Sent);
+        Assert.Equal("200228332", accepted.ChannelMessageId);
+        Assert.Equal(
+            """{"touser":"oCustomerOpenId0001","template_id":"ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY","data":{"first":{"value":"您的订单已发货"},"keyword1":{"value":"42"},"remark":{"value":"谢谢"}}}""",
+            Assert.Single(wechat.Requests(Crm.Connectors.WeChat.WeChatSender.TemplateSendPath)).RequestMessage.Body);
+
+        var finished = WeChatFakes.Xml("event", $"<Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>200228332</MsgID><Status><![CDATA[{report}]]></Status>");
+        Assert.True((await App.PostSafeAsync(finished)).IsSuccessStatusCode);
+
+        var settled = await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == status);
+        Assert.Equal(error, settled.ErrorCode);
+    }
+
     [Fact]
     public async Task Testing_the_connection_fetches_an_access_token_and_says_so()
     {

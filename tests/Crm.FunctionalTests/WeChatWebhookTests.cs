@@ -65,7 +65,7 @@ public sealed class WeChatWebhookTests : SignedInAgentTests, IDisposable
     }
 
     [Fact]
-    public async Task Events_are_accepted_and_published_with_their_own_ids()
+    public async Task Events_are_stored_on_the_timeline_as_what_the_customer_did()
     {
         string[] events =
         [
@@ -77,8 +77,18 @@ public sealed class WeChatWebhookTests : SignedInAgentTests, IDisposable
         ];
         foreach (var body in events) Assert.Equal("success", await Success(await App.PostSafeAsync(WeChatFakes.Xml("event", body, createTime: 1764763300))));
 
+        var stored = new List<TimelineMessage>();
         foreach (var name in new[] { "subscribe", "SCAN", "CLICK", "VIEW", "unsubscribe" })
-            await Feed.MessageAddedAsync(m => m.ChannelMessageId == $"event:{WeChatFakes.Customer}:1764763300:{name}");
+            stored.Add(await Feed.MessageAddedAsync(m => m.ChannelMessageId == $"event:{WeChatFakes.Customer}:1764763300:{name}"));
+
+        var timeline = (await Agent.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{stored[0].ConversationId}/messages"))!.Items;
+        Assert.Equal(
+            [
+                new CustomerEvent(CustomerEventKinds.Subscribed, "spring-fair", "T1"), new CustomerEvent(CustomerEventKinds.Scanned, "counter-3", "T2"),
+                new CustomerEvent(CustomerEventKinds.MenuClicked, "MENU_ORDERS", null), new CustomerEvent(CustomerEventKinds.LinkOpened, "https://shop.example.com/", null),
+                new CustomerEvent(CustomerEventKinds.Unsubscribed, null, null),
+            ],
+            stored.Select(entry => timeline.Single(m => m.Id == entry.Id).Event));
     }
 
     [Fact]
