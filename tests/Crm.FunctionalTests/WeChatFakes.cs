@@ -100,3 +100,15 @@ public static class WeChatFakes
         return wechat.Requests(path);
     }
 }
+
+/// <summary>A fresh embedded Crm per test with the WeChat account seeded, WeChat's API played by <see cref="WeChat"/>, and agent "ann" signed in.</summary>
+public abstract class WeChatAccountTests : SignedInAgentTests, IDisposable
+{
+    protected readonly WireMockServer WeChat = WireMockServer.Start();
+
+    /// <summary>Webhooks and sends, not assignment: the timelines hold only what the test wrote.</summary>
+    protected override IDictionary<string, string?> Settings
+        => new Dictionary<string, string?>(WeChatFakes.Settings(WeChat)) { [CrmApplication.ManualAssignment.Key] = CrmApplication.ManualAssignment.Value };
+
+    public void Dispose() => WeChat.Stop();
+}

@@ -12,13 +12,8 @@ using WireMock.Server;
 namespace Crm.FunctionalTests;
 
 /// <summary>Replies and templates through a WeChat Official Account, with WeChat's API played by WireMock.</summary>
-public sealed class WeChatSendingTests : SignedInAgentTests, IDisposable
+public sealed class WeChatSendingTests : WeChatAccountTests
 {
-    private readonly WireMockServer wechat = WireMockServer.Start();
-
-    protected override IDictionary<string, string?> Settings
-        => new Dictionary<string, string?>(WeChatFakes.Settings(wechat)) { [CrmApplication.ManualAssignment.Key] = CrmApplication.ManualAssignment.Value };
-
     private async Task<Guid> CustomerWritesAsync(string msgId)
     {
         Assert.True((await App.PostSafeAsync(WeChatFakes.Text(msgId, "where is my order?"))).IsSuccessStatusCode);
@@ -28,17 +23,17 @@ public sealed class WeChatSendingTests : SignedInAgentTests, IDisposable
     [Fact]
     public async Task A_reply_is_sent_as_the_customer_service_text_wechat_documents_with_a_crm_made_id()
     {
-        wechat.IssuesTokenAndAcceptsMessages();
+        WeChat.IssuesTokenAndAcceptsMessages();
         var conversation = await CustomerWritesAsync("25000000000000001");
 
         var reply = await ReplyAsync(conversation, "On its way, 明天到");
 
         var sent = await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Sent);
         Assert.Equal($"wechat-cs-{reply.Id}", sent.ChannelMessageId);
-        var request = Assert.Single(wechat.Requests(Crm.Connectors.WeChat.WeChatSender.CustomSendPath)).RequestMessage;
+        var request = Assert.Single(WeChat.Requests(Crm.Connectors.WeChat.WeChatSender.CustomSendPath)).RequestMessage;
         Assert.Equal("""{"touser":"oCustomerOpenId0001","msgtype":"text","text":{"content":"On its way, 明天到"}}""", request.Body);
         Assert.Equal("ACCESS_TOKEN_1", request.Query!["access_token"].Single());
-        var tokenRequest = Assert.Single(wechat.Requests(WeChatFakes.TokenPath)).RequestMessage;
+        var tokenRequest = Assert.Single(WeChat.Requests(WeChatFakes.TokenPath)).RequestMessage;
         Assert.Equal(("client_credential", WeChatFakes.AppId, WeChatFakes.AppSecret),
             (tokenRequest.Query!["grant_type"].Single(), tokenRequest.Query["appid"].Single(), tokenRequest.Query["secret"].Single()));
     }
@@ -46,7 +41,7 @@ public sealed class WeChatSendingTests : SignedInAgentTests, IDisposable
     [Fact]
     public async Task The_access_token_is_fetched_once_and_reused_for_later_sends()
     {
-        wechat.IssuesTokenAndAcceptsMessages();
+        WeChat.IssuesTokenAndAcceptsMessages();
         var conversation = await CustomerWritesAsync("25000000000000002");
 
         var first = await ReplyAsync(conversation, "one");
@@ -54,63 +49,63 @@ public sealed class WeChatSendingTests : SignedInAgentTests, IDisposable
         var second = await ReplyAsync(conversation, "two");
         await Feed.MessageStatusAsync(m => m.Id == second.Id && m.Status == MessageStatuses.Sent);
 
-        Assert.Equal(2, wechat.Requests(Crm.Connectors.WeChat.WeChatSender.CustomSendPath).Count);
-        Assert.Single(wechat.Requests(WeChatFakes.TokenPath));
+        Assert.Equal(2, WeChat.Requests(Crm.Connectors.WeChat.WeChatSender.CustomSendPath).Count);
+        Assert.Single(WeChat.Requests(WeChatFakes.TokenPath));
     }
 
     [Fact]
     public async Task A_token_wechat_no_longer_accepts_is_renewed_once_and_the_send_retried()
     {
-        wechat.Given(WeChatFakes.TokenRequest).InScenario("tokens").WillSetStateTo("renewed")
+        WeChat.Given(WeChatFakes.TokenRequest).InScenario("tokens").WillSetStateTo("renewed")
             .RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
-        wechat.Given(WeChatFakes.TokenRequest).InScenario("tokens").WhenStateIs("renewed")
+        WeChat.Given(WeChatFakes.TokenRequest).InScenario("tokens").WhenStateIs("renewed")
             .RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_2", expires_in = 7200 }));
-        wechat.Given(WeChatFakes.CustomSend.WithParam("access_token", "ACCESS_TOKEN_1"))
+        WeChat.Given(WeChatFakes.CustomSend.WithParam("access_token", "ACCESS_TOKEN_1"))
             .RespondWith(WeChatFakes.Json(new { errcode = 40001, errmsg = "invalid credential, access_token is invalid or not latest" }));
-        wechat.Given(WeChatFakes.CustomSend.WithParam("access_token", "ACCESS_TOKEN_2")).RespondWith(WeChatFakes.Json(new { errcode = 0, errmsg = "ok" }));
+        WeChat.Given(WeChatFakes.CustomSend.WithParam("access_token", "ACCESS_TOKEN_2")).RespondWith(WeChatFakes.Json(new { errcode = 0, errmsg = "ok" }));
         var conversation = await CustomerWritesAsync("25000000000000003");
 
         var reply = await ReplyAsync(conversation, "still here");
 
         await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Sent);
-        Assert.Equal(2, wechat.Requests(WeChatFakes.TokenPath).Count);
+        Assert.Equal(2, WeChat.Requests(WeChatFakes.TokenPath).Count);
         Assert.Equal(["ACCESS_TOKEN_1", "ACCESS_TOKEN_2"],
-            wechat.Requests(Crm.Connectors.WeChat.WeChatSender.CustomSendPath).Select(e => e.RequestMessage.Query!["access_token"].Single()));
+            WeChat.Requests(Crm.Connectors.WeChat.WeChatSender.CustomSendPath).Select(e => e.RequestMessage.Query!["access_token"].Single()));
     }
 
     [Fact]
     public async Task Credentials_wechat_still_rejects_after_a_renewal_fail_the_reply_without_a_third_try()
     {
-        wechat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
-        wechat.Given(WeChatFakes.CustomSend).RespondWith(WeChatFakes.Json(new { errcode = 40001, errmsg = "invalid credential" }));
+        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.Given(WeChatFakes.CustomSend).RespondWith(WeChatFakes.Json(new { errcode = 40001, errmsg = "invalid credential" }));
         var conversation = await CustomerWritesAsync("25000000000000004");
 
         var reply = await ReplyAsync(conversation, "hello?");
 
         var failed = await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Failed);
         Assert.Equal(SendFailures.CredentialsRejected, failed.ErrorCode);
-        Assert.Equal(2, wechat.Requests(Crm.Connectors.WeChat.WeChatSender.CustomSendPath).Count);
+        Assert.Equal(2, WeChat.Requests(Crm.Connectors.WeChat.WeChatSender.CustomSendPath).Count);
     }
 
     [Fact]
     public async Task A_reply_after_wechats_window_closed_fails_as_outside_the_reply_window()
     {
-        wechat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
-        wechat.Given(WeChatFakes.CustomSend).RespondWith(WeChatFakes.Json(new { errcode = 45015, errmsg = "response out of time limit or subscription is canceled" }));
+        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.Given(WeChatFakes.CustomSend).RespondWith(WeChatFakes.Json(new { errcode = 45015, errmsg = "response out of time limit or subscription is canceled" }));
         var conversation = await CustomerWritesAsync("25000000000000005");
 
         var reply = await ReplyAsync(conversation, "sorry for the wait");
 
         var failed = await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Failed);
         Assert.Equal(SendFailures.OutsideReplyWindow, failed.ErrorCode);
-        Assert.Single(wechat.Requests(Crm.Connectors.WeChat.WeChatSender.CustomSendPath));
+        Assert.Single(WeChat.Requests(Crm.Connectors.WeChat.WeChatSender.CustomSendPath));
     }
 
     [Fact]
     public async Task A_template_is_sent_as_wechats_template_message_and_named_by_its_msgid()
     {
-        wechat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
-        wechat.Given(WeChatFakes.TemplateSend).RespondWith(WeChatFakes.Json(new { errcode = 0, errmsg = "ok", msgid = 200228332 }));
+        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.Given(WeChatFakes.TemplateSend).RespondWith(WeChatFakes.Json(new { errcode = 0, errmsg = "ok", msgid = 200228332 }));
         var messageId = Guid.NewGuid();
         var command = new SendOutboundMessage(messageId, Guid.NewGuid(), Channels.WeChat, WeChatFakes.Customer, "Your order shipped", WeChatFakes.OriginalId, 1,
             DateTimeOffset.UtcNow.AddMinutes(5))
@@ -124,7 +119,7 @@ public sealed class WeChatSendingTests : SignedInAgentTests, IDisposable
         var bus = App.Services.GetRequiredService<IBus>();
         await (await bus.GetSendEndpoint(CommandQueues.For(Channels.WeChat))).Send(command);
 
-        var request = (await wechat.WaitForRequestsAsync(Crm.Connectors.WeChat.WeChatSender.TemplateSendPath, 1)).Single().RequestMessage;
+        var request = (await WeChat.WaitForRequestsAsync(Crm.Connectors.WeChat.WeChatSender.TemplateSendPath, 1)).Single().RequestMessage;
         Assert.Equal(
             """{"touser":"oCustomerOpenId0001","template_id":"ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY","data":{"first":{"value":"您的订单已发货"},"keyword1":{"value":"42"},"remark":{"value":"谢谢"}}}""",
             request.Body);
@@ -140,8 +135,8 @@ public sealed class WeChatSendingTests : SignedInAgentTests, IDisposable
     [InlineData("failed:user block", MessageStatuses.Failed, SendFailures.RecipientUnavailable)]
     public async Task A_template_from_the_catalog_goes_out_as_wechat_documents_and_its_send_report_settles_it(string report, string status, string? error)
     {
-        wechat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
-        wechat.Given(WeChatFakes.TemplateSend).RespondWith(WeChatFakes.Json(new { errcode = 0, errmsg = "ok", msgid = 200228332 }));
+        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.Given(WeChatFakes.TemplateSend).RespondWith(WeChatFakes.Json(new { errcode = 0, errmsg = "ok", msgid = 200228332 }));
         var catalog = await Agent.PutAsJsonAsync($"/api/channel-connections/{WeChatFakes.ConnectionId}/templates", new
         {
             templates = new[]
@@ -165,7 +160,7 @@ public sealed class WeChatSendingTests : SignedInAgentTests, IDisposable
         Assert.Equal("200228332", accepted.ChannelMessageId);
         Assert.Equal(
             """{"touser":"oCustomerOpenId0001","template_id":"ngqIpbwh8bUfcSsECmogfXcV14J0tQlEpBO27izEYtY","data":{"first":{"value":"您的订单已发货"},"keyword1":{"value":"42"},"remark":{"value":"谢谢"}}}""",
-            Assert.Single(wechat.Requests(Crm.Connectors.WeChat.WeChatSender.TemplateSendPath)).RequestMessage.Body);
+            Assert.Single(WeChat.Requests(Crm.Connectors.WeChat.WeChatSender.TemplateSendPath)).RequestMessage.Body);
 
         var finished = WeChatFakes.Xml("event", $"<Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>200228332</MsgID><Status><![CDATA[{report}]]></Status>");
         Assert.True((await App.PostSafeAsync(finished)).IsSuccessStatusCode);
@@ -177,20 +172,20 @@ public sealed class WeChatSendingTests : SignedInAgentTests, IDisposable
     [Fact]
     public async Task Testing_the_connection_fetches_an_access_token_and_says_so()
     {
-        wechat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
 
         var response = await Agent.PostAsync($"/api/channel-connections/{WeChatFakes.ConnectionId}/test", null);
 
         var result = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(result.GetProperty("ok").GetBoolean(), result.ToString());
         Assert.Contains("access token", result.GetProperty("message").GetString());
-        Assert.Single(wechat.Requests(WeChatFakes.TokenPath));
+        Assert.Single(WeChat.Requests(WeChatFakes.TokenPath));
     }
 
     [Fact]
     public async Task Testing_a_connection_whose_secret_wechat_refuses_says_why()
     {
-        wechat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { errcode = 40125, errmsg = "invalid appsecret" }));
+        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { errcode = 40125, errmsg = "invalid appsecret" }));
 
         var result = await (await Agent.PostAsync($"/api/channel-connections/{WeChatFakes.ConnectionId}/test", null)).Content.ReadFromJsonAsync<JsonElement>();
 
@@ -201,8 +196,8 @@ public sealed class WeChatSendingTests : SignedInAgentTests, IDisposable
     [Fact]
     public async Task Syncing_templates_reads_the_accounts_private_templates_and_their_variables()
     {
-        wechat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
-        wechat.Given(Request.Create().WithPath("/cgi-bin/template/get_all_private_template").UsingGet()).RespondWith(WeChatFakes.Json(new
+        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.Given(Request.Create().WithPath("/cgi-bin/template/get_all_private_template").UsingGet()).RespondWith(WeChatFakes.Json(new
         {
             template_list = new[]
             {
@@ -234,6 +229,4 @@ public sealed class WeChatSendingTests : SignedInAgentTests, IDisposable
         Assert.DoesNotContain(WeChatFakes.EncodingAesKey, view);
         Assert.DoesNotContain(WeChatFakes.Token, view);
     }
-
-    public void Dispose() => wechat.Stop();
 }

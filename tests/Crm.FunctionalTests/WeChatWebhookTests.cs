@@ -10,13 +10,8 @@ using WireMock.Server;
 namespace Crm.FunctionalTests;
 
 /// <summary>A WeChat Official Account's webhooks through the real pipeline: verified, normalized, spooled, stored on the timeline.</summary>
-public sealed class WeChatWebhookTests : SignedInAgentTests, IDisposable
+public sealed class WeChatWebhookTests : WeChatAccountTests
 {
-    private readonly WireMockServer wechat = WireMockServer.Start();
-
-    protected override IDictionary<string, string?> Settings
-        => new Dictionary<string, string?>(WeChatFakes.Settings(wechat)) { [CrmApplication.ManualAssignment.Key] = CrmApplication.ManualAssignment.Value };
-
     /// <summary>One of each type WeChat documents, and what the timeline must hold for it.</summary>
     private static readonly (string MsgId, string Xml, Action<TimelineMessage> Check)[] EveryType =
     [
@@ -191,8 +186,8 @@ public sealed class WeChatWebhookTests : SignedInAgentTests, IDisposable
     [Fact]
     public async Task A_customers_image_is_streamed_from_wechat_when_an_agent_opens_it()
     {
-        wechat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
-        wechat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/cgi-bin/media/get").WithParam("media_id", "img-9").UsingGet())
+        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/cgi-bin/media/get").WithParam("media_id", "img-9").UsingGet())
             .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(200).WithHeader("Content-Type", "image/jpeg").WithBody([0xFF, 0xD8, 0xFF, 0xE0]));
         await App.PostSafeAsync(WeChatFakes.Xml("image", "<PicUrl><![CDATA[http://mmbiz.qpic.cn/x]]></PicUrl><MediaId><![CDATA[img-9]]></MediaId><MsgId>24000000000000400</MsgId>"));
         var added = await Feed.MessageAddedAsync(m => m.ChannelMessageId == "24000000000000400");
@@ -201,7 +196,7 @@ public sealed class WeChatWebhookTests : SignedInAgentTests, IDisposable
 
         Assert.Equal(HttpStatusCode.OK, image.StatusCode);
         Assert.Equal([0xFF, 0xD8, 0xFF, 0xE0], await image.Content.ReadAsByteArrayAsync());
-        Assert.Equal("ACCESS_TOKEN_1", wechat.Requests("/cgi-bin/media/get").Single().RequestMessage.Query!["access_token"].Single());
+        Assert.Equal("ACCESS_TOKEN_1", WeChat.Requests("/cgi-bin/media/get").Single().RequestMessage.Query!["access_token"].Single());
     }
 
     private async Task AssertNothingStoredAsync()
@@ -218,6 +213,4 @@ public sealed class WeChatWebhookTests : SignedInAgentTests, IDisposable
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
         return body;
     }
-
-    public void Dispose() => wechat.Stop();
 }
