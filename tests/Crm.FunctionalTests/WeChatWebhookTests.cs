@@ -199,6 +199,36 @@ public sealed class WeChatWebhookTests : WeChatAccountTests
         Assert.Equal("ACCESS_TOKEN_1", WeChat.Requests("/cgi-bin/media/get").Single().RequestMessage.Query!["access_token"].Single());
     }
 
+    [Fact]
+    public async Task A_customers_video_is_fetched_from_the_address_wechat_answers_with()
+    {
+        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/cgi-bin/media/get").WithParam("media_id", "video-9").UsingGet())
+            .RespondWith(WeChatFakes.Json(new { video_url = $"{WeChat.Url}/videos/video-9.mp4" }));
+        WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/videos/video-9.mp4").UsingGet())
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(200).WithHeader("Content-Type", "video/mp4").WithBody([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70]));
+        await App.PostSafeAsync(WeChatFakes.Xml("video", "<MediaId><![CDATA[video-9]]></MediaId><ThumbMediaId><![CDATA[thumb-9]]></ThumbMediaId><MsgId>24000000000000401</MsgId>"));
+        var added = await Feed.MessageAddedAsync(m => m.ChannelMessageId == "24000000000000401");
+
+        var video = await Agent.GetAsync(added.Media[0].Url);
+
+        Assert.Equal(HttpStatusCode.OK, video.StatusCode);
+        Assert.Equal("video/mp4", video.Content.Headers.ContentType?.MediaType);
+        Assert.Equal([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70], await video.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Media_wechat_no_longer_has_is_not_found()
+    {
+        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/cgi-bin/media/get").UsingGet())
+            .RespondWith(WeChatFakes.Json(new { errcode = 40007, errmsg = "invalid media_id" }));
+        await App.PostSafeAsync(WeChatFakes.Xml("image", "<PicUrl><![CDATA[http://mmbiz.qpic.cn/x]]></PicUrl><MediaId><![CDATA[img-old]]></MediaId><MsgId>24000000000000402</MsgId>"));
+        var added = await Feed.MessageAddedAsync(m => m.ChannelMessageId == "24000000000000402");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await Agent.GetAsync(added.Media[0].Url)).StatusCode);
+    }
+
     private async Task AssertNothingStoredAsync()
     {
         // A later genuine message proves anything before it would have been consumed.

@@ -41,7 +41,7 @@ public sealed class WeChatAccessTokens(IWeChatTokenStore store, WeChatApiClient 
                 gate.Release();
             }
         }
-        catch (RedisException error)
+        catch (Exception error) when (error is RedisException or RedisTimeoutException)
         {
             // Nothing was sent: the send is tried again later rather than fetching a token that would invalidate the others' one.
             return new TokenLease(null, SendResult.Unavailable(null, $"The shared WeChat access-token cache cannot be reached: {error.Message}"));
@@ -83,7 +83,7 @@ public sealed class WeChatAccessTokens(IWeChatTokenStore store, WeChatApiClient 
         {
             logger.LogInformation("WeChat said the access token of AppID {AppId} is no longer valid ({ErrCode}); fetching a new one", account.AppId, answer.ErrCode);
             try { await ForgetAsync(account, token, ct); }
-            catch (RedisException error) { return new WeChatCall(null, SendResult.Unavailable(null, $"The shared WeChat access-token cache cannot be reached: {error.Message}")); }
+            catch (Exception error) when (error is RedisException or RedisTimeoutException) { return new WeChatCall(null, SendResult.Unavailable(null, $"The shared WeChat access-token cache cannot be reached: {error.Message}")); }
             lease = await GetAsync(account, ct);
             if (lease.Token is not { } renewed) return new WeChatCall(null, lease.Failure);
             answer = await call(renewed);

@@ -67,6 +67,13 @@ public sealed class WeChatApiClient(HttpClient http, IOptions<WeChatOptions> opt
         return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
     }
 
+    /// <summary>A video's file, at the address WeChat's media answer gave for it (WeChat answers videos with <c>video_url</c>).</summary>
+    public async Task<HttpResponseMessage> GetFileAsync(Uri address, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, address);
+        return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+    }
+
     /// <summary>Reads a media answer that is JSON (an error) as one.</summary>
     public static async Task<WeChatAnswer> ReadAnswerAsync(HttpResponseMessage response, CancellationToken ct)
         => Parse((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct), response.Headers.RetryAfter?.Delta);

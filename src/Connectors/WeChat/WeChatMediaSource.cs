@@ -24,15 +24,26 @@ public sealed class WeChatMediaSource(WeChatApiClient api, WeChatAccessTokens to
                 return null;
             }
             var response = await api.GetMediaAsync(account, token, mediaId, ct);
-            var type = response.Content.Headers.ContentType?.MediaType ?? "application/octet-stream";
-            if (response.IsSuccessStatusCode && !type.Contains("json", StringComparison.OrdinalIgnoreCase) && type != "text/plain")
-            {
-                var name = response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"');
-                return new MediaDownload(await response.Content.ReadAsStreamAsync(ct), type, response.Content.Headers.ContentLength, name);
-            }
+            if (IsFile(response)) return await DownloadAsync(response, ct);
 
             WeChatAnswer answer;
-            using (response) answer = await WeChatApiClient.ReadAnswerAsync(response, ct);
+            try
+            {
+                using (response) answer = await WeChatApiClient.ReadAnswerAsync(response, ct);
+            }
+            catch (InvalidDataException error)
+            {
+                logger.LogWarning("WeChat's answer for media of connection {ConnectionId} is unreadable: {Error}", connection.Id, error.Message);
+                return null;
+            }
+            // A video is answered with where to fetch it, not with its bytes.
+            if (answer.Ok && Uri.TryCreate(WeChatApiClient.Text(answer.Body, "video_url"), UriKind.Absolute, out var video) && video.Scheme is "http" or "https")
+            {
+                var file = await api.GetFileAsync(video, ct);
+                if (IsFile(file)) return await DownloadAsync(file, ct);
+                file.Dispose();
+                return null;
+            }
             if (attempt == 1 && answer.HttpOk && WeChatErrors.IsStaleToken(answer.ErrCode))
             {
                 await tokens.ForgetAsync(account, token, ct);
@@ -43,5 +54,18 @@ public sealed class WeChatMediaSource(WeChatApiClient api, WeChatAccessTokens to
             return null;
         }
         return null;
+    }
+
+    private static bool IsFile(HttpResponseMessage response)
+    {
+        var type = response.Content.Headers.ContentType?.MediaType ?? "application/octet-stream";
+        return response.IsSuccessStatusCode && !type.Contains("json", StringComparison.OrdinalIgnoreCase) && type != "text/plain";
+    }
+
+    private static async Task<MediaDownload> DownloadAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var headers = response.Content.Headers;
+        var name = headers.ContentDisposition?.FileNameStar ?? headers.ContentDisposition?.FileName?.Trim('"');
+        return new MediaDownload(await response.Content.ReadAsStreamAsync(ct), headers.ContentType?.MediaType ?? "application/octet-stream", headers.ContentLength, name);
     }
 }
