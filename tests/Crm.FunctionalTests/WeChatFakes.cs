@@ -50,9 +50,9 @@ public static class WeChatFakes
     public static string Text(string msgId, string content) => Xml("text", $"<Content><![CDATA[{content}]]></Content><MsgId>{msgId}</MsgId>");
 
     /// <summary>Posts <paramref name="xml"/> in plain mode, signed with the connection's token (or <paramref name="token"/>).</summary>
-    public static Task<HttpResponseMessage> PostPlainAsync(this CrmApplication app, string xml, string token = Token)
+    public static Task<HttpResponseMessage> PostPlainAsync(this CrmApplication app, string xml, string token = Token, DateTimeOffset? sentAt = null)
     {
-        var (timestamp, nonce) = Fresh();
+        var (timestamp, nonce) = Fresh(sentAt);
         var signature = WeChatSignature.Compute(token, timestamp, nonce);
         return app.CreateClient().PostAsync($"{Path}?signature={signature}&timestamp={timestamp}&nonce={nonce}&openid={Customer}",
             new StringContent(xml, Encoding.UTF8, "text/xml"));
@@ -71,8 +71,8 @@ public static class WeChatFakes
             new StringContent(body, Encoding.UTF8, "text/xml"));
     }
 
-    private static (string Timestamp, string Nonce) Fresh()
-        => (DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), Random.Shared.Next(100_000_000, int.MaxValue).ToString(CultureInfo.InvariantCulture));
+    private static (string Timestamp, string Nonce) Fresh(DateTimeOffset? sentAt = null)
+        => ((sentAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), Random.Shared.Next(100_000_000, int.MaxValue).ToString(CultureInfo.InvariantCulture));
 
     public static IRequestBuilder TokenRequest => Request.Create().WithPath(TokenPath).UsingGet();
 

@@ -219,6 +219,37 @@ public sealed class WeChatSendingTests : WeChatAccountTests
     }
 
     [Fact]
+    public async Task A_new_connection_is_refused_with_a_reason_for_each_setting_that_is_not_wechats()
+    {
+        var response = await Agent.PostAsJsonAsync("/api/channel-connections", new
+        {
+            type = "wechat",
+            wechat = new { appId = "12345", appSecret = "", token = "x", encodingAesKey = "too-short", originalId = "someone" },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal(["wechat.appId", "wechat.appSecret", "wechat.encodingAesKey", "wechat.originalId", "wechat.token"],
+            errors.EnumerateObject().Select(e => e.Name).Order());
+    }
+
+    [Fact]
+    public async Task A_plain_mode_connection_is_created_without_an_aes_key_and_says_which_url_to_paste()
+    {
+        var response = await Agent.PostAsJsonAsync("/api/channel-connections", new
+        {
+            type = "wechat", displayName = "Plain account",
+            wechat = new { appId = "wxfedcba9876543210", appSecret = "another-secret", token = "plainToken1", originalId = "gh_plainaccount1" },
+        });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(("plain", false), (created.GetProperty("wechat").GetProperty("mode").GetString(), created.GetProperty("wechat").GetProperty("encodingAesKeySet").GetBoolean()));
+        Assert.EndsWith($"/webhooks/wechat/{created.GetProperty("id").GetString()}", created.GetProperty("webhooks").GetProperty("messages").GetString());
+        Assert.DoesNotContain("another-secret", created.ToString());
+    }
+
+    [Fact]
     public async Task The_admin_api_shows_the_connection_without_a_secret()
     {
         var view = await Agent.GetStringAsync($"/api/channel-connections/{WeChatFakes.ConnectionId}");

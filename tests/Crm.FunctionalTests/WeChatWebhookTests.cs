@@ -134,6 +134,16 @@ public sealed class WeChatWebhookTests : WeChatAccountTests
     }
 
     [Fact]
+    public async Task A_plain_mode_signature_replayed_an_hour_later_is_refused()
+    {
+        // Plain mode signs no body: a signature seen once would otherwise carry any message.
+        var response = await App.PostPlainAsync(WeChatFakes.Text("24000000000000305", "replayed"), sentAt: DateTimeOffset.UtcNow.AddHours(-1));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        await AssertNothingStoredAsync();
+    }
+
+    [Fact]
     public async Task A_message_encrypted_for_another_app_is_refused()
     {
         var response = await App.PostSafeAsync(WeChatFakes.Text("24000000000000302", "wrong app"), appId: "wxffffffffffffffff");
