@@ -36,6 +36,7 @@ public static class WeChatInbound
 
         var msgId = Field(fields, "MsgId") ?? Field(fields, "MsgID");
         if (string.IsNullOrEmpty(msgId)) throw new FormatException($"A {type} message has no MsgId.");
+        if (msgId.Length > 64 || !msgId.All(char.IsAsciiLetterOrDigit)) throw new FormatException("MsgId is not an id WeChat gives.");
         string? text = null;
         var media = new List<MediaAttachment>();
         SharedLocation? location = null;
@@ -101,7 +102,8 @@ public static class WeChatInbound
     private static WeChatInboundItem TemplateStatus(IReadOnlyDictionary<string, string> fields, DateTimeOffset receivedAt)
     {
         var msgId = Field(fields, "MsgID") ?? Field(fields, "MsgId");
-        if (string.IsNullOrEmpty(msgId)) throw new FormatException("A TEMPLATESENDJOBFINISH event has no MsgID.");
+        if (string.IsNullOrEmpty(msgId) || msgId.Length > 64 || !msgId.All(char.IsAsciiLetterOrDigit))
+            throw new FormatException("A TEMPLATESENDJOBFINISH event has no MsgID WeChat gives.");
         var status = (Field(fields, "Status") ?? "").Trim();
         var (inboxStatus, error) = status.ToLowerInvariant() switch
         {

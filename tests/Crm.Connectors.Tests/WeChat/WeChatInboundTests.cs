@@ -137,6 +137,7 @@ public sealed class WeChatInboundTests
     [InlineData("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>soon</CreateTime><MsgType>text</MsgType><MsgId>1</MsgId></xml>")]
     [InlineData("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType></xml>")]
     [InlineData("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime><MsgType>event</MsgType></xml>")]
+    [InlineData("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><MsgId>1 OR 1=1</MsgId></xml>")]
     [InlineData("<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime><MsgType>location</MsgType><Location_X>north</Location_X><Location_Y>1</Location_Y><MsgId>1</MsgId></xml>")]
     public void A_webhook_missing_what_every_webhook_has_is_unreadable(string xml)
         => Assert.Throws<FormatException>(() => WeChatInbound.Normalize(WeChatXml.Parse(xml), Connection, Now));
