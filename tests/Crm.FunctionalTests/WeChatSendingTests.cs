@@ -88,6 +88,18 @@ public sealed class WeChatSendingTests : WeChatAccountTests
     }
 
     [Fact]
+    public async Task A_reply_whose_token_could_not_be_had_is_tried_again_later_because_nothing_was_sent()
+    {
+        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(200).WithBody("<html>maintenance</html>"));
+        var conversation = await CustomerWritesAsync("25000000000000006");
+
+        var reply = await ReplyAsync(conversation, "are you there?");
+
+        await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Retrying);
+        Assert.Empty(WeChat.Requests(Crm.Connectors.WeChat.WeChatSender.CustomSendPath));
+    }
+
+    [Fact]
     public async Task A_reply_after_wechats_window_closed_fails_as_outside_the_reply_window()
     {
         WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));

@@ -46,6 +46,11 @@ public sealed class WeChatAccessTokens(IWeChatTokenStore store, WeChatApiClient 
             // Nothing was sent: the send is tried again later rather than fetching a token that would invalidate the others' one.
             return new TokenLease(null, SendResult.Unavailable(null, $"The shared WeChat access-token cache cannot be reached: {error.Message}"));
         }
+        catch (Exception error) when (error is HttpRequestException or InvalidDataException || (error is TaskCanceledException && !ct.IsCancellationRequested))
+        {
+            // No token, so nothing was sent, whatever happened to the token request: the send may safely be tried again later.
+            return new TokenLease(null, SendResult.Unavailable(null, $"Could not get an access token from WeChat: {error.Message}"));
+        }
     }
 
     /// <summary>Fetches a new token from WeChat and shares it; the failure when WeChat refuses (wrong secret, IP not whitelisted…).</summary>
