@@ -98,7 +98,7 @@ public sealed partial class WeChatConnectionType(ChannelConnections connections,
         }
     }
 
-    /// <summary>The account's private templates (<c>get_all_private_template</c>); variables are the names in <c>{{name.DATA}}</c>.</summary>
+    /// <summary>The account's private templates (<c>get_all_private_template</c>); variables are the data field names, <c>first</c> of <c>{{first.DATA}}</c>.</summary>
     public async Task<TemplateSync?> FetchTemplatesAsync(ChannelConnection connection, CancellationToken ct)
     {
         var account = WeChatAccount.Open(connection, connections.Secrets);
@@ -113,7 +113,7 @@ public sealed partial class WeChatConnectionType(ChannelConnections connections,
                 {
                     if (WeChatApiClient.Text(item, "template_id") is not { } id) continue;
                     var content = WeChatApiClient.Text(item, "content") ?? "";
-                    templates.Add(new MessageTemplate(id, WeChatApiClient.Text(item, "title") ?? id, null, content, VariablesOf(content))
+                    templates.Add(new MessageTemplate(id, WeChatApiClient.Text(item, "title") ?? id, null, content, MessageTemplate.PlaceholdersIn(content))
                     {
                         Category = WeChatApiClient.Text(item, "primary_industry"),
                     });
@@ -126,13 +126,6 @@ public sealed partial class WeChatConnectionType(ChannelConnections connections,
             return new TemplateSync([], $"Could not reach WeChat at {account.ApiBaseUrl}: {error.Message}");
         }
     }
-
-    /// <summary>The data field names of a template's content, in order of first use: <c>{{first.DATA}}</c> is <c>first</c>.</summary>
-    public static IReadOnlyList<string> VariablesOf(string content)
-        => Placeholder().Matches(content).Select(match => match.Groups["name"].Value).Distinct(StringComparer.Ordinal).ToList();
-
-    [GeneratedRegex(@"\{\{\s*(?<name>[A-Za-z0-9_]+)\.DATA\s*\}\}", RegexOptions.CultureInvariant)]
-    private static partial Regex Placeholder();
 
     [GeneratedRegex("^wx[A-Za-z0-9]{16}$", RegexOptions.CultureInvariant)]
     private static partial Regex AppIdPattern();

@@ -64,5 +64,5 @@ public sealed class WeChatErrorsTests
     [Fact]
     public void A_templates_variables_are_the_names_of_its_data_fields_in_order()
         => Assert.Equal(["first", "keyword1", "keyword2", "remark"],
-            WeChatConnectionType.VariablesOf("{{first.DATA}}\n商品名称：{{keyword1.DATA}}\n价格：{{keyword2.DATA}}\n{{ remark.DATA }} {{first.DATA}}"));
+            MessageTemplate.PlaceholdersIn("{{first.DATA}}\n商品名称：{{keyword1.DATA}}\n价格：{{keyword2.DATA}}\n{{ remark.DATA }} {{first.DATA}}"));
 }
