@@ -60,9 +60,12 @@ public static class WeChatFakes
 
     /// <summary>Posts <paramref name="xml"/> in safe mode, encrypted for <paramref name="appId"/> and signed as WeChat signs it.</summary>
     public static Task<HttpResponseMessage> PostSafeAsync(this CrmApplication app, string xml, string appId = AppId, string token = Token)
+        => app.PostEncryptedAsync(new WeChatMessageCrypt(EncodingAesKey).Encrypt(xml, appId), token);
+
+    /// <summary>Posts <paramref name="encrypted"/> as a safe-mode message's ciphertext, whatever it holds, signed as WeChat signs it.</summary>
+    public static Task<HttpResponseMessage> PostEncryptedAsync(this CrmApplication app, string encrypted, string token = Token)
     {
         var (timestamp, nonce) = Fresh();
-        var encrypted = new WeChatMessageCrypt(EncodingAesKey).Encrypt(xml, appId);
         var body = $"<xml><ToUserName><![CDATA[{OriginalId}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>";
         var signature = WeChatSignature.Compute(token, timestamp, nonce);
         var msgSignature = WeChatSignature.Compute(token, timestamp, nonce, encrypted);

@@ -155,6 +155,32 @@ public sealed class WeChatWebhookTests : WeChatAccountTests
         await AssertNothingStoredAsync();
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("not xml at all")]
+    [InlineData("<xml><ToUserName>gh_0123456789ab</ToUserName><Content>&#0;</Content></xml>")]
+    [InlineData("<xml><ToUserName>gh_0123456789ab</ToUserName><FromUserName>o1</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>hi</Content></xml>")]
+    [InlineData("<xml><a><b><c><d><e><f>deep</f></e></d></c></b></a></xml>")]
+    public async Task A_signed_body_that_is_not_a_wechat_message_is_refused_with_400_and_nothing_is_stored(string body)
+    {
+        var response = await App.PostPlainAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await AssertNothingStoredAsync();
+    }
+
+    [Theory]
+    [InlineData("not base64 !")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAA==")]
+    [InlineData("jn1L23DB+6ELqJ+6bruv21Y6MD7KeIfP82D6gU39rmkgczbWwt5+3bnyg5K55bgVtVzd832WzZGMhkP72vVOfg==")]
+    public async Task A_signed_ciphertext_that_does_not_open_with_this_accounts_key_is_refused_with_400(string encrypted)
+    {
+        var response = await App.PostEncryptedAsync(encrypted);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await AssertNothingStoredAsync();
+    }
+
     [Fact]
     public async Task An_oversized_body_is_refused()
     {
