@@ -86,10 +86,14 @@ public static class WeChatFakes
     public static IResponseBuilder Json(object body) => Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
         .WithBody(JsonSerializer.Serialize(body));
 
+    /// <summary>WeChat issues <paramref name="token"/>, valid for two hours as WeChat's are.</summary>
+    public static void IssuesToken(this WireMockServer wechat, string token = "ACCESS_TOKEN_1")
+        => wechat.Given(TokenRequest).RespondWith(Json(new { access_token = token, expires_in = 7200 }));
+
     /// <summary>WeChat issues <paramref name="token"/> and takes every customer-service message.</summary>
     public static void IssuesTokenAndAcceptsMessages(this WireMockServer wechat, string token = "ACCESS_TOKEN_1")
     {
-        wechat.Given(TokenRequest).RespondWith(Json(new { access_token = token, expires_in = 7200 }));
+        wechat.IssuesToken(token);
         wechat.Given(CustomSend).RespondWith(Json(new { errcode = 0, errmsg = "ok" }));
     }
 

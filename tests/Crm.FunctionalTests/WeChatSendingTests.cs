@@ -76,7 +76,7 @@ public sealed class WeChatSendingTests : WeChatAccountTests
     [Fact]
     public async Task Credentials_wechat_still_rejects_after_a_renewal_fail_the_reply_without_a_third_try()
     {
-        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.IssuesToken();
         WeChat.Given(WeChatFakes.CustomSend).RespondWith(WeChatFakes.Json(new { errcode = 40001, errmsg = "invalid credential" }));
         var conversation = await CustomerWritesAsync("25000000000000004");
 
@@ -102,7 +102,7 @@ public sealed class WeChatSendingTests : WeChatAccountTests
     [Fact]
     public async Task A_reply_after_wechats_window_closed_fails_as_outside_the_reply_window()
     {
-        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.IssuesToken();
         WeChat.Given(WeChatFakes.CustomSend).RespondWith(WeChatFakes.Json(new { errcode = 45015, errmsg = "response out of time limit or subscription is canceled" }));
         var conversation = await CustomerWritesAsync("25000000000000005");
 
@@ -116,7 +116,7 @@ public sealed class WeChatSendingTests : WeChatAccountTests
     [Fact]
     public async Task A_template_is_sent_as_wechats_template_message_and_named_by_its_msgid()
     {
-        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.IssuesToken();
         WeChat.Given(WeChatFakes.TemplateSend).RespondWith(WeChatFakes.Json(new { errcode = 0, errmsg = "ok", msgid = 200228332 }));
         var messageId = Guid.NewGuid();
         var command = new SendOutboundMessage(messageId, Guid.NewGuid(), Channels.WeChat, WeChatFakes.Customer, "Your order shipped", WeChatFakes.OriginalId, 1,
@@ -147,7 +147,7 @@ public sealed class WeChatSendingTests : WeChatAccountTests
     [InlineData("failed:user block", MessageStatuses.Failed, SendFailures.RecipientUnavailable)]
     public async Task A_template_from_the_catalog_goes_out_as_wechat_documents_and_its_send_report_settles_it(string report, string status, string? error)
     {
-        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.IssuesToken();
         WeChat.Given(WeChatFakes.TemplateSend).RespondWith(WeChatFakes.Json(new { errcode = 0, errmsg = "ok", msgid = 200228332 }));
         var catalog = await Agent.PutAsJsonAsync($"/api/channel-connections/{WeChatFakes.ConnectionId}/templates", new
         {
@@ -184,7 +184,7 @@ public sealed class WeChatSendingTests : WeChatAccountTests
     [Fact]
     public async Task Testing_the_connection_fetches_an_access_token_and_says_so()
     {
-        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.IssuesToken();
 
         var response = await Agent.PostAsync($"/api/channel-connections/{WeChatFakes.ConnectionId}/test", null);
 
@@ -208,7 +208,7 @@ public sealed class WeChatSendingTests : WeChatAccountTests
     [Fact]
     public async Task Syncing_templates_reads_the_accounts_private_templates_and_their_variables()
     {
-        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.IssuesToken();
         WeChat.Given(Request.Create().WithPath("/cgi-bin/template/get_all_private_template").UsingGet()).RespondWith(WeChatFakes.Json(new
         {
             template_list = new[]

@@ -206,7 +206,7 @@ public sealed class WeChatWebhookTests : WeChatAccountTests
     [Fact]
     public async Task A_customers_image_is_streamed_from_wechat_when_an_agent_opens_it()
     {
-        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.IssuesToken();
         WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/cgi-bin/media/get").WithParam("media_id", "img-9").UsingGet())
             .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(200).WithHeader("Content-Type", "image/jpeg").WithBody([0xFF, 0xD8, 0xFF, 0xE0]));
         await App.PostSafeAsync(WeChatFakes.Xml("image", "<PicUrl><![CDATA[http://mmbiz.qpic.cn/x]]></PicUrl><MediaId><![CDATA[img-9]]></MediaId><MsgId>24000000000000400</MsgId>"));
@@ -222,7 +222,7 @@ public sealed class WeChatWebhookTests : WeChatAccountTests
     [Fact]
     public async Task A_customers_video_is_fetched_from_the_address_wechat_answers_with()
     {
-        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.IssuesToken();
         WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/cgi-bin/media/get").WithParam("media_id", "video-9").UsingGet())
             .RespondWith(WeChatFakes.Json(new { video_url = $"{WeChat.Url}/videos/video-9.mp4" }));
         WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/videos/video-9.mp4").UsingGet())
@@ -240,7 +240,7 @@ public sealed class WeChatWebhookTests : WeChatAccountTests
     [Fact]
     public async Task Media_wechat_no_longer_has_is_not_found()
     {
-        WeChat.Given(WeChatFakes.TokenRequest).RespondWith(WeChatFakes.Json(new { access_token = "ACCESS_TOKEN_1", expires_in = 7200 }));
+        WeChat.IssuesToken();
         WeChat.Given(WireMock.RequestBuilders.Request.Create().WithPath("/cgi-bin/media/get").UsingGet())
             .RespondWith(WeChatFakes.Json(new { errcode = 40007, errmsg = "invalid media_id" }));
         await App.PostSafeAsync(WeChatFakes.Xml("image", "<PicUrl><![CDATA[http://mmbiz.qpic.cn/x]]></PicUrl><MediaId><![CDATA[img-old]]></MediaId><MsgId>24000000000000402</MsgId>"));
