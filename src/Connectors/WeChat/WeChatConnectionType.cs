@@ -26,7 +26,8 @@ public sealed partial class WeChatConnectionType(ChannelConnections connections,
     {
         var given = ConnectionInput.Read<WeChatSettingsInput>(input, "wechat", errors);
         var before = existing is null ? null : WeChatAccount.SettingsOf(existing);
-        var secretsBefore = existing is null ? null : connections.Secrets.Unprotect<WeChatConnectionSecrets>(existing.ProtectedSecrets);
+        // Decrypted only for a secret the change leaves as it was.
+        var secretsBefore = new Lazy<WeChatConnectionSecrets?>(() => existing is null ? null : connections.Secrets.Unprotect<WeChatConnectionSecrets>(existing.ProtectedSecrets));
         if (given is null && before is null)
         {
             errors.TryAdd("wechat", ["wechat settings (appId, appSecret, token, originalId) are required."]);
@@ -40,19 +41,19 @@ public sealed partial class WeChatConnectionType(ChannelConnections connections,
         if (originalId is null || !OriginalIdPattern().IsMatch(originalId))
             errors["wechat.originalId"] = ["originalId must be the account's original id: gh_ followed by letters or digits."];
 
-        var appSecret = given?.AppSecret ?? secretsBefore?.AppSecret;
+        var appSecret = given?.AppSecret ?? secretsBefore.Value?.AppSecret;
         if (appSecret is not { Length: > 0 and <= 128 } || appSecret.Any(char.IsControl))
             errors["wechat.appSecret"] = [existing is null && given?.AppSecret is null ? "appSecret is required." : "appSecret must be 1 to 128 characters."];
 
         // WeChat's console allows 3 to 32 letters or digits for the server token.
-        var token = given?.Token ?? secretsBefore?.Token;
+        var token = given?.Token ?? secretsBefore.Value?.Token;
         if (token is null || !TokenPattern().IsMatch(token))
             errors["wechat.token"] = [existing is null && given?.Token is null ? "token is required." : "token must be 3 to 32 letters or digits, as in WeChat's console."];
 
         // Null keeps the key; empty removes it (back to plain mode only).
         var aesKey = given?.EncodingAesKey switch
         {
-            null => secretsBefore?.EncodingAesKey,
+            null => secretsBefore.Value?.EncodingAesKey,
             "" => null,
             var key => key.Trim(),
         };
@@ -81,7 +82,10 @@ public sealed partial class WeChatConnectionType(ChannelConnections connections,
         ["messages"] = WeChatWebhookPaths.Of(connectionId),
     };
 
-    /// <summary>Fetches a fresh access token: proves the AppID, the AppSecret, the IP whitelist and the API address.</summary>
+    /// <summary>
+    /// Fetches a fresh access token: proves the AppID, the AppSecret, the IP whitelist and the API address. It is shared
+    /// at once, so the senders use it: WeChat retires the previous token 5 minutes after issuing a new one.
+    /// </summary>
     public async Task<ConnectionCheck> TestAsync(ChannelConnection connection, CancellationToken ct)
     {
         var account = WeChatAccount.Open(connection, connections.Secrets);
