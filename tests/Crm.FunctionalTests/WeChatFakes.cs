@@ -62,13 +62,16 @@ public static class WeChatFakes
     public static Task<HttpResponseMessage> PostSafeAsync(this CrmApplication app, string xml, string appId = AppId, string token = Token)
         => app.PostEncryptedAsync(new WeChatMessageCrypt(EncodingAesKey).Encrypt(xml, appId), token);
 
-    /// <summary>Posts <paramref name="encrypted"/> as a safe-mode message's ciphertext, whatever it holds, signed as WeChat signs it.</summary>
-    public static Task<HttpResponseMessage> PostEncryptedAsync(this CrmApplication app, string encrypted, string token = Token)
+    /// <summary>
+    /// Posts <paramref name="encrypted"/> as a safe-mode message's ciphertext, whatever it holds, signed as WeChat signs it
+    /// (or, to play a tampered message, with the msg_signature of <paramref name="signedCiphertext"/>).
+    /// </summary>
+    public static Task<HttpResponseMessage> PostEncryptedAsync(this CrmApplication app, string encrypted, string token = Token, string? signedCiphertext = null)
     {
         var (timestamp, nonce) = Fresh();
         var body = $"<xml><ToUserName><![CDATA[{OriginalId}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>";
         var signature = WeChatSignature.Compute(token, timestamp, nonce);
-        var msgSignature = WeChatSignature.Compute(token, timestamp, nonce, encrypted);
+        var msgSignature = WeChatSignature.Compute(token, timestamp, nonce, signedCiphertext ?? encrypted);
         return app.CreateClient().PostAsync(
             $"{Path}?signature={signature}&timestamp={timestamp}&nonce={nonce}&openid={Customer}&encrypt_type=aes&msg_signature={msgSignature}",
             new StringContent(body, Encoding.UTF8, "text/xml"));

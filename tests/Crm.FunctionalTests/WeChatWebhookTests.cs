@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using Crm.Connectors.Connections;
+using Crm.Connectors.WeChat;
 using Crm.Contracts;
 using Crm.Inbox.Apis;
 using Crm.Inbox.Timelines;
@@ -120,6 +121,7 @@ public sealed class WeChatWebhookTests : WeChatAccountTests
     [InlineData("safe mode, signed with a guessed token")]
     [InlineData("plain mode, a signature replayed an hour later")]
     [InlineData("safe mode, encrypted for another AppID")]
+    [InlineData("safe mode, another ciphertext than the one signed")]
     public async Task A_webhook_not_made_by_wechat_for_this_account_is_refused_and_nothing_is_stored(string forgery)
     {
         var xml = WeChatFakes.Text("24000000000000300", "let me in");
@@ -129,7 +131,9 @@ public sealed class WeChatWebhookTests : WeChatAccountTests
             "safe mode, signed with a guessed token" => await App.PostSafeAsync(xml, token: "guessedToken"),
             // Plain mode signs no body: a signature seen once would otherwise carry any message.
             "plain mode, a signature replayed an hour later" => await App.PostPlainAsync(xml, sentAt: DateTimeOffset.UtcNow.AddHours(-1)),
-            _ => await App.PostSafeAsync(xml, appId: "wxffffffffffffffff"),
+            "safe mode, encrypted for another AppID" => await App.PostSafeAsync(xml, appId: "wxffffffffffffffff"),
+            _ => await App.PostEncryptedAsync(new WeChatMessageCrypt(WeChatFakes.EncodingAesKey).Encrypt(xml, WeChatFakes.AppId),
+                signedCiphertext: new WeChatMessageCrypt(WeChatFakes.EncodingAesKey).Encrypt(WeChatFakes.Text("24000000000000300", "harmless"), WeChatFakes.AppId)),
         };
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
