@@ -128,6 +128,23 @@ public sealed class ReplyWindowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Nothing_is_sent_to_a_customer_who_unfollowed_the_account_until_they_follow_again()
+    {
+        var conversation = await PublishedConversationAsync(Inbound(Channels.WeChat, "wx-u1", "oOPENID2", "hello", "gh_account"));
+        await PublishAsync(Inbound(Channels.WeChat, "wx-u2", "oOPENID2", null, "gh_account") with { Event = new CustomerEvent(CustomerEventKinds.Unsubscribed, null, null) });
+
+        var reply = await ann.PostAsJsonAsync($"/api/conversations/{conversation}/messages", new { text = "Come back?" });
+        var template = await ann.PostAsJsonAsync($"/api/conversations/{conversation}/templates", new { templateId = "any", variables = new { } });
+        await PublishAsync(Inbound(Channels.WeChat, "wx-u3", "oOPENID2", null, "gh_account") with { Event = new CustomerEvent(CustomerEventKinds.Subscribed, null, null) });
+        var window = await WindowAsync(conversation);
+
+        Assert.Equal(HttpStatusCode.Conflict, reply.StatusCode);
+        Assert.Contains("unfollowed the WeChat account", await reply.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Conflict, template.StatusCode);
+        Assert.True(window.CanSendFreeText);
+    }
+
+    [Fact]
     public async Task A_message_the_business_sent_from_elsewhere_is_recorded_as_sent_and_the_customer_no_longer_waits()
     {
         var conversation = await PublishedConversationAsync(Inbound(Channels.Messenger, "m_echo-1", "PSID-2", "hi", "PAGE-1"));

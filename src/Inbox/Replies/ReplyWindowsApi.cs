@@ -61,8 +61,10 @@ public static class ReplyWindowsApi
     {
         var window = ReplyWindows.For(conversation.Channel);
         var facts = await store.ReplyWindowFactsAsync(conversation.Id, ct);
-        var state = window?.Evaluate(facts.LastCustomerTurnAt, facts.RepliesSince, clock.GetUtcNow(), byHumanAgent: true)
-                    ?? new ReplyWindowState(true, null, null, null);
+        var state = facts.Unfollowed
+            ? new ReplyWindowState(false, null, null, $"The customer unfollowed the {ReplyWindows.ChannelName(conversation.Channel)} account: nothing reaches them until they follow it again.")
+            : window?.Evaluate(facts.LastCustomerTurnAt, facts.RepliesSince, clock.GetUtcNow(), byHumanAgent: true)
+              ?? new ReplyWindowState(true, null, null, null);
         return (window, facts, state);
     }
 
@@ -97,6 +99,9 @@ public static class ReplyWindowsApi
     {
         if (await ConversationsApi.FindAsync(store, http.User, conversationId, ct) is not { } conversation) return TypedResults.NotFound();
         var logger = loggers.CreateLogger(typeof(ReplyWindowsApi));
+        // Not even a template reaches a customer who unfollowed (WeChat answers 43004): say so now, not minutes later.
+        if (await store.ReplyWindowFactsAsync(conversation.Id, ct) is { Unfollowed: true })
+            return WindowClosed(logger, conversation, (await EvaluateAsync(store, conversation, clock, ct)).State);
         if (string.IsNullOrWhiteSpace(request.TemplateId))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["templateId"] = ["templateId is required."] });
 

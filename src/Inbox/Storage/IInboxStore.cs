@@ -114,7 +114,7 @@ public interface IInboxStore
     /// <summary>
     /// What the conversation's reply window is reckoned from: when the customer last took a turn (a message, or an event
     /// reaching out, <see cref="Crm.Contracts.CustomerEventKinds.OpensReplyWindow"/>), and how many free-text replies
-    /// (not failed, not templates) went out since.
+    /// (not failed, not templates) went out since; or that they unfollowed after it.
     /// </summary>
     Task<ReplyWindowFacts> ReplyWindowFactsAsync(Guid conversationId, CancellationToken ct = default);
 
@@ -127,5 +127,8 @@ public interface IInboxStore
         DateTimeOffset from, DateTimeOffset to, string status, int take, CancellationToken ct = default);
 }
 
-/// <summary>See <see cref="IInboxStore.ReplyWindowFactsAsync"/>; <see cref="LastCustomerTurnAt"/> is null when the customer never reached out.</summary>
-public sealed record ReplyWindowFacts(DateTimeOffset? LastCustomerTurnAt, int RepliesSince);
+/// <summary>
+/// See <see cref="IInboxStore.ReplyWindowFactsAsync"/>; <see cref="LastCustomerTurnAt"/> is null when the customer never reached out.
+/// <see cref="Unfollowed"/>: their newest step was unfollowing the account (WeChat), so nothing can reach them until they follow again.
+/// </summary>
+public sealed record ReplyWindowFacts(DateTimeOffset? LastCustomerTurnAt, int RepliesSince, bool Unfollowed = false);

@@ -46,6 +46,19 @@ public abstract partial class InboxStoreContract
     }
 
     [SkippableFact]
+    public async Task A_customer_who_unfollowed_after_their_last_turn_has_no_window_until_they_follow_again()
+    {
+        var store = await CreateStoreAsync();
+        var first = await store.AppendInboundBatchAsync([Arrival("wx-u1", T0)]);
+        await store.AppendInboundBatchAsync([Arrival("wx-u2", T0.AddMinutes(1)) with { Text = null, Event = new CustomerEvent(CustomerEventKinds.Unsubscribed, null, null) }]);
+        var unfollowed = await store.ReplyWindowFactsAsync(first[0].Conversation.Id);
+        await store.AppendInboundBatchAsync([Arrival("wx-u3", T0.AddMinutes(2)) with { Text = null, Event = new CustomerEvent(CustomerEventKinds.Subscribed, null, null) }]);
+
+        Assert.Equal(new ReplyWindowFacts(null, 0, Unfollowed: true), unfollowed);
+        Assert.Equal(new ReplyWindowFacts(T0.AddMinutes(2), 0), await store.ReplyWindowFactsAsync(first[0].Conversation.Id));
+    }
+
+    [SkippableFact]
     public async Task Events_and_echoes_keep_their_kind_and_an_echo_ends_the_customers_wait_without_reopening()
     {
         var store = await CreateStoreAsync();

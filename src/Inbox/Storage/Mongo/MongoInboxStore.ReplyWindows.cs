@@ -12,12 +12,15 @@ public sealed partial class MongoInboxStore
     public async Task<ReplyWindowFacts> ReplyWindowFactsAsync(Guid conversationId, CancellationToken ct = default)
     {
         // ix_messages_timeline, walked back from the newest message until the customer's last turn.
-        var last = await messages.Find(MessageFilter.Eq(m => m.ConversationId, conversationId)
-                                       & MessageFilter.Eq(m => m.Direction, Timelines.Directions.Inbound)
-                                       & (MessageFilter.Eq(m => m.EventKind, null) | MessageFilter.In(m => m.EventKind, WindowOpeningEvents)))
+        var newest = await messages.Find(MessageFilter.Eq(m => m.ConversationId, conversationId)
+                                         & MessageFilter.Eq(m => m.Direction, Timelines.Directions.Inbound)
+                                         & (MessageFilter.Eq(m => m.EventKind, null)
+                                            | MessageFilter.In(m => m.EventKind, [.. WindowOpeningEvents, CustomerEventKinds.Unsubscribed])))
             .SortByDescending(m => m.CreatedAtTicks).ThenByDescending(m => m.Id)
-            .Project(m => (long?)m.CreatedAtTicks).FirstOrDefaultAsync(ct);
-        if (last is not { } lastTicks) return new ReplyWindowFacts(null, 0);
+            .Project(m => new { m.CreatedAtTicks, m.EventKind }).FirstOrDefaultAsync(ct);
+        if (newest is null) return new ReplyWindowFacts(null, 0);
+        if (newest.EventKind == CustomerEventKinds.Unsubscribed) return new ReplyWindowFacts(null, 0, Unfollowed: true);
+        var lastTicks = newest.CreatedAtTicks;
         var since = await messages.Find(MessageFilter.Eq(m => m.ConversationId, conversationId)
                                         & MessageFilter.Gt(m => m.CreatedAtTicks, lastTicks)
                                         & MessageFilter.Eq(m => m.Direction, Timelines.Directions.Outbound)

@@ -14,13 +14,22 @@ public sealed partial class SqliteInboxStore
     {
         await using var connection = await OpenAsync(ct);
         // ix_messages_timeline, walked back from the newest message until the customer's last turn.
-        var last = await ScalarAsync<long?>(connection, null, $"""
-            SELECT created_at FROM messages
+        long? last = null;
+        await using (var command = Command(connection, null, $"""
+            SELECT created_at, json_extract(extras_json, '$.event.kind') FROM messages
             WHERE conversation_id = $conversation AND direction = 'inbound'
               AND (extras_json IS NULL OR json_extract(extras_json, '$.event.kind') IS NULL
-                   OR json_extract(extras_json, '$.event.kind') IN ({WindowOpeningEvents}))
+                   OR json_extract(extras_json, '$.event.kind') IN ({WindowOpeningEvents}, '{CustomerEventKinds.Unsubscribed}'))
             ORDER BY created_at DESC, id DESC LIMIT 1
-            """, ct, ("$conversation", conversationId.ToString()));
+            """, ("$conversation", conversationId.ToString())))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (await reader.ReadAsync(ct))
+            {
+                if (NullableString(reader, 1) == CustomerEventKinds.Unsubscribed) return new ReplyWindowFacts(null, 0, Unfollowed: true);
+                last = reader.GetInt64(0);
+            }
+        }
         if (last is not { } lastTicks) return new ReplyWindowFacts(null, 0);
         var replies = await ScalarAsync<long>(connection, null, $"""
             SELECT COUNT(*) FROM messages
