@@ -85,6 +85,7 @@ public static class InboxRegistration
     public static IEndpointRouteBuilder MapInbox(this IEndpointRouteBuilder app)
     {
         app.MapConversationsApi();
+        app.MapReplyWindowsApi();
         app.MapLabelsApi();
         app.MapCannedRepliesApi();
         app.MapTeamsApi();

@@ -37,6 +37,7 @@ public static class CrmHosting
             services.AddWorkspaces(builder.Configuration, builder.Environment, topology.Store == StoreKind.Sqlite ? WorkspaceStorage.Sqlite(SqliteConnectionString(builder)) : WorkspaceStorage.Mongo(Required(builder.Configuration, "Mongo")));
             // The channel connections API (agents role) routes connections to the inbox's teams.
             services.AddSingleton<IRoutingTeams, RoutingTeams>();
+            services.AddSingleton<Crm.Inbox.Replies.IConnectionTemplates, ConnectionTemplates>();
         }
 
         // Channel connections: the admin API (agents role) and the webhooks and senders (connectors role).

@@ -99,7 +99,7 @@ public static class ConversationsApi
         => await FindAsync(store, user, conversationId, ct) is { } conversation ? TypedResults.Ok(conversation) : TypedResults.NotFound();
 
     /// <summary>The conversation if it is the caller's workspace's: another workspace's id is as unknown as a made-up one.</summary>
-    private static async Task<Conversation?> FindAsync(IInboxStore store, ClaimsPrincipal user, Guid conversationId, CancellationToken ct)
+    internal static async Task<Conversation?> FindAsync(IInboxStore store, ClaimsPrincipal user, Guid conversationId, CancellationToken ct)
         => await store.GetConversationAsync(conversationId, ct) is { } conversation && conversation.WorkspaceId == user.WorkspaceId() ? conversation : null;
 
     /// <summary>A page of a timeline, oldest first; pass <see cref="OlderCursor"/> as <c>before</c> for the page above it.</summary>
@@ -134,8 +134,10 @@ public static class ConversationsApi
         if (string.IsNullOrEmpty(text)) return InvalidParameter("text is required.");
         if (text.Length > MaxReplyLength) return InvalidParameter($"text is longer than {MaxReplyLength} characters.");
         if (await FindAsync(store, http.User, conversationId, ct) is not { } conversation) return TypedResults.NotFound();
+        var (_, _, window) = await ReplyWindowsApi.EvaluateAsync(store, conversation, clock, ct);
+        if (!window.CanSendFreeText) return ReplyWindowsApi.WindowClosed(loggers.CreateLogger(typeof(ConversationsApi)), conversation, window);
 
-        var reply = NewReply(conversation, text, http, clock);
+        var reply = NewReply(conversation, text, http, clock) with { Tag = window.Tag };
         await outbox.AppendReplyAsync(reply, OutboundFor(conversation, reply, options.Value), ct);
         await AnnounceAsync(reply, store, agents, dispatcher, loggers);
         return TypedResults.Accepted($"/api/conversations/{conversation.Id}/messages", reply);
@@ -159,8 +161,14 @@ public static class ConversationsApi
             return Conflict(logger, messageId, $"This reply is {original.Status}; only failed, undelivered or unknown-outcome replies can be resent.");
         if (await outbox.FindResendAsync(messageId, ct) is { } earlier)
             return Conflict(logger, messageId, $"This reply was already resent as {earlier.Id}.");
+        // A template goes out again as the same template; free text only inside the window.
+        var (_, _, window) = await ReplyWindowsApi.EvaluateAsync(store, conversation, clock, ct);
+        if (original.Template is null && !window.CanSendFreeText) return ReplyWindowsApi.WindowClosed(logger, conversation, window);
 
-        var reply = NewReply(conversation, original.Text, http, clock) with { ResendOf = original.Id };
+        var reply = NewReply(conversation, original.Text, http, clock) with
+        {
+            ResendOf = original.Id, Template = original.Template, Tag = original.Template is null ? window.Tag : null,
+        };
         // Two agents (or a double click) racing past the check above: the store keeps one resend.
         if (!await outbox.AppendReplyAsync(reply, OutboundFor(conversation, reply, options.Value), ct))
             return Conflict(logger, messageId, "This reply was already resent.");
@@ -271,7 +279,7 @@ public static class ConversationsApi
         return TypedResults.Created($"/api/conversations/{conversation.Id}/messages", note);
     }
 
-    private static TimelineMessage NewReply(Conversation conversation, string text, HttpContext http, TimeProvider clock)
+    internal static TimelineMessage NewReply(Conversation conversation, string text, HttpContext http, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         return new TimelineMessage(TimelineIds.NewMessageId(), conversation.Id, conversation.CustomerId, conversation.Channel,
@@ -284,11 +292,11 @@ public static class ConversationsApi
     }
 
     // From: the business number the conversation came in on; null (not recorded) means the connector's default.
-    private static OutboundReply OutboundFor(Conversation conversation, TimelineMessage reply, ReplyOutboxOptions settings)
+    internal static OutboundReply OutboundFor(Conversation conversation, TimelineMessage reply, ReplyOutboxOptions settings)
         => new(conversation.CustomerIdentity, From: conversation.BusinessIdentity, NotAfter: reply.CreatedAt + settings.SendDeadline);
 
     /// <summary>Tells agents, then wakes the dispatcher. The reply is stored: a failed push must not fail the request.</summary>
-    private static async Task AnnounceAsync(TimelineMessage reply, IInboxStore store, AgentNotifier agents, ReplyDispatchSignal dispatcher, ILoggerFactory loggers)
+    internal static async Task AnnounceAsync(TimelineMessage reply, IInboxStore store, AgentNotifier agents, ReplyDispatchSignal dispatcher, ILoggerFactory loggers)
     {
         try
         {

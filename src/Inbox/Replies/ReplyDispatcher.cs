@@ -51,7 +51,10 @@ public sealed class ReplyDispatcher(
         foreach (var reply in due)
         {
             var command = new SendOutboundMessage(reply.MessageId, reply.ConversationId, reply.Channel, reply.To, reply.Text,
-                reply.From, reply.Attempt, reply.NotAfter) { WorkspaceId = reply.WorkspaceId, ConnectionId = reply.ConnectionId };
+                reply.From, reply.Attempt, reply.NotAfter)
+            {
+                WorkspaceId = reply.WorkspaceId, ConnectionId = reply.ConnectionId, Template = reply.Extras?.Template, Tag = reply.Extras?.Tag,
+            };
             using var sendTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             sendTimeout.CancelAfter(settings.BusSendTimeout);
             try

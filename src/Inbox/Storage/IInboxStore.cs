@@ -110,4 +110,22 @@ public interface IInboxStore
     /// </summary>
     Task<IReadOnlyList<Crm.Inbox.Search.SearchHit>> SearchAsync(Guid workspaceId, Crm.Inbox.Search.SearchQuery query, PageCursor? after, int take,
         CancellationToken ct = default);
+
+    /// <summary>
+    /// What the conversation's reply window is reckoned from: when the customer last took a turn (a message, or an event
+    /// reaching out, <see cref="Crm.Contracts.CustomerEventKinds.OpensReplyWindow"/>), and how many free-text replies
+    /// (not failed, not templates) went out since.
+    /// </summary>
+    Task<ReplyWindowFacts> ReplyWindowFactsAsync(Guid conversationId, CancellationToken ct = default);
+
+    /// <summary>
+    /// Ids of up to <paramref name="take"/> outbound messages the provider took (queued or later) and not yet at
+    /// <paramref name="status"/>, created from <paramref name="from"/> to <paramref name="to"/>, in the workspace's
+    /// conversation of that customer identity and business address: what a provider's delivery or read watermark covers.
+    /// </summary>
+    Task<IReadOnlyList<Guid>> OutboundBelowStatusAsync(Guid workspaceId, string channel, string customerIdentity, string businessIdentity,
+        DateTimeOffset from, DateTimeOffset to, string status, int take, CancellationToken ct = default);
 }
+
+/// <summary>See <see cref="IInboxStore.ReplyWindowFactsAsync"/>; <see cref="LastCustomerTurnAt"/> is null when the customer never reached out.</summary>
+public sealed record ReplyWindowFacts(DateTimeOffset? LastCustomerTurnAt, int RepliesSince);

@@ -27,6 +27,9 @@ public sealed record ReplyDispatch(
 
     /// <summary>The conversation's channel connection: the send goes out through it.</summary>
     public Guid? ConnectionId { get; init; }
+
+    /// <summary>The reply's template and tag, when it has them.</summary>
+    public TimelineExtras? Extras { get; init; }
 }
 
 /// <summary>

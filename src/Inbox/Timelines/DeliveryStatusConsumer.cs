@@ -17,8 +17,14 @@ public sealed class DeliveryStatusConsumer(IInboxStore store, IReplyOutbox outbo
       IConsumer<OutboundMessageFailed>,
       IConsumer<OutboundMessageRetrying>,
       IConsumer<OutboundMessageOutcomeUnknown>,
-      IConsumer<MessageStatusReported>
+      IConsumer<MessageStatusReported>,
+      IConsumer<StatusWatermarkReported>
 {
+    /// <summary>How far back a watermark reaches: older replies were settled by earlier watermarks (Messenger cannot reach past 7 days anyway).</summary>
+    public static readonly TimeSpan WatermarkReach = TimeSpan.FromDays(7);
+
+    /// <summary>At most this many replies move per watermark; the next watermark takes any older ones left.</summary>
+    public const int WatermarkBatch = 200;
     public Task Consume(ConsumeContext<OutboundMessageAccepted> context)
     {
         var accepted = context.Message;
@@ -78,6 +84,19 @@ public sealed class DeliveryStatusConsumer(IInboxStore store, IReplyOutbox outbo
         }
 
         await ApplyAsync(message.Id, report.Status, report.ErrorCode, report.ChannelMessageId, report.ReportedAt, ct);
+    }
+
+    /// <summary>
+    /// Every reply the provider took (queued or later) in the customer's conversation and created up to the watermark reached
+    /// its status. Replies still pending are left alone: until the provider took them, nothing can have been delivered.
+    /// </summary>
+    public async Task Consume(ConsumeContext<StatusWatermarkReported> context)
+    {
+        var watermark = context.Message;
+        if (!MessageStatuses.IsKnown(watermark.Status)) return;
+        var ids = await store.OutboundBelowStatusAsync(watermark.WorkspaceId, watermark.Channel, watermark.CustomerIdentity, watermark.BusinessIdentity,
+            watermark.Watermark - WatermarkReach, watermark.Watermark, watermark.Status, WatermarkBatch, context.CancellationToken);
+        foreach (var id in ids) await ApplyAsync(id, watermark.Status, null, null, watermark.ReportedAt, context.CancellationToken);
     }
 
     private async Task<bool> ApplyAsync(Guid messageId, string status, string? errorCode, string? channelMessageId, DateTimeOffset at, CancellationToken ct)

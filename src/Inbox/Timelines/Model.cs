@@ -214,13 +214,50 @@ public record TimelineMessage(
     /// <summary>For a note: the agents it @mentions (they are told).</summary>
     public IReadOnlyList<Guid> Mentions { get; init; } = [];
 
+    /// <summary>For an inbound entry that is not a message: what the customer did (followed, tapped a menu, reacted…).</summary>
+    public CustomerEvent? Event { get; init; }
+
+    /// <summary>For a reply sent as a template of the connection's catalog: which, with what values (<see cref="Text"/> is its rendered words).</summary>
+    public OutboundTemplate? Template { get; init; }
+
+    /// <summary>The message tag the reply was sent with (Messenger's HUMAN_AGENT past the standard window).</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>An outbound message the business sent from outside Crm (e.g. the Facebook page's own inbox), seen as an echo.</summary>
+    public bool SentOutsideCrm { get; init; }
+
     /// <summary>A short line for conversation lists.</summary>
     public string Preview => Text is { Length: > 0 } text
         ? (text.Length <= 120 ? text : text[..120])
         : Media.Count > 0 ? "[media]"
         : Location is not null ? "[location]"
         : Button is not null ? Button.Text
+        : Event is not null ? $"[{Event.Kind}]"
         : "";
+}
+
+/// <summary>The parts of a timeline entry that only some entries have, stored together as one JSON value.</summary>
+public sealed record TimelineExtras(CustomerEvent? Event, OutboundTemplate? Template, string? Tag, bool SentOutsideCrm)
+{
+    public static TimelineExtras? Of(TimelineMessage message)
+        => message.Event is null && message.Template is null && message.Tag is null && !message.SentOutsideCrm
+            ? null
+            : new TimelineExtras(message.Event, message.Template, message.Tag, message.SentOutsideCrm);
+
+    public TimelineMessage ApplyTo(TimelineMessage message)
+        => message with { Event = Event, Template = Template, Tag = Tag, SentOutsideCrm = SentOutsideCrm };
+}
+
+public static class TimelineExtrasReading
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    /// <summary>The template of stored extras, if any.</summary>
+    public static OutboundTemplate? TemplateOf(string json) => System.Text.Json.JsonSerializer.Deserialize<TimelineExtras>(json, Json)?.Template;
+
+    /// <summary>The message with the extras stored as <paramref name="json"/> (null: none).</summary>
+    public static TimelineMessage WithExtras(this TimelineMessage message, string? json)
+        => json is null ? message : System.Text.Json.JsonSerializer.Deserialize<TimelineExtras>(json, Json)?.ApplyTo(message) ?? message;
 }
 
 /// <summary>An inbound message the store kept, with its conversation as it stood once the whole batch was stored.</summary>
@@ -259,21 +296,31 @@ public static class InboundTimeline
         ConversationId: conversationId,
         CustomerId: customerId,
         Channel: inbound.Channel,
-        Direction: Directions.Inbound,
+        Direction: inbound.SentByBusiness ? Directions.Outbound : Directions.Inbound,
         ChannelMessageId: inbound.ChannelMessageId,
         Text: inbound.Text,
         Media: inbound.Media,
         Location: inbound.Location,
         Button: inbound.Button,
         RawFields: inbound.RawFields,
-        Status: MessageStatuses.Received,
+        Status: inbound.SentByBusiness ? MessageStatuses.Sent : MessageStatuses.Received,
         ErrorCode: null,
         Agent: null,
         CreatedAt: inbound.ReceivedAt,
         StatusUpdatedAt: inbound.ReceivedAt)
     {
         BusinessIdentity = inbound.BusinessIdentity,
+        Event = inbound.Event,
+        SentOutsideCrm = inbound.SentByBusiness,
     };
+
+    /// <summary>
+    /// Whether the customer took a turn that wants an answer: a message, or an event that opens the reply window
+    /// (following, scanning a code, tapping a menu, arriving from a referral). Such an arrival reopens the conversation and
+    /// makes the customer wait; a reaction, an unfollow or the business's own message sent elsewhere does neither.
+    /// </summary>
+    public static bool IsCustomerTurn(InboundMessageReceived inbound)
+        => !inbound.SentByBusiness && (inbound.Event is null || CustomerEventKinds.OpensReplyWindow(inbound.Event.Kind));
 }
 
 public static class TimelineIds

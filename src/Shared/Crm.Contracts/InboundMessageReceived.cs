@@ -74,6 +74,9 @@ public static class CustomerEventKinds
     /// <summary>Reacted to a message; Key: the emoji (empty: the reaction was removed); Detail: the message's provider id.</summary>
     public const string Reaction = "reaction";
 
-    /// <summary>Whether the event lets the business answer (opens the channel's reply window): all but unfollowing and reactions.</summary>
-    public static bool OpensReplyWindow(string kind) => kind is not (Unsubscribed or Reaction);
+    /// <summary>
+    /// Whether the event is the customer reaching out, which lets the business answer (opens the reply window): following,
+    /// scanning a code, tapping a menu, arriving from a referral. Opening a link, reacting and unfollowing are not.
+    /// </summary>
+    public static bool OpensReplyWindow(string kind) => kind is Subscribed or Scanned or MenuClicked or Referral;
 }

@@ -46,7 +46,7 @@ public sealed partial class MongoInboxStore
                 await conversations.UpdateOneAsync(ConversationFilter.Eq(c => c.Id, conversation.Id),
                     Builders<ConversationDocument>.Update.Set(c => c.CustomerName, customer.DisplayName), cancellationToken: ct);
             }
-            if (conversation.Status != ConversationStatuses.Open
+            if (conversation.Status != ConversationStatuses.Open && arrivals.Any(InboundTimeline.IsCustomerTurn)
                 && await ChangeConversationAsync(conversation.Id, ConversationStatuses.Open, null, null, null, arrivals.First().ReceivedAt.AddTicks(-1), ct) is { } reopened)
             {
                 // The customer wrote: a pending, snoozed or resolved conversation opens again.
@@ -73,8 +73,17 @@ public sealed partial class MongoInboxStore
                 ConversationFilter.Eq(c => c.Id, timeline.Key) & ConversationFilter.Lte(c => c.LastMessageAtTicks, at),
                 Builders<ConversationDocument>.Update.Set(c => c.LastMessageAtTicks, at).Set(c => c.LastMessagePreview, newest.Preview),
                 cancellationToken: ct);
-            // The customer waits for an answer from their first message since the last reply.
-            var first = timeline.Min(m => m.CreatedAt).UtcTicks;
+            // The business answered from outside Crm: the customer no longer waits for what they wrote before it.
+            if (timeline.Where(m => m.SentOutsideCrm).Select(m => (DateTimeOffset?)m.CreatedAt).Max() is { } answered)
+            {
+                await conversations.UpdateOneAsync(
+                    ConversationFilter.Eq(c => c.Id, timeline.Key) & ConversationFilter.Lte(c => c.WaitingSinceTicks, answered.UtcTicks),
+                    Builders<ConversationDocument>.Update.Set(c => c.WaitingSinceTicks, null), cancellationToken: ct);
+            }
+            // The customer waits for an answer from their first turn since the last reply (a message, or an event reaching out).
+            var turns = timeline.Where(m => m.Direction == Directions.Inbound && (m.Event is null || CustomerEventKinds.OpensReplyWindow(m.Event.Kind))).ToList();
+            if (turns.Count == 0) continue;
+            var first = turns.Min(m => m.CreatedAt).UtcTicks;
             await conversations.UpdateOneAsync(
                 ConversationFilter.Eq(c => c.Id, timeline.Key)
                 & (ConversationFilter.Eq(c => c.WaitingSinceTicks, null) | ConversationFilter.Gt(c => c.WaitingSinceTicks, first)),

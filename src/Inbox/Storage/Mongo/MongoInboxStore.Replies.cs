@@ -104,6 +104,7 @@ public sealed partial class MongoInboxStore : IReplyOutbox
                 seen.DispatchAttempt, FromTicks(seen.DispatchNotAfterTicks ?? 0), token, seen.DispatchSends, seen.DispatchRefusals)
             {
                 WorkspaceId = seen.WorkspaceId,
+                Extras = seen.Extras is { } extras ? System.Text.Json.JsonSerializer.Deserialize<TimelineExtras>(extras, ExtrasJson) : null,
             });
         }
         if (claimed.Count == 0) return claimed;

@@ -441,9 +441,13 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         WorkspaceId = m.WorkspaceId,
         Activity = m.Activity is { } a ? new ActivityDocument { Kind = a.Kind, From = a.From, To = a.To, Reason = a.Reason } : null,
         Mentions = m.Mentions.Count == 0 ? null : m.Mentions.ToList(),
+        Extras = TimelineExtras.Of(m) is { } extras ? System.Text.Json.JsonSerializer.Serialize(extras, ExtrasJson) : null,
+        EventKind = m.Event?.Kind,
     };
 
-    private static TimelineMessage ToMessage(MessageDocument d) => new(
+    private static readonly System.Text.Json.JsonSerializerOptions ExtrasJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    private static TimelineMessage ToMessage(MessageDocument d) => new TimelineMessage(
         d.Id, d.ConversationId, d.CustomerId, d.Channel, d.Direction, d.ChannelMessageId, d.Text,
         d.Media.Select(a => new MediaAttachment(a.Url, a.ContentType)).ToList(),
         d.Location is { } l ? new SharedLocation(l.Latitude, l.Longitude, l.Label, l.Address) : null,
@@ -456,7 +460,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         WorkspaceId = d.WorkspaceId,
         Activity = d.Activity is { } a ? new ActivityEntry(a.Kind, a.From, a.To) { Reason = a.Reason } : null,
         Mentions = d.Mentions ?? [],
-    };
+    }.WithExtras(d.Extras);
 
     private sealed class CustomerDocument
     {
@@ -574,6 +578,12 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
 
         [BsonElement("mentions"), BsonGuidRepresentation(GuidRepresentation.Standard)]
         public List<Guid>? Mentions { get; set; }
+
+        /// <summary>Event, template, tag, sent outside Crm (<see cref="TimelineExtras"/>) as JSON: absent on plain messages.</summary>
+        [BsonElement("extras"), BsonIgnoreIfNull] public string? Extras { get; set; }
+
+        /// <summary>The event's kind, apart, so the reply window's "last customer turn" query can filter on it.</summary>
+        [BsonElement("eventKind"), BsonIgnoreIfNull] public string? EventKind { get; set; }
     }
 
     private sealed class MediaDocument

@@ -56,7 +56,8 @@ public sealed partial class SqliteInboxStore
                 conversations[(customer.Id, inbound.Channel, business)] = conversation;
             }
             conversation.AdoptConnection(inbound.ConnectionId);
-            foreach (var reopened in conversation.CustomerWrote(inbound.ReceivedAt))
+            var customerTurn = InboundTimeline.IsCustomerTurn(inbound);
+            foreach (var reopened in customerTurn ? conversation.CustomerWrote(inbound.ReceivedAt) : [])
             {
                 await InsertMessageAsync(connection, transaction, reopened, ct);
                 stored.Add((reopened, conversation));
@@ -68,7 +69,8 @@ public sealed partial class SqliteInboxStore
             };
             if (await InsertMessageAsync(connection, transaction, message, ct) == 0) continue;
             conversation.MoveActivity(message);
-            conversation.CustomerWaits(message.CreatedAt);
+            if (customerTurn) conversation.CustomerWaits(message.CreatedAt);
+            else if (inbound.SentByBusiness) conversation.BusinessAnswered(message.CreatedAt);
             stored.Add((message, conversation));
         }
 
@@ -160,6 +162,14 @@ public sealed partial class SqliteInboxStore
         {
             if (Current.WaitingSince is { } waiting && waiting <= since) return;
             Current = Current with { WaitingSince = since };
+            Changed = true;
+        }
+
+        /// <summary>The business answered from outside Crm: the customer no longer waits, unless they wrote again after it.</summary>
+        public void BusinessAnswered(DateTimeOffset at)
+        {
+            if (Current.WaitingSince is not { } waiting || waiting > at) return;
+            Current = Current with { WaitingSince = null };
             Changed = true;
         }
 

@@ -50,10 +50,10 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
             var inserted = await ExecuteAsync(connection, transaction, """
                 INSERT INTO messages (id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json,
                                       location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at,
-                                      resend_of, business_identity, status_rank, workspace_id,
+                                      resend_of, business_identity, status_rank, workspace_id, extras_json,
                                       dispatch_to, dispatch_from, dispatch_attempt, dispatch_due_at, dispatch_not_after)
                 VALUES ($id, $conversation, $customer, $channel, $direction, NULL, $text, $media, NULL, NULL, $raw,
-                        $status, NULL, $agent, $created, $created, $resendOf, $business, $rank, $workspace,
+                        $status, NULL, $agent, $created, $created, $resendOf, $business, $rank, $workspace, $extras,
                         $to, $from, 1, $created, $notAfter)
                 ON CONFLICT DO NOTHING
                 """, ct,
@@ -62,7 +62,7 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
                 ("$text", reply.Text), ("$media", JsonSerializer.Serialize(reply.Media, Json)), ("$raw", JsonSerializer.Serialize(reply.RawFields, Json)),
                 ("$status", reply.Status), ("$agent", reply.Agent), ("$created", reply.CreatedAt.UtcTicks),
                 ("$resendOf", reply.ResendOf?.ToString()), ("$business", reply.BusinessIdentity), ("$rank", MessageStatuses.Rank(reply.Status)),
-                ("$workspace", reply.WorkspaceId.ToString()), ("$to", outbound.To), ("$from", outbound.From), ("$notAfter", outbound.NotAfter.UtcTicks));
+                ("$workspace", reply.WorkspaceId.ToString()), ("$extras", ExtrasJson(reply)), ("$to", outbound.To), ("$from", outbound.From), ("$notAfter", outbound.NotAfter.UtcTicks));
             // Nothing was written when it was refused (the original was already resent): committing is harmless.
             if (inserted == 0) return false;
             await IndexInsertedMessageAsync(connection, transaction, reply, ct);
@@ -98,7 +98,7 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
                 // ix_messages_dispatch_due
                 await using (var command = Command(connection, transaction, $"""
                 SELECT {DispatchColumns}, workspace_id,
-                    (SELECT connection_id FROM conversations WHERE conversations.id = messages.conversation_id)
+                    (SELECT connection_id FROM conversations WHERE conversations.id = messages.conversation_id), extras_json
                 FROM messages
                 WHERE dispatch_due_at IS NOT NULL AND dispatch_due_at <= $now AND dispatch_not_after > $now
                 ORDER BY dispatch_due_at LIMIT $take
@@ -114,6 +114,7 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
                         {
                             WorkspaceId = WorkspaceOf(reader, 12),
                             ConnectionId = NullableString(reader, 13) is { } connectionId ? Guid.Parse(connectionId) : null,
+                            Extras = NullableString(reader, 14) is { } extras ? JsonSerializer.Deserialize<TimelineExtras>(extras, Json) : null,
                         });
                     }
                 }

@@ -22,7 +22,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     private const int BusyTimeoutMilliseconds = 10_000;
 
     private const string MessageColumns =
-        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity, resend_of, workspace_id, activity_json, mentions_json";
+        "id, conversation_id, customer_id, channel, direction, channel_message_id, text, media_json, location_json, button_json, raw_json, status, error_code, agent, created_at, status_updated_at, business_identity, resend_of, workspace_id, activity_json, mentions_json, extras_json";
 
     private const string ConversationColumns =
         "id, customer_id, channel, customer_identity, customer_name, status, assigned_agent, created_at, last_message_at, last_message_preview, business_identity, workspace_id, connection_id, priority, snoozed_until, waiting_since, labels_json, team_id, assigned_at, queued_at, returned_from";
@@ -35,7 +35,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     private const string InsertMessageSql = $"""
         INSERT INTO messages ({MessageColumns}, status_rank)
         VALUES ($id, $conversation, $customer, $channel, $direction, $channelMessageId, $text, $media, $location, $button, $raw,
-                $status, $errorCode, $agent, $created, $statusUpdated, $business, $resendOf, $workspace, $activity, $mentions, $rank)
+                $status, $errorCode, $agent, $created, $statusUpdated, $business, $resendOf, $workspace, $activity, $mentions, $extras, $rank)
         ON CONFLICT DO NOTHING
         """;
 
@@ -103,7 +103,8 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 ("returned_from", "TEXT"),
             ], ct);
             await AddMissingColumnsAsync(connection, "messages",
-                [("business_identity", "TEXT"), ("workspace_id", $"TEXT NOT NULL DEFAULT '{Guid.Empty}'"), ("activity_json", "TEXT"), ("mentions_json", "TEXT")], ct);
+                [("business_identity", "TEXT"), ("workspace_id", $"TEXT NOT NULL DEFAULT '{Guid.Empty}'"), ("activity_json", "TEXT"), ("mentions_json", "TEXT"),
+                 ("extras_json", "TEXT")], ct);
             await AddMissingColumnsAsync(connection, "customers", [("workspace_id", $"TEXT NOT NULL DEFAULT '{Guid.Empty}'")], ct);
             await MakeIdentitiesPerWorkspaceAsync(connection, ct);
 
@@ -447,6 +448,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             ("$business", message.BusinessIdentity), ("$resendOf", message.ResendOf?.ToString()), ("$workspace", message.WorkspaceId.ToString()),
             ("$activity", message.Activity is null ? null : JsonSerializer.Serialize(message.Activity, Json)),
             ("$mentions", message.Mentions.Count == 0 ? null : JsonSerializer.Serialize(message.Mentions, Json)),
+            ("$extras", ExtrasJson(message)),
             ("$rank", MessageStatuses.Rank(message.Status)));
         return insert.ExecuteNonQueryAsync(ct);
     }
@@ -719,10 +721,14 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
                 WorkspaceId = WorkspaceOf(reader, 18),
                 Activity = NullableString(reader, 19) is { } activity ? JsonSerializer.Deserialize<ActivityEntry>(activity, Json) : null,
                 Mentions = NullableString(reader, 20) is { } mentions ? JsonSerializer.Deserialize<List<Guid>>(mentions, Json) ?? [] : [],
-            });
+            }.WithExtras(NullableString(reader, 21)));
         }
         return messages;
     }
+
+    /// <summary>Event, template, tag and "sent outside Crm": null for the plain messages that are nearly all of them.</summary>
+    private static string? ExtrasJson(TimelineMessage message)
+        => TimelineExtras.Of(message) is { } extras ? JsonSerializer.Serialize(extras, Json) : null;
 
     private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
