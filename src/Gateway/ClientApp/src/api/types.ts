@@ -94,6 +94,8 @@ export interface TimelineMessage {
   event?: CustomerEvent | null;
   /** The approved template a reply was sent as (outside the reply window). */
   template?: SentTemplate | null;
+  /** The message tag a reply went with: Messenger's HUMAN_AGENT past the standard window. */
+  tag?: string | null;
   /** A reply the business sent from outside Crm (e.g. the Facebook page's own inbox). */
   sentOutsideCrm?: boolean;
 }
@@ -139,7 +141,9 @@ export interface ReplyWindowView {
   refusal: string | null;
   /** WeChat: replies left until the customer writes again. */
   repliesLeft: number | null;
-  windowName: string;
+  /** "WhatsApp's 24-hour reply window"; null on a channel without one. */
+  windowName: string | null;
+  lastCustomerTurnAt?: string | null;
 }
 
 export interface MessagePage {

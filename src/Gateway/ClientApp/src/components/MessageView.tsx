@@ -41,6 +41,7 @@ export function MessageView({ message, all, conversationId, onSent, templateName
         <time dateTime={message.createdAt} title={fullTime(message.createdAt)}>{shortTime(message.createdAt)}</time>
         {message.direction === 'outbound' && <Status message={message} />}
         {message.resendOf && <span className="hint">resent</span>}
+        {message.direction === 'outbound' && message.tag === 'HUMAN_AGENT' && <span className="tag">as human agent</span>}
         {message.direction === 'outbound' && message.template && (
           <span className="tag template-tag">Template: {templateName?.(message.template.templateId) ?? message.template.templateId}</span>
         )}

@@ -51,3 +51,12 @@ describe('refetchAt', () => {
     expect(refetchAt(null)).toBeNull();
   });
 });
+
+describe('composerMode before the customer wrote', () => {
+  it('offers only templates, in the server\'s words, with no countdown', () => {
+    const refusal = "The customer has not written yet: outside WhatsApp's 24-hour reply window only a template can be sent.";
+    expect(composerMode(window({ canSendFreeText: false, until: null, refusal }), now)).toEqual({ kind: 'template', notice: refusal });
+    expect(composerMode(window({ canSendFreeText: false, until: null, refusal: null, windowName: null }), now))
+      .toEqual({ kind: 'template', notice: 'The reply window has closed: only a template can be sent.' });
+  });
+});

@@ -16,10 +16,11 @@ export type ComposerMode =
 export function composerMode(window: ReplyWindowView | null, now: number): ComposerMode {
   if (!window) return { kind: 'free-text', notice: null, tone: 'open' };
   const until = window.until ? Date.parse(window.until) : NaN;
-  const closedNotice = window.refusal ?? `${window.windowName} has closed: only a template can be sent.`;
+  const name = window.windowName ?? 'The reply window';
+  const closedNotice = window.refusal ?? `${name} has closed: only a template can be sent.`;
   if (!window.canSendFreeText) return { kind: 'template', notice: closedNotice };
   // Past `until` the server's answer is stale: the window closed meanwhile (the fetch that follows says what now).
-  if (!Number.isNaN(until) && until <= now) return { kind: 'template', notice: `${window.windowName} has closed: only a template can be sent.` };
+  if (!Number.isNaN(until) && until <= now) return { kind: 'template', notice: `${name} has closed: only a template can be sent.` };
   if (window.tag === HumanAgentTag) {
     const when = Number.isNaN(until) ? 'for now' : `until ${new Date(until).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' })}`;
     return { kind: 'free-text', tone: 'human-agent', notice: `Messenger's standard window closed: you can reply as a human agent ${when}` };
