@@ -80,7 +80,7 @@ public sealed class AgentApiTests : SignedInAgentTests
     }
 
     [Fact]
-    public async Task A_refused_reply_is_marked_failed_with_twilios_error_code()
+    public async Task A_refused_reply_is_marked_failed_with_crms_reason_for_twilios_error_code()
     {
         Twilio.Given(TwilioFakes.SendRequest).RespondWith(TwilioFakes.Refused(400, 63016, "Outside the allowed window"));
         var conversation = await ConversationWithCustomerAsync("SMrefused");
@@ -88,7 +88,7 @@ public sealed class AgentApiTests : SignedInAgentTests
         var reply = await ReplyAsync(conversation, "are you there?");
 
         var failed = await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Failed);
-        Assert.Equal("63016", failed.ErrorCode);
+        Assert.Equal(SendFailures.OutsideReplyWindow, failed.ErrorCode);
         Assert.Single(await Twilio.WaitForSendRequestsAsync(1));
     }
 

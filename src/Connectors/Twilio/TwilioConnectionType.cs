@@ -94,6 +94,10 @@ public sealed partial class TwilioConnectionType(ChannelConnections connections,
         return new ConnectionCheck(check.Ok, check.Message);
     }
 
+    /// <summary>The account's Content templates approved for WhatsApp, from Twilio's Content API.</summary>
+    public async Task<TemplateSync?> FetchTemplatesAsync(ChannelConnection connection, CancellationToken ct)
+        => await twilio.FetchApprovedTemplatesAsync(connections.ToTwilioAccount(connection), ct);
+
     [GeneratedRegex("^AC[A-Za-z0-9]{32}$", RegexOptions.CultureInvariant)]
     private static partial Regex AccountSidPattern();
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Crm.Connectors.Connections;
 using Crm.Connectors.Outbound;
 using Crm.Contracts;
 using Microsoft.Extensions.Logging;
@@ -95,6 +96,75 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
             return new TwilioAccountCheck(false, $"Could not reach Twilio at {account.ApiBaseUrl}: {error.Message}");
         }
     }
+
+    /// <summary>Twilio's Content API; a connection whose API is overridden (a fake) serves it at the same address.</summary>
+    public static readonly Uri ContentApi = new("https://content.twilio.com");
+
+    /// <summary>At most this many pages of 100 are read: a catalog is tens of templates, not thousands.</summary>
+    private const int MaxContentPages = 20;
+
+    /// <summary>
+    /// The account's Content templates approved for WhatsApp (<c>GET /v1/ContentAndApprovals</c>, every page), as catalog
+    /// entries: the Content SID, the WhatsApp template name, its language, its text body and the variables it names.
+    /// An unreachable API or a refusal is the error in words, never an exception.
+    /// </summary>
+    public async Task<TemplateSync> FetchApprovedTemplatesAsync(TwilioAccount account, CancellationToken ct)
+    {
+        var contentBase = account.ApiBaseUrl == TwilioAccount.TwilioApi ? ContentApi : account.ApiBaseUrl;
+        var next = new Uri(contentBase, "/v1/ContentAndApprovals?PageSize=100");
+        var templates = new List<MessageTemplate>();
+        try
+        {
+            for (var page = 0; next is not null && page < MaxContentPages; page++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, next);
+                request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Credentials(account));
+                using var response = await http.SendAsync(request, ct);
+                var json = await response.Content.ReadAsStringAsync(ct);
+                if (!response.IsSuccessStatusCode)
+                {
+                    var (code, message) = ErrorOf(response.StatusCode, json);
+                    return new TemplateSync([], $"Twilio answered {(int)response.StatusCode}: {message}" + (code is null ? "" : $" (error {code})"));
+                }
+                using var document = JsonDocument.Parse(json);
+                if (document.RootElement.TryGetProperty("contents", out var contents) && contents.ValueKind == JsonValueKind.Array)
+                    templates.AddRange(contents.EnumerateArray().Select(ApprovedTemplate).OfType<MessageTemplate>());
+                next = document.RootElement.TryGetProperty("meta", out var meta) && meta.TryGetProperty("next_page_url", out var url)
+                       && url.ValueKind == JsonValueKind.String && Uri.TryCreate(url.GetString(), UriKind.Absolute, out var nextUrl)
+                    ? new Uri(contentBase, nextUrl.PathAndQuery)
+                    : null;
+            }
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return new TemplateSync([], $"Could not read Twilio's templates: {error.Message}");
+        }
+        return new TemplateSync(templates, null);
+    }
+
+    /// <summary>A Content resource approved for WhatsApp as a catalog entry; null when it is not approved or has no text body.</summary>
+    private static MessageTemplate? ApprovedTemplate(JsonElement content)
+    {
+        if (content.ValueKind != JsonValueKind.Object
+            || !content.TryGetProperty("approval_requests", out var approval) || approval.ValueKind != JsonValueKind.Object
+            || StringOf(approval, "status") is not { } status || !status.Equals("approved", StringComparison.OrdinalIgnoreCase)
+            || StringOf(content, "sid") is not { } sid)
+            return null;
+        var body = content.TryGetProperty("types", out var types) && types.ValueKind == JsonValueKind.Object
+            ? types.EnumerateObject().Select(type => type.Value.ValueKind == JsonValueKind.Object ? StringOf(type.Value, "body") : null).FirstOrDefault(b => b is not null)
+            : null;
+        var declared = content.TryGetProperty("variables", out var defaults) && defaults.ValueKind == JsonValueKind.Object
+            ? defaults.EnumerateObject().Select(v => v.Name)
+            : [];
+        var variables = declared.Concat(MessageTemplate.PlaceholdersIn(body ?? "")).Distinct(StringComparer.Ordinal).ToList();
+        return new MessageTemplate(sid, StringOf(approval, "name") ?? StringOf(content, "friendly_name") ?? sid, StringOf(content, "language"), body ?? "", variables)
+        {
+            Category = StringOf(approval, "category"),
+        };
+    }
+
+    private static string? StringOf(JsonElement element, string property)
+        => element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static Uri AccountUri(TwilioAccount account, string suffix)
         => new($"{account.ApiBaseUrl.ToString().TrimEnd('/')}/2010-04-01/Accounts/{Uri.EscapeDataString(account.AccountSid)}{suffix}");

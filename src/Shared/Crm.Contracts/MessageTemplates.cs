@@ -21,6 +21,10 @@ public sealed partial record MessageTemplate(string Id, string Name, string? Lan
     public IReadOnlyList<string> Missing(IReadOnlyDictionary<string, string> values)
         => Variables.Where(name => !values.TryGetValue(name, out var value) || string.IsNullOrWhiteSpace(value)).ToList();
 
+    /// <summary>The variable names <paramref name="body"/>'s placeholders use, in order of first use.</summary>
+    public static IReadOnlyList<string> PlaceholdersIn(string body)
+        => Placeholder().Matches(body).Select(match => match.Groups["name"].Value).Distinct(StringComparer.Ordinal).ToList();
+
     [GeneratedRegex(@"\{\{\s*(?<name>[A-Za-z0-9_]+)(\.DATA)?\s*\}\}", RegexOptions.CultureInvariant)]
     private static partial Regex Placeholder();
 }
