@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, newAgentPage, screenshot, signIn, visible, type AgentPage } from "../harness/browser.js";
 import { ann, owner } from "../harness/accounts.js";
+import { violations } from "../harness/axe.js";
 import { api, signInApi, type Session } from "../harness/api.js";
 import { eventually } from "../harness/eventually.js";
 import { sentMessages } from "../harness/fake-twilio.js";
@@ -148,6 +149,7 @@ describe("Channels and templates", () => {
     await picker.getByLabel("Value for {{2}}").fill("Friday");
     expect(await picker.getByLabel("Preview").textContent()).toBe("Hello Walt, can we deliver on Friday?");
     await screenshot(page, "template-picker");
+    expect(await violations(page)).toEqual([]);
     await picker.getByRole("button", { name: "Send template" }).click();
 
     const sent = await visible(entry(page, "Hello Walt, can we deliver on Friday?"));
