@@ -47,7 +47,7 @@ describe("Channels and templates", () => {
   test("an admin adds a WeChat connection and sees the URLs to paste into WeChat's console, but never its secrets", async () => {
     const { page } = admin;
     const name = uniqueName("WeChat Shop");
-    const secrets = { appSecret: "as-" + randomBytes(12).toString("hex"), token: "tk" + randomBytes(8).toString("hex"), aesKey: randomBytes(32).toString("base64").slice(0, 43) };
+    const secrets = { appSecret: "as-" + randomBytes(12).toString("hex"), token: "tk" + randomBytes(8).toString("hex"), aesKey: randomBytes(22).toString("hex").slice(0, 43) };
     const form = page.getByRole("form", { name: "Add a channel connection" });
     await form.getByLabel("Channel type").selectOption({ label: "WeChat Official Account" });
     await form.getByLabel("Display name").fill(name);

@@ -84,6 +84,9 @@ export function Channels() {
                 <SettingRow key={field.name} label={field.label.replace(/ \(.*\)$/, '')}
                   value={field.kind === 'secret' ? (secretIsSet(view, field.name) ? 'set (hidden)' : 'not set') : fieldText(view, field) || '—'} />
               ))}
+              {type?.shown?.map(extra => (
+                <SettingRow key={extra.name} label={extra.label} value={fieldText(view, { name: extra.name, label: extra.label, kind: 'text' }) || '—'} />
+              ))}
             </dl>
             <Webhooks webhooks={connection.webhooks} />
             <label>Routes new conversations to

@@ -42,6 +42,8 @@ export interface ConnectionTypeSpec {
   property: 'twilio' | 'whatsappCloud' | 'wechat' | 'messenger';
   defaultName: string;
   fields: ConnectionField[];
+  /** What the view says beyond the fields (e.g. WeChat's plain or safe mode). */
+  shown?: { name: string; label: string }[];
 }
 
 const apiBaseUrl: ConnectionField = { name: 'apiBaseUrl', label: 'API base URL (optional, for testing)', kind: 'url' };
@@ -60,25 +62,26 @@ const twilioWhatsApp: ConnectionTypeSpec = {
 export const ConnectionTypes: ConnectionTypeSpec[] = [
   twilioWhatsApp,
   {
-    type: 'whatsapp-cloud', label: 'WhatsApp (Cloud API)', channel: 'whatsapp', property: 'whatsappCloud', defaultName: 'WhatsApp Cloud API',
+    type: 'whatsapp-cloud', label: 'WhatsApp (Cloud API)', channel: 'whatsapp', property: 'whatsappCloud', defaultName: 'WhatsApp (Cloud API)',
     fields: [
       { name: 'phoneNumberId', label: 'Phone number ID', kind: 'text', required: true },
       { name: 'wabaId', label: 'WhatsApp Business Account ID', kind: 'text', required: true },
       { name: 'displayPhoneNumber', label: 'Display phone number (E.164)', kind: 'text' },
       { name: 'accessToken', label: 'Access token', kind: 'secret', required: true },
       { name: 'appSecret', label: 'App secret', kind: 'secret', required: true },
-      { name: 'verifyToken', label: 'Verify token', kind: 'secret', required: true, hint: 'Any phrase: enter the same one in Meta\'s webhook settings.' },
+      { name: 'verifyToken', label: 'Verify token', kind: 'secret', required: true, hint: 'A word you choose (no spaces): type the same one into Meta\'s webhook settings.' },
       apiBaseUrl, graphVersion,
     ],
   },
   {
-    type: 'wechat', label: 'WeChat Official Account', channel: 'wechat', property: 'wechat', defaultName: 'WeChat',
+    type: 'wechat', label: 'WeChat Official Account', channel: 'wechat', property: 'wechat', defaultName: 'WeChat Official Account',
+    shown: [{ name: 'mode', label: 'Message encryption' }],
     fields: [
       { name: 'appId', label: 'AppID', kind: 'text', required: true },
       { name: 'originalId', label: 'Original ID (gh_…)', kind: 'text', required: true },
       { name: 'appSecret', label: 'AppSecret', kind: 'secret', required: true },
-      { name: 'token', label: 'Token', kind: 'secret', required: true, hint: 'The server configuration\'s Token, as entered in WeChat\'s console.' },
-      { name: 'encodingAesKey', label: 'EncodingAESKey', kind: 'secret', hint: 'Needed in safe (encrypted) mode: 43 characters.' },
+      { name: 'token', label: 'Token', kind: 'secret', required: true, hint: 'The server configuration\'s Token (3 to 32 letters or digits), as in WeChat\'s console.' },
+      { name: 'encodingAesKey', label: 'EncodingAESKey', kind: 'secret', hint: 'For safe (encrypted) mode: the 43 letters or digits WeChat\'s console shows. Empty: plain mode.' },
       apiBaseUrl,
     ],
   },
@@ -88,7 +91,7 @@ export const ConnectionTypes: ConnectionTypeSpec[] = [
       { name: 'pageId', label: 'Page ID', kind: 'text', required: true },
       { name: 'pageAccessToken', label: 'Page access token', kind: 'secret', required: true },
       { name: 'appSecret', label: 'App secret', kind: 'secret', required: true },
-      { name: 'verifyToken', label: 'Verify token', kind: 'secret', required: true, hint: 'Any phrase: enter the same one in Meta\'s webhook settings.' },
+      { name: 'verifyToken', label: 'Verify token', kind: 'secret', required: true, hint: 'A word you choose (no spaces): type the same one into Meta\'s webhook settings.' },
       apiBaseUrl, graphVersion,
     ],
   },
