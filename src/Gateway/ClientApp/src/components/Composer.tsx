@@ -30,13 +30,18 @@ export const Composer = forwardRef<ComposerHandle, {
   const [active, setActive] = useState(0);
   const [caret, setCaret] = useState(0);
   const input = useRef<HTMLTextAreaElement>(null);
+  const templateSearch = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
   const stopTyping = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useImperativeHandle(ref, () => ({
     focus: next => {
       setMode(next);
-      input.current?.focus();
+      // Outside the reply window a reply starts at the template search; a note at the text box (shown from the next render
+      // when the picker stood in its place).
+      if (next === 'reply' && templateSearch.current) templateSearch.current.focus();
+      else if (input.current) input.current.focus();
+      else requestAnimationFrame(() => input.current?.focus());
     },
   }), []);
 
@@ -171,7 +176,8 @@ export const Composer = forwardRef<ComposerHandle, {
     return (
       <div className="composer reply">
         {modes}
-        <TemplatePicker conversationId={conversationId} templates={templates} loadError={templatesError} onSent={onSent} />
+        <TemplatePicker conversationId={conversationId} templates={templates} loadError={templatesError} onSent={onSent}
+          searchRef={templateSearch} />
         {text.trim() && (
           <div className="unsent">
             <p className="hint">Not sent, kept here to copy (a private note can still take it):</p>

@@ -202,9 +202,9 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
                 <li key={`${hit.conversationId}-${hit.messageId ?? 'customer'}`}>
                   <a href={conversationHref(hit.conversationId)} className={`conversation ${hit.conversationId === conversationId ? 'selected' : ''}`}>
                     <span className="who">{hit.customerName ?? 'Customer'}</span>
-                    <span className="tags"><ChannelBadge channel={hit.channel} /></span>
-                    <span className="preview">{hit.snippet ?? (hit.messageId ? '' : 'Customer')}</span>
                     <time className="when" dateTime={hit.at}>{shortTime(hit.at)}</time>
+                    <span className="preview">{hit.snippet ?? (hit.messageId ? '' : 'Customer')}</span>
+                    <span className="tags"><ChannelBadge channel={hit.channel} /></span>
                   </a>
                 </li>
               ))}

@@ -1,4 +1,4 @@
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent, type Ref } from 'react';
 import { api, ApiError } from '../api/client';
 import type { MessageTemplate, TimelineMessage } from '../api/types';
 import { missingVariables, searchTemplates, templateLabel, templateParts } from '../logic/templates';
@@ -7,8 +7,10 @@ const MaxShown = 50;
 const keyOf = (t: MessageTemplate) => `${t.id}\u0000${t.language ?? ''}`;
 
 /** Outside the reply window only an approved template goes out: the agent picks one, fills its variables and sends it. */
-export function TemplatePicker({ conversationId, templates, loadError, onSent }: {
+export function TemplatePicker({ conversationId, templates, loadError, onSent, searchRef }: {
   conversationId: string;
+  /** The search box, for the composer's `r` shortcut. */
+  searchRef?: Ref<HTMLInputElement>;
   /** The conversation's connection's catalog; null while it loads. */
   templates: MessageTemplate[] | null;
   loadError: string | null;
@@ -67,7 +69,7 @@ export function TemplatePicker({ conversationId, templates, loadError, onSent }:
   }
   return (
     <form className="template-picker" aria-label="Send a template" onSubmit={e => void send(e)}>
-      <input type="search" aria-label="Search templates" placeholder="Search templates by name or language" value={query}
+      <input ref={searchRef} type="search" aria-label="Search templates" placeholder="Search templates by name or language" value={query}
         maxLength={100} onChange={e => setQuery(e.target.value)} />
       <fieldset className="template-list">
         <legend className="visually-hidden">Template</legend>
