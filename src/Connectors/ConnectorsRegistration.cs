@@ -1,8 +1,10 @@
 using Crm.Connectors.Apis;
 using Crm.Connectors.Connections;
+using Crm.Connectors.Messenger;
 using Crm.Connectors.Outbound;
 using Crm.Connectors.Spool;
 using Crm.Connectors.Twilio;
+using Crm.Connectors.WhatsAppCloud;
 using Crm.Contracts;
 using MassTransit;
 using Microsoft.AspNetCore.DataProtection;
@@ -23,6 +25,8 @@ public static class ConnectorsRegistration
     public static IServiceCollection AddChannelConnectors(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddTwilioConnector(configuration);
+        services.AddMessengerConnector(configuration);
+        services.AddWhatsAppCloudConnector(configuration);
         return services;
     }
 
@@ -124,6 +128,8 @@ public static class ConnectorsRegistration
     public static IEndpointRouteBuilder MapConnectors(this IEndpointRouteBuilder app)
     {
         app.MapTwilioWebhooks();
+        app.MapMessengerWebhooks();
+        app.MapWhatsAppCloudWebhooks();
         return app;
     }
 

@@ -39,7 +39,8 @@ public sealed class SendWhatsAppMessageConsumerTests : IAsyncLifetime
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Crm:ChannelConnections:CacheFor"] = "00:00:00",
-            ["Crm:Twilio:RequestTimeout"] = "00:00:00.500",
+            // Long enough for a cold first request on a busy machine; the slow-answer test waits 3 s.
+            ["Crm:Twilio:RequestTimeout"] = "00:00:02",
             ["Crm:Twilio:RetryBaseDelay"] = "00:00:00.010",
             ["Crm:Twilio:MaxSendAttempts"] = "3",
         }).Build();
