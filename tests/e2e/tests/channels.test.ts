@@ -124,7 +124,9 @@ describe("Channels and templates", () => {
     const { page } = agent;
     // The e2e Crm cannot age a conversation past 24 h: the browser sees the real window answer with only the time moved on.
     let realWindow: { canSendFreeText: boolean; windowName: string | null } | null = null;
+    let windowAsks = 0;
     await page.route("**/api/conversations/*/reply-window", async (route) => {
+      windowAsks++;
       const response = await route.fetch();
       const real = (await response.json()) as { canSendFreeText: boolean; windowName: string | null; until: string | null };
       realWindow = real;
@@ -160,6 +162,8 @@ describe("Channels and templates", () => {
     const timeline = await api<{ items: { direction: string; text: string; template: { templateId: string } | null }[] }>(
       crmUrl, session, "GET", `/api/conversations/${conversationId}/messages`);
     expect(timeline.items.find((m) => m.direction === "outbound")).toMatchObject({ text: "Hello Walt, can we deliver on Friday?", template: { templateId: sid } });
+    // A closed window is asked again when something happens (here: the reply), never in a loop.
+    expect(windowAsks).toBeLessThanOrEqual(4);
     // The reply makes the app ask the window again: that answer may still be on its way.
     await page.unrouteAll({ behavior: "ignoreErrors" });
     await agent.context.close();

@@ -81,10 +81,11 @@ export function Thread({ conversationId, directory, reconnects, onConversationCh
     return () => abort.abort();
   }, [conversationId, windowAsked, reconnects]);
   useEffect(() => {
-    const at = refetchAt(replyWindow);
+    const now = Date.now();
+    const at = refetchAt(replyWindow, now);
     if (at === null) return;
     // setTimeout's longest wait is about 24.8 days; a window is never that long.
-    const timer = setTimeout(askWindow, Math.min(Math.max(0, at - Date.now()), 2_000_000_000));
+    const timer = setTimeout(askWindow, Math.min(at - now, 2_000_000_000));
     return () => clearTimeout(timer);
   }, [replyWindow]);
 

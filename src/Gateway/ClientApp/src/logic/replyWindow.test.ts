@@ -45,10 +45,18 @@ describe('composerMode', () => {
 });
 
 describe('refetchAt', () => {
-  it('asks again a second after the window changes', () => {
-    expect(refetchAt(window({}))).toBe(Date.parse('2026-01-02T12:00:01Z'));
-    expect(refetchAt(window({ until: null }))).toBeNull();
-    expect(refetchAt(null)).toBeNull();
+  it('asks again a second after an open window runs out', () => {
+    expect(refetchAt(window({}), now)).toBe(Date.parse('2026-01-02T12:00:01Z'));
+    expect(refetchAt(window({ until: null }), now)).toBeNull();
+    expect(refetchAt(null, now)).toBeNull();
+  });
+
+  it('never asks again by itself about a closed window: only a customer message opens it', () => {
+    expect(refetchAt(window({ canSendFreeText: false, until: '2026-01-01T08:00:00Z' }), now)).toBeNull();
+  });
+
+  it('asks once a minute, not in a loop, when this clock is past an open window the server still counts', () => {
+    expect(refetchAt(window({ until: '2026-01-02T08:59:00Z' }), now)).toBe(now + 60_000);
   });
 });
 

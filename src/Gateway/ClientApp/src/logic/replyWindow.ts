@@ -32,15 +32,14 @@ export function composerMode(window: ReplyWindowView | null, now: number): Compo
   return { kind: 'free-text', tone: 'open', notice: parts.length ? parts.join(' · ') : null };
 }
 
-/** When to ask the server again without being told: the moment `until` passes (null: no such moment). */
-export function refetchAt(window: ReplyWindowView | null): number | null {
-  if (!window?.until) return null;
+/**
+ * When to ask the server again without being told: a second after an open window's `until` (it may close, or become
+ * Messenger's human-agent week). A closed window changes only when the customer writes (a push says so): never. An open
+ * window whose `until` this clock already passed (clocks disagree) is asked again once a minute, not in a loop.
+ */
+export function refetchAt(window: ReplyWindowView | null, now: number): number | null {
+  if (!window?.canSendFreeText || !window.until) return null;
   const until = Date.parse(window.until);
-  return Number.isNaN(until) ? null : until + 1000;
-}
-
-/** How often the countdown re-renders: every 15 s in its last hour, else every minute. */
-export function tickInterval(window: ReplyWindowView | null, now: number): number {
-  const until = window?.until ? Date.parse(window.until) : NaN;
-  return !Number.isNaN(until) && until - now < 60 * 60 * 1000 ? 15_000 : 60_000;
+  if (Number.isNaN(until)) return null;
+  return until + 1000 > now ? until + 1000 : now + 60_000;
 }
