@@ -5,6 +5,7 @@ using Crm.Connectors.Outbound;
 using Crm.Connectors.Spool;
 using Crm.Connectors.Twilio;
 using Crm.Connectors.WhatsAppCloud;
+using Crm.Connectors.WeChat;
 using Crm.Contracts;
 using MassTransit;
 using Microsoft.AspNetCore.DataProtection;
@@ -27,6 +28,7 @@ public static class ConnectorsRegistration
         services.AddTwilioConnector(configuration);
         services.AddMessengerConnector(configuration);
         services.AddWhatsAppCloudConnector(configuration);
+        services.AddWeChatConnector(configuration);
         return services;
     }
 
@@ -130,6 +132,7 @@ public static class ConnectorsRegistration
         app.MapTwilioWebhooks();
         app.MapMessengerWebhooks();
         app.MapWhatsAppCloudWebhooks();
+        app.MapWeChatWebhooks();
         return app;
     }
 

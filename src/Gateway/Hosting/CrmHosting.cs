@@ -63,6 +63,13 @@ public static class CrmHosting
             var redisConfiguration = Required(builder.Configuration, "Redis");
             // Any process may push to agents connected to any other.
             services.AddSignalR().AddStackExchangeRedis(redisConfiguration, options => options.Configuration.ChannelPrefix = RedisChannel.Literal("crm"));
+            // Shared state of the connectors (WeChat's access tokens). Not waiting for Redis at start: a send retries later.
+            services.AddSingleton<IConnectionMultiplexer>(_ =>
+            {
+                var options = ConfigurationOptions.Parse(redisConfiguration);
+                options.AbortOnConnectFail = false;
+                return ConnectionMultiplexer.Connect(options);
+            });
         }
 
         services.AddAutomation();
