@@ -13,6 +13,9 @@ export interface SentMessage {
   to: string;
   from: string;
   body: string;
+  /** A Content template's SID and its variables (JSON), when Crm sent a template instead of a body. */
+  contentSid: string | null;
+  contentVariables: string | null;
   statusCallback: string | null;
   /** 201 when accepted, else the error status the fake answered. */
   answered: number;
@@ -50,6 +53,8 @@ export async function startFakeTwilio(): Promise<{ url: string; close: () => Pro
           to: form.get("To") ?? "",
           from: form.get("From") ?? "",
           body,
+          contentSid: form.get("ContentSid"),
+          contentVariables: form.get("ContentVariables"),
           statusCallback: form.get("StatusCallback"),
           answered: body.includes(refuseMarker) ? 400 : 201,
         };

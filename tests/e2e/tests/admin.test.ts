@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchBrowser, newAgentPage, screenshot, signIn, visible, type AgentPage } from "../harness/browser.js";
 import { bob, owner } from "../harness/accounts.js";
 import { api, signInApi, type Session } from "../harness/api.js";
-import { uniqueName } from "../harness/inbox.js";
+import { selectedOption, uniqueName } from "../harness/inbox.js";
 import { demoConnection, newCustomerNumber } from "../harness/twilio.js";
 
 const crmUrl = inject("crmUrl");
@@ -40,7 +40,8 @@ describe("Admin screens", () => {
     await visible(demo.getByRole("status").filter({ hasText: `Connection works: Twilio accepted the credentials for account ${demoConnection.accountSid}` }));
 
     const name = uniqueName("Wrong Token");
-    const form = page.getByRole("form", { name: "Add Twilio" });
+    const form = page.getByRole("form", { name: "Add a channel connection" });
+    expect(await selectedOption(form.getByLabel("Channel type"))).toBe("WhatsApp (Twilio)");
     await form.getByLabel("Display name").fill(name);
     await form.getByLabel("Account SID").fill(demoConnection.accountSid);
     await form.getByLabel("Auth token", { exact: true }).fill("not-the-auth-token");

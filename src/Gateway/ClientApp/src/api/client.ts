@@ -2,9 +2,15 @@
 
 export class ApiError extends Error {
   readonly status: number;
-  constructor(message: string, status: number) {
+  /** The problem's title, e.g. "Reply window closed", when the API gave one. */
+  readonly title: string | null;
+  /** Validation errors by field, e.g. `variables.name` or `templates[0].body`. */
+  readonly errors: Record<string, string[]>;
+  constructor(message: string, status: number, title: string | null = null, errors: Record<string, string[]> = {}) {
     super(message);
     this.status = status;
+    this.title = title;
+    this.errors = errors;
   }
 }
 
@@ -64,8 +70,40 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     session.onUnauthorized();
     throw new ApiError('Your session has ended: please sign in again.', 401);
   }
-  if (!response.ok) throw new ApiError(problemMessage(response.status, body), response.status);
+  if (!response.ok) throw problemError(response.status, body);
   return body as T;
+}
+
+function problemError(status: number, body: unknown): ApiError {
+  const problem = (body && typeof body === 'object' ? body : {}) as Problem;
+  return new ApiError(problemMessage(status, body), status, typeof problem.title === 'string' ? problem.title : null,
+    problem.errors && typeof problem.errors === 'object' ? problem.errors : {});
+}
+
+/**
+ * Bytes the API keeps behind the agent's token (provider-kept media at /api/media/…): fetched with the Authorization
+ * header, which an <img src> cannot send, to be shown from a blob URL.
+ */
+export async function apiBlob(path: string, signal?: AbortSignal): Promise<Blob> {
+  const headers: Record<string, string> = {};
+  const hadToken = session.token !== null;
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  let response: Response;
+  try {
+    response = await fetch(path, { headers, signal });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError('Crm cannot be reached: check your connection.', 0);
+  }
+  if (response.status === 401 && hadToken) {
+    session.onUnauthorized();
+    throw new ApiError('Your session has ended: please sign in again.', 401);
+  }
+  if (!response.ok) {
+    const isJson = (response.headers.get('content-type') ?? '').includes('json');
+    throw problemError(response.status, isJson ? await response.json().catch(() => null) : null);
+  }
+  return response.blob();
 }
 
 export const qs = (params: Record<string, string | number | null | undefined>): string => {

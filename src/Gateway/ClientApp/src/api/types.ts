@@ -90,6 +90,60 @@ export interface TimelineMessage {
   resendOf?: string | null;
   activity?: ActivityEntry | null;
   mentions?: string[];
+  /** Something the customer did rather than wrote (followed, scanned a code, tapped a menu, reacted…). */
+  event?: CustomerEvent | null;
+  /** The approved template a reply was sent as (outside the reply window). */
+  template?: SentTemplate | null;
+  /** The message tag a reply went with: Messenger's HUMAN_AGENT past the standard window. */
+  tag?: string | null;
+  /** A reply the business sent from outside Crm (e.g. the Facebook page's own inbox). */
+  sentOutsideCrm?: boolean;
+}
+
+export interface CustomerEvent {
+  kind: string;
+  key: string | null;
+  detail: string | null;
+}
+
+export interface SentTemplate {
+  templateId: string;
+  language: string | null;
+  variables: Record<string, string>;
+}
+
+/** A template of a connection's catalog: `{{name}}` (or WeChat's `{{name.DATA}}`) placeholders in body, one per variable. */
+export interface MessageTemplate {
+  id: string;
+  name: string;
+  language: string | null;
+  body: string;
+  variables: string[];
+  category?: string | null;
+}
+
+export interface TemplateCatalog {
+  templates: MessageTemplate[];
+}
+
+export interface TemplateSyncResult extends TemplateCatalog {
+  ok: boolean;
+  message: string;
+}
+
+/** What the conversation's channel lets an agent send now (the server decides; the app only counts down). */
+export interface ReplyWindowView {
+  channel: string;
+  canSendFreeText: boolean;
+  until: string | null;
+  /** "HUMAN_AGENT": only a human agent's tagged reply is allowed (Messenger, 24 h to 7 days). */
+  tag: string | null;
+  refusal: string | null;
+  /** WeChat: replies left until the customer writes again. */
+  repliesLeft: number | null;
+  /** "WhatsApp's 24-hour reply window"; null on a channel without one. */
+  windowName: string | null;
+  lastCustomerTurnAt?: string | null;
 }
 
 export interface MessagePage {
@@ -170,16 +224,28 @@ export interface InvitationCreated {
   expiresAt: string;
 }
 
+export type ConnectionType = 'twilio-whatsapp' | 'whatsapp-cloud' | 'wechat' | 'messenger';
+
+/** A type's settings as the API shows them: plain fields, and `xxxSet` booleans in place of secrets. */
+export type ConnectionSettingsView = Record<string, unknown>;
+
 export interface ChannelConnection {
   id: string;
   type: string;
+  channel?: string;
   displayName: string;
   enabled: boolean;
   routingTeamId: string | null;
   createdAt: string;
   updatedAt: string;
-  twilio: { accountSid: string; numbers: string[]; apiBaseUrl: string | null; authTokenSet: boolean } | null;
-  webhooks: { messages: string; status: string };
+  /** The URLs to paste into the provider's console, by name (messages, status, events…). */
+  webhooks: Record<string, string>;
+  /** How many templates its catalog holds. */
+  templates?: number;
+  twilio?: ConnectionSettingsView | null;
+  whatsappCloud?: ConnectionSettingsView | null;
+  wechat?: ConnectionSettingsView | null;
+  messenger?: ConnectionSettingsView | null;
 }
 
 export interface ConnectionTestResult {

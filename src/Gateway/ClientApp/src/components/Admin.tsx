@@ -1,40 +1,9 @@
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import type { Agent, CannedReply, ChannelConnection, ConnectionTestResult, InvitationCreated, Label, Role, Team } from '../api/types';
+import type { Agent, CannedReply, InvitationCreated, Label, Role, Team } from '../api/types';
 import { AdminTabs, adminHref, type AdminTab } from '../logic/route';
-
-const message = (failure: unknown) => failure instanceof Error ? failure.message : String(failure);
-
-/** Loads a list, and says what failed in words. */
-function useList<T>(path: string): [T[] | null, () => void, string | null] {
-  const [items, setItems] = useState<T[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(() => {
-    api<T[]>(path).then(found => { setItems(found); setError(null); }, failure => setError(message(failure)));
-  }, [path]);
-  useEffect(load, [load]);
-  return [items, load, error];
-}
-
-/**
- * Runs an admin change: clears the last error, reloads the list when it worked, says what failed in words when it did
- * not. Resolves to whether it worked (a form clears itself only then).
- */
-function useAction(reload: () => void): [(change: () => Promise<unknown>) => Promise<boolean>, string | null] {
-  const [error, setError] = useState<string | null>(null);
-  const run = useCallback(async (change: () => Promise<unknown>) => {
-    setError(null);
-    try {
-      await change();
-      reload();
-      return true;
-    } catch (failure) {
-      setError(message(failure));
-      return false;
-    }
-  }, [reload]);
-  return [run, error];
-}
+import { Channels } from './AdminChannels';
+import { Section, useAction, useList } from './AdminParts';
 
 export function Admin({ me, tab }: { me: Agent; tab: AdminTab }) {
   if (me.role === 'agent') {
@@ -55,16 +24,6 @@ export function Admin({ me, tab }: { me: Agent; tab: AdminTab }) {
         {tab === 'canned-replies' && <CannedReplies />}
       </div>
     </main>
-  );
-}
-
-function Section({ title, error, children }: { title: string; error: string | null; children: ReactNode }) {
-  return (
-    <section aria-labelledby={`admin-${title}`}>
-      <h1 id={`admin-${title}`}>{title}</h1>
-      {error && <p role="alert" className="error">{error}</p>}
-      {children}
-    </section>
   );
 }
 
@@ -206,100 +165,6 @@ function Teams() {
         <div className="buttons">
           <button type="submit" className="primary">{draft.id ? 'Save team' : 'Add team'}</button>
           {draft.id && <button type="button" onClick={() => setDraft(NewTeam)}>Cancel</button>}
-        </div>
-      </form>
-    </Section>
-  );
-}
-
-interface ConnectionDraft { id: string | null; displayName: string; accountSid: string; authToken: string; numbers: string; apiBaseUrl: string; enabled: boolean }
-const NewConnection: ConnectionDraft = { id: null, displayName: 'Twilio WhatsApp', accountSid: '', authToken: '', numbers: '', apiBaseUrl: '', enabled: true };
-
-function Channels() {
-  const [connections, reload, loadError] = useList<ChannelConnection>('/api/channel-connections');
-  const [teams] = useList<Team>('/api/teams');
-  const [draft, setDraft] = useState<ConnectionDraft>(NewConnection);
-  const [run, error] = useAction(reload);
-  const [tests, setTests] = useState<Record<string, ConnectionTestResult | 'testing'>>({});
-
-  const save = (event: FormEvent) => {
-    event.preventDefault();
-    const twilio = {
-      accountSid: draft.accountSid.trim(),
-      numbers: draft.numbers.split(/[\s,]+/).filter(Boolean),
-      apiBaseUrl: draft.apiBaseUrl.trim() || null,
-      // Write-only: sent only when typed; left empty on edit keeps the stored token.
-      authToken: draft.authToken || null,
-    };
-    void run(async () => {
-      if (draft.id) await api(`/api/channel-connections/${draft.id}`, { method: 'PATCH', body: { displayName: draft.displayName, enabled: draft.enabled, twilio } });
-      else await api('/api/channel-connections', { method: 'POST', body: { type: 'twilio-whatsapp', displayName: draft.displayName, enabled: draft.enabled, twilio } });
-      setDraft(NewConnection);
-    });
-  };
-  const test = async (id: string) => {
-    setTests(t => ({ ...t, [id]: 'testing' }));
-    try {
-      const result = await api<ConnectionTestResult>(`/api/channel-connections/${id}/test`, { method: 'POST' });
-      setTests(t => ({ ...t, [id]: result }));
-    } catch (failure) {
-      setTests(t => ({ ...t, [id]: { ok: false, message: message(failure) } }));
-    }
-  };
-  const route = (id: string, teamId: string) =>
-    void run(() => api(`/api/channel-connections/${id}/routing`, { method: 'PUT', body: { teamId: teamId || null } }));
-  const remove = (connection: ChannelConnection) => {
-    if (!confirm(`Remove ${connection.displayName}? Messages to its numbers will be refused.`)) return;
-    void run(() => api(`/api/channel-connections/${connection.id}`, { method: 'DELETE' }));
-  };
-
-  return (
-    <Section title="Channels" error={loadError ?? error}>
-      {connections?.map(connection => {
-        const result = tests[connection.id];
-        return (
-          <article key={connection.id} className="card" aria-label={connection.displayName}>
-            <h2>{connection.displayName} <span className="hint">{connection.enabled ? 'enabled' : 'disabled'}</span></h2>
-            <dl>
-              <dt>Account SID</dt><dd>{connection.twilio?.accountSid}</dd>
-              <dt>Numbers</dt><dd>{connection.twilio?.numbers.join(', ')}</dd>
-              <dt>Auth token</dt><dd>{connection.twilio?.authTokenSet ? 'set (hidden)' : 'not set'}</dd>
-              <dt>Incoming messages webhook</dt><dd><code>{connection.webhooks.messages}</code></dd>
-              <dt>Status callback</dt><dd><code>{connection.webhooks.status}</code></dd>
-            </dl>
-            <label>Routes new conversations to
-              <select value={connection.routingTeamId ?? ''} onChange={e => route(connection.id, e.target.value)}>
-                <option value="">The whole workspace</option>
-                {teams?.map(team => <option key={team.id} value={team.id}>{team.name}</option>)}
-              </select>
-            </label>
-            <div className="buttons">
-              <button type="button" onClick={() => void test(connection.id)} disabled={result === 'testing'}>Test connection</button>
-              <button type="button" onClick={() => setDraft({
-                id: connection.id, displayName: connection.displayName, accountSid: connection.twilio?.accountSid ?? '', authToken: '',
-                numbers: connection.twilio?.numbers.join(', ') ?? '', apiBaseUrl: connection.twilio?.apiBaseUrl ?? '', enabled: connection.enabled,
-              })}>Edit</button>
-              <button type="button" onClick={() => remove(connection)}>Remove</button>
-            </div>
-            {result && result !== 'testing' && (
-              <p role="status" className={result.ok ? 'ok' : 'error'}>{result.ok ? 'Connection works: ' : 'Connection failed: '}{result.message}</p>
-            )}
-          </article>
-        );
-      })}
-      <form className="stack-form" onSubmit={save} aria-label={draft.id ? 'Edit connection' : 'Add Twilio'}>
-        <h2>{draft.id ? `Edit ${draft.displayName}` : 'Add a Twilio WhatsApp connection'}</h2>
-        <label>Display name <input required maxLength={100} value={draft.displayName} onChange={e => setDraft({ ...draft, displayName: e.target.value })} /></label>
-        <label>Account SID <input required value={draft.accountSid} onChange={e => setDraft({ ...draft, accountSid: e.target.value })} /></label>
-        <label>Auth token{draft.id ? ' (leave empty to keep the current one)' : ''}
-          <input type="password" autoComplete="off" required={!draft.id} value={draft.authToken} onChange={e => setDraft({ ...draft, authToken: e.target.value })} />
-        </label>
-        <label>WhatsApp numbers (E.164, comma separated) <input required value={draft.numbers} onChange={e => setDraft({ ...draft, numbers: e.target.value })} /></label>
-        <label>API base URL (optional, for testing) <input type="url" value={draft.apiBaseUrl} onChange={e => setDraft({ ...draft, apiBaseUrl: e.target.value })} /></label>
-        <label className="check"><input type="checkbox" checked={draft.enabled} onChange={e => setDraft({ ...draft, enabled: e.target.checked })} /> Enabled</label>
-        <div className="buttons">
-          <button type="submit" className="primary">{draft.id ? 'Save connection' : 'Add connection'}</button>
-          {draft.id && <button type="button" onClick={() => setDraft(NewConnection)}>Cancel</button>}
         </div>
       </form>
     </Section>

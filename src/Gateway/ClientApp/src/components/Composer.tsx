@@ -1,9 +1,11 @@
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState, type KeyboardEvent } from 'react';
-import { api, qs } from '../api/client';
+import { api, ApiError, qs } from '../api/client';
 import { send, useHub } from '../api/hub';
-import type { Agent, CannedReply, TimelineMessage } from '../api/types';
+import type { Agent, CannedReply, MessageTemplate, TimelineMessage } from '../api/types';
+import type { ComposerMode } from '../logic/replyWindow';
 import { mentionHandle, mentionQuery, slashQuery } from '../logic/thread';
 import type { Directory } from './Inbox';
+import { TemplatePicker } from './TemplatePicker';
 
 export interface ComposerHandle {
   focus: (mode: 'reply' | 'note') => void;
@@ -14,8 +16,11 @@ type Suggestion = { kind: 'canned'; reply: CannedReply } | { kind: 'mention'; ag
 const TypingRepeatMs = 3000;
 
 export const Composer = forwardRef<ComposerHandle, {
-  conversationId: string; directory: Directory; windowOpen: boolean; onSent: (message: TimelineMessage) => void;
-}>(function Composer({ conversationId, directory, windowOpen, onSent }, ref) {
+  conversationId: string; directory: Directory; replyMode: ComposerMode; onSent: (message: TimelineMessage) => void;
+  templates: MessageTemplate[] | null; templatesError: string | null;
+  /** The server refused free text (the window closed meanwhile): ask it what may be sent now. */
+  onWindowClosed: () => void;
+}>(function Composer({ conversationId, directory, replyMode, onSent, templates, templatesError, onWindowClosed }, ref) {
   const hub = useHub();
   const [mode, setMode] = useState<'reply' | 'note'>('reply');
   const [text, setText] = useState('');
@@ -25,13 +30,18 @@ export const Composer = forwardRef<ComposerHandle, {
   const [active, setActive] = useState(0);
   const [caret, setCaret] = useState(0);
   const input = useRef<HTMLTextAreaElement>(null);
+  const templateSearch = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
   const stopTyping = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useImperativeHandle(ref, () => ({
     focus: next => {
       setMode(next);
-      input.current?.focus();
+      // Outside the reply window a reply starts at the template search; a note at the text box (shown from the next render
+      // when the picker stood in its place).
+      if (next === 'reply' && templateSearch.current) templateSearch.current.focus();
+      else if (input.current) input.current.focus();
+      else requestAnimationFrame(() => input.current?.focus());
     },
   }), []);
 
@@ -112,7 +122,9 @@ export const Composer = forwardRef<ComposerHandle, {
       send(hub, 'Typing', conversationId, false);
       onSent(message);
     } catch (failure) {
+      // The typed text stays: a closed window (409) says why in the problem's detail, and the picker takes over.
       setError(failure instanceof Error ? failure.message : String(failure));
+      if (mode === 'reply' && failure instanceof ApiError && failure.status === 409) onWindowClosed();
     } finally {
       setBusy(false);
       input.current?.focus();
@@ -146,8 +158,8 @@ export const Composer = forwardRef<ComposerHandle, {
   };
 
   const listId = `suggestions-${conversationId}`;
-  return (
-    <form className={`composer ${mode}`} onSubmit={e => { e.preventDefault(); void submit(); }}>
+  const templateOnly = mode === 'reply' && replyMode.kind === 'template';
+  const modes = (
       <div role="radiogroup" aria-label="Compose" className="mode">
         <label className={mode === 'reply' ? 'on' : ''}>
           <input type="radio" name={`mode-${conversationId}`} value="reply" checked={mode === 'reply'} onChange={() => setMode('reply')} />
@@ -157,8 +169,28 @@ export const Composer = forwardRef<ComposerHandle, {
           <input type="radio" name={`mode-${conversationId}`} value="note" checked={mode === 'note'} onChange={() => setMode('note')} />
           Private note
         </label>
-        <span className="hint keys">Enter sends · Shift+Enter new line · / canned replies{mode === 'note' ? ' · @ mention' : ''}</span>
+        {!templateOnly && <span className="hint keys">Enter sends · Shift+Enter new line · / canned replies{mode === 'note' ? ' · @ mention' : ''}</span>}
       </div>
+  );
+  if (templateOnly) {
+    return (
+      <div className="composer reply">
+        {modes}
+        <TemplatePicker conversationId={conversationId} templates={templates} loadError={templatesError} onSent={onSent}
+          searchRef={templateSearch} />
+        {text.trim() && (
+          <div className="unsent">
+            <p className="hint">Not sent, kept here to copy (a private note can still take it):</p>
+            <p className="pre">{text}</p>
+          </div>
+        )}
+        {error && <p role="alert" className="error">{error}</p>}
+      </div>
+    );
+  }
+  return (
+    <form className={`composer ${mode}`} onSubmit={e => { e.preventDefault(); void submit(); }}>
+      {modes}
       {open && (
         <ul id={listId} role="listbox" aria-label={slash !== null ? 'Canned replies' : 'Mention a colleague'} className="suggestions">
           {suggestions.map((s, index) => (
@@ -173,7 +205,7 @@ export const Composer = forwardRef<ComposerHandle, {
       )}
       <div className="compose-row">
         <textarea ref={input} aria-label="Message" rows={2} maxLength={mode === 'note' ? 4000 : 1600} value={text}
-          placeholder={mode === 'note' ? 'Private note: only agents see it' : windowOpen ? 'Reply to the customer' : 'The reply window is closed'}
+          placeholder={mode === 'note' ? 'Private note: only agents see it' : 'Reply to the customer'}
           aria-autocomplete="list" aria-controls={open ? listId : undefined}
           aria-activedescendant={open ? `${listId}-${active}` : undefined}
           onChange={e => { typing(e.target.value); setCaret(e.target.selectionStart); }}

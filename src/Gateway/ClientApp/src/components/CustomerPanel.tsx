@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import { api, qs } from '../api/client';
 import type { Conversation, ConversationPage } from '../api/types';
+import { channelName, identityText } from '../logic/channels';
 import { customerTitle, shortTime } from '../logic/format';
+import { ChannelBadge } from './ChannelBadge';
 import { conversationHref } from '../logic/route';
 import type { Directory } from './Inbox';
 
@@ -47,10 +49,10 @@ export function CustomerPanel({ conversation, directory, shown, act }: {
       <h2>{customerTitle(conversation.customerName, conversation.customerIdentity)}</h2>
       <dl>
         <dt>Identity</dt>
-        <dd>{conversation.customerIdentity.replace(/^whatsapp:/i, '')}</dd>
+        <dd>{identityText(conversation.customerIdentity)}</dd>
         <dt>Channel</dt>
-        <dd>{conversation.channel === 'whatsapp' ? 'WhatsApp' : conversation.channel}{connection ? ` · ${connection.displayName}` : ''}</dd>
-        {conversation.businessIdentity && (<><dt>To our number</dt><dd>{conversation.businessIdentity.replace(/^whatsapp:/i, '')}</dd></>)}
+        <dd><ChannelBadge channel={conversation.channel} />{connection ? ` · ${connection.displayName}` : ''}</dd>
+        {conversation.businessIdentity && (<><dt>{conversation.channel === 'whatsapp' ? 'To our number' : 'To our account'}</dt><dd>{identityText(conversation.businessIdentity)}</dd></>)}
         <dt>Team</dt>
         <dd>{team?.name ?? 'Whole workspace'}</dd>
         <dt>Status</dt>
@@ -75,7 +77,7 @@ export function CustomerPanel({ conversation, directory, shown, act }: {
           {others.map(listed => listed.id === conversation.id ? conversation : listed).map(other => (
             <li key={other.id}>
               <a href={conversationHref(other.id)} aria-current={other.id === conversation.id ? 'true' : undefined}>
-                {other.channel === 'whatsapp' ? 'WhatsApp' : other.channel}{other.businessIdentity ? ` to ${other.businessIdentity.replace(/^whatsapp:/i, '')}` : ''}
+                {channelName(other.channel)}{other.businessIdentity ? ` to ${identityText(other.businessIdentity)}` : ''}
                 {' · '}{other.status} · {shortTime(other.lastMessageAt)}
               </a>
             </li>

@@ -8,6 +8,7 @@ import { initialList, listParams, listReducer, newlyAssigned, NoFilters, type Fi
 import { customerTitle, shortTime, waited } from '../logic/format';
 import { notify } from '../logic/notify';
 import { conversationHref } from '../logic/route';
+import { ChannelBadge } from './ChannelBadge';
 import { Thread } from './Thread';
 import { useNow } from './useNow';
 
@@ -201,8 +202,9 @@ export function Inbox({ me, conversationId, reconnects }: { me: Agent; conversat
                 <li key={`${hit.conversationId}-${hit.messageId ?? 'customer'}`}>
                   <a href={conversationHref(hit.conversationId)} className={`conversation ${hit.conversationId === conversationId ? 'selected' : ''}`}>
                     <span className="who">{hit.customerName ?? 'Customer'}</span>
-                    <span className="preview">{hit.snippet ?? (hit.messageId ? '' : 'Customer')}</span>
                     <time className="when" dateTime={hit.at}>{shortTime(hit.at)}</time>
+                    <span className="preview">{hit.snippet ?? (hit.messageId ? '' : 'Customer')}</span>
+                    <span className="tags"><ChannelBadge channel={hit.channel} /></span>
                   </a>
                 </li>
               ))}
@@ -259,6 +261,7 @@ function ConversationItem({ conversation: c, unread, selected, queue, now, direc
         <time className="when" dateTime={c.lastMessageAt}>{shortTime(c.lastMessageAt)}</time>
         <span className="preview">{c.lastMessagePreview ?? ''}</span>
         <span className="tags">
+          <ChannelBadge channel={c.channel} />
           {wait && <span className="wait">{wait}</span>}
           {c.status !== 'open' && <span className={`tag status-${c.status}`}>{c.status}</span>}
           {c.priority !== 'none' && <span className={`tag priority-${c.priority}`}>{c.priority}</span>}

@@ -1,9 +1,15 @@
-import { cleanup, render, screen } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { session } from '../api/client';
 import type { TimelineMessage } from '../api/types';
 import { MessageView } from './MessageView';
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  session.token = null;
+});
 
 const hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>';
 const base: TimelineMessage = {
@@ -53,8 +59,53 @@ describe('MessageView', () => {
   });
 
   it('gives a failed reply its reason and a Resend button', () => {
-    show({ ...base, direction: 'outbound', text: 'hello', status: 'failed', errorCode: '63016', agent: 'ann' });
-    expect(screen.getByText('Failed: outside the 24-hour reply window: only a template can be sent')).toBeTruthy();
+    show({ ...base, direction: 'outbound', text: 'hello', status: 'failed', errorCode: 'outside-reply-window', agent: 'ann' });
+    expect(screen.getByText('Failed: outside the reply window: only a template can be sent')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Resend' })).toBeTruthy();
+  });
+
+  it("writes what the customer did as a sentence, keeping the provider's key as text", () => {
+    show({ ...base, text: null, event: { kind: 'menu-clicked', key: hostile, detail: null } });
+    expect(screen.getByRole('article', { name: 'Customer activity' }).textContent).toContain(`Tapped menu ${hostile}`);
+    cleanup();
+    show({ ...base, text: null, event: { kind: 'reaction', key: '❤️', detail: 'mid.1' } });
+    expect(screen.getByText('Reacted ❤️ to a message')).toBeTruthy();
+  });
+
+  it('tags a template reply with its name, and a reply sent from outside Crm as such', () => {
+    const sent = { ...base, direction: 'outbound' as const, status: 'sent', text: 'Your order A-7 shipped' };
+    render(<MessageView message={{ ...sent, template: { templateId: 'HX1', language: 'en', variables: { '1': 'A-7' } } }} all={[]}
+      conversationId="c" onSent={() => {}} templateName={id => (id === 'HX1' ? 'Order shipped' : null)} />);
+    expect(screen.getByText('Template: Order shipped')).toBeTruthy();
+    cleanup();
+    show({ ...sent, template: { templateId: 'HX9', language: null, variables: {} } });
+    expect(screen.getByText('Template: HX9')).toBeTruthy();
+    cleanup();
+    show({ ...sent, sentOutsideCrm: true });
+    expect(screen.getByText('Sent from outside Crm')).toBeTruthy();
+  });
+
+  it("fetches Crm-kept media with the agent's token and shows it from a blob", async () => {
+    session.token = 'agent-token';
+    const fetchMock = vi.fn(async () => new Response(new Blob(['png']), { status: 200, headers: { 'Content-Type': 'image/png' } }));
+    vi.stubGlobal('fetch', fetchMock);
+    const created = vi.fn(() => 'blob:crm/1');
+    Object.assign(URL, { createObjectURL: created, revokeObjectURL: vi.fn() });
+    const container = show({ ...base, text: null, media: [{ url: '/api/media/c0/m1', contentType: 'image/jpeg' }] });
+    await waitFor(() => expect(container.querySelector('img')?.getAttribute('src')).toBe('blob:crm/1'));
+    expect(fetchMock).toHaveBeenCalledWith('/api/media/c0/m1', expect.objectContaining({ headers: { Authorization: 'Bearer agent-token' } }));
+  });
+
+  it('downloads a Crm-kept document only when asked', async () => {
+    session.token = 'agent-token';
+    const fetchMock = vi.fn(async () => new Response(new Blob(['%PDF']), { status: 200 }));
+    vi.stubGlobal('fetch', fetchMock);
+    Object.assign(URL, { createObjectURL: vi.fn(() => 'blob:crm/2'), revokeObjectURL: vi.fn() });
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
+    show({ ...base, text: null, media: [{ url: '/api/media/c0/doc1', contentType: 'application/pdf' }] });
+    expect(fetchMock).not.toHaveBeenCalled();
+    fireEvent.click(screen.getByRole('button', { name: /Download document \(application\/pdf\)/ }));
+    await waitFor(() => expect(click).toHaveBeenCalled());
+    expect(fetchMock).toHaveBeenCalledTimes(1);
   });
 });

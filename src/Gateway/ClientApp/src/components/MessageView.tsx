@@ -1,14 +1,24 @@
-import { useState } from 'react';
-import { api } from '../api/client';
+import { useEffect, useState } from 'react';
+import { api, apiBlob } from '../api/client';
 import type { MediaAttachment, TimelineMessage } from '../api/types';
-import { fullTime, mapLink, mediaKind, safeHttpUrl, shortTime } from '../logic/format';
-import { activitySentence, canResend, statusWords } from '../logic/status';
+import { fullTime, mapLink, mediaKind, mediaSource, shortTime } from '../logic/format';
+import { activitySentence, canResend, eventSentence, statusWords } from '../logic/status';
 
 // One timeline entry. Everything in it came from outside (customers, providers, agents): React renders it as text.
 
-export function MessageView({ message, all, conversationId, onSent }: {
+export function MessageView({ message, all, conversationId, onSent, templateName }: {
   message: TimelineMessage; all: TimelineMessage[]; conversationId: string; onSent: (message: TimelineMessage) => void;
+  /** The catalog's name for a template id, when known. */
+  templateName?: (templateId: string) => string | null;
 }) {
+  if (message.direction === 'inbound' && message.event) {
+    return (
+      <article className="entry activity customer-event" aria-label="Customer activity">
+        <p>{eventSentence(message.event)}</p>
+        <time dateTime={message.createdAt} title={fullTime(message.createdAt)}>{shortTime(message.createdAt)}</time>
+      </article>
+    );
+  }
   if (message.direction === 'activity') {
     return (
       <article className="entry activity" aria-label="Activity">
@@ -21,6 +31,7 @@ export function MessageView({ message, all, conversationId, onSent }: {
   return (
     <article className={`entry message ${message.direction}`} aria-label={note ? 'Private note' : message.direction === 'inbound' ? 'Customer message' : 'Reply'}>
       {note && <p className="note-label">Private note{message.agent ? ` · ${message.agent}` : ''}</p>}
+      {message.direction === 'outbound' && message.sentOutsideCrm && <p className="outside-label">Sent from outside Crm</p>}
       {message.text && <p className="text">{message.text}</p>}
       {message.media.map((media, index) => <Media key={index} media={media} />)}
       {message.location && <Location location={message.location} />}
@@ -30,6 +41,10 @@ export function MessageView({ message, all, conversationId, onSent }: {
         <time dateTime={message.createdAt} title={fullTime(message.createdAt)}>{shortTime(message.createdAt)}</time>
         {message.direction === 'outbound' && <Status message={message} />}
         {message.resendOf && <span className="hint">resent</span>}
+        {message.direction === 'outbound' && message.tag === 'HUMAN_AGENT' && <span className="tag">as human agent</span>}
+        {message.direction === 'outbound' && message.template && (
+          <span className="tag template-tag">Template: {templateName?.(message.template.templateId) ?? message.template.templateId}</span>
+        )}
       </footer>
       {canResend(message, all) && <Resend message={message} conversationId={conversationId} onSent={onSent} />}
     </article>
@@ -61,16 +76,18 @@ function Resend({ message, conversationId, onSent }: { message: TimelineMessage;
   return (
     <div className="resend">
       <button type="button" onClick={() => void resend()} disabled={busy}>Resend</button>
-      {message.status === 'unknown-outcome' && <span className="hint"> Twilio may have sent it: check with the customer first.</span>}
+      {message.status === 'unknown-outcome' && <span className="hint"> The provider may have sent it: check with the customer first.</span>}
       {error && <span role="alert" className="error"> {error}</span>}
     </div>
   );
 }
 
 function Media({ media }: { media: MediaAttachment }) {
-  const url = safeHttpUrl(media.url);
+  const source = mediaSource(media.url);
   const type = media.contentType ?? 'attachment';
-  if (!url) return <p className="media hint">Attachment ({type}) with an address that cannot be opened safely</p>;
+  if (!source) return <p className="media hint">Attachment ({type}) with an address that cannot be opened safely</p>;
+  if (source.kind === 'authorized') return <AuthorizedMedia path={source.path} media={media} />;
+  const url = source.url;
   switch (mediaKind(media.contentType)) {
     case 'image':
       return (
@@ -84,6 +101,67 @@ function Media({ media }: { media: MediaAttachment }) {
       return <video className="media" controls preload="none" src={url} aria-label={`Video (${type})`} />;
     default:
       return <a className="media document" href={url} target="_blank" rel="noopener noreferrer">📄 Document ({type})</a>;
+  }
+}
+
+/**
+ * Media Crm streams from the provider (`/api/media/…`) needs the agent's token, which an element's src cannot send:
+ * images, audio and video are fetched once shown and played from a blob URL; a document downloads on click.
+ */
+function AuthorizedMedia({ path, media }: { path: string; media: MediaAttachment }) {
+  const kind = mediaKind(media.contentType);
+  const type = media.contentType ?? 'attachment';
+  const [url, setUrl] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (kind === 'document') return;
+    const abort = new AbortController();
+    let made: string | null = null;
+    apiBlob(path, abort.signal).then(blob => {
+      made = URL.createObjectURL(blob);
+      setUrl(made);
+    }, failure => { if (!abort.signal.aborted) setError(failure instanceof Error ? failure.message : String(failure)); });
+    return () => {
+      abort.abort();
+      if (made) URL.revokeObjectURL(made);
+    };
+  }, [path, kind]);
+
+  if (kind === 'document') {
+    const download = async () => {
+      setBusy(true);
+      setError(null);
+      try {
+        const blob = await apiBlob(path);
+        const link = document.createElement('a');
+        link.href = URL.createObjectURL(blob);
+        link.download = path.split('/').pop() ?? 'attachment';
+        link.rel = 'noopener';
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+      } catch (failure) {
+        setError(failure instanceof Error ? failure.message : String(failure));
+      } finally {
+        setBusy(false);
+      }
+    };
+    return (
+      <p className="media document">
+        <button type="button" onClick={() => void download()} disabled={busy}>📄 Download document ({type})</button>
+        {error && <span role="alert" className="error"> {error}</span>}
+      </p>
+    );
+  }
+  if (error) return <p className="media hint">Attachment ({type}) could not be loaded: {error}</p>;
+  if (!url) return <p className="media hint">Loading {kind} ({type})…</p>;
+  switch (kind) {
+    case 'image': return <img className="media" src={url} alt={`Image (${type})`} />;
+    case 'audio': return <audio className="media" controls src={url} aria-label={`Audio (${type})`} />;
+    default: return <video className="media" controls src={url} aria-label={`Video (${type})`} />;
   }
 }
 

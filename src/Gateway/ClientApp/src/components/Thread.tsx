@@ -1,14 +1,18 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
 import { api, qs } from '../api/client';
 import { send, useHub, usePush } from '../api/hub';
-import type { Conversation, ConversationStatus, MessagePage, MessagesAddedPush, Priority, PresencePush, TimelineMessage } from '../api/types';
+import type {
+  Conversation, ConversationStatus, MessagePage, MessagesAddedPush, MessageTemplate, Priority, PresencePush, ReplyWindowView, TemplateCatalog,
+  TimelineMessage,
+} from '../api/types';
 import { customerTitle } from '../logic/format';
-import { replyWindow } from '../logic/replyWindow';
+import { composerMode, refetchAt } from '../logic/replyWindow';
 import { mergeMessages } from '../logic/thread';
 import { Composer, type ComposerHandle } from './Composer';
 import { CustomerPanel } from './CustomerPanel';
 import type { Directory } from './Inbox';
 import { MessageView } from './MessageView';
+import { ChannelBadge } from './ChannelBadge';
 import { useNow } from './useNow';
 
 interface Presence {
@@ -39,6 +43,11 @@ export function Thread({ conversationId, directory, reconnects, onConversationCh
   const announcedTo = useRef(new Set<string>());
   const keepOffset = useRef<number | null>(null);
   const now = useNow(15_000);
+  // What the channel lets an agent send now, as the server says; asked again when the customer writes or it runs out.
+  const [replyWindow, setReplyWindow] = useState<ReplyWindowView | null>(null);
+  const [windowAsked, askWindow] = useReducer((n: number) => n + 1, 0);
+  const [templates, setTemplates] = useState<MessageTemplate[] | null>(null);
+  const [templatesError, setTemplatesError] = useState<string | null>(null);
 
   const changed = useCallback((updated: Conversation) => {
     setConversation(updated);
@@ -65,6 +74,34 @@ export function Thread({ conversationId, directory, reconnects, onConversationCh
     // A reconnect fetches the newest page again: pushes sent while the hub was away are not replayed.
   }, [conversationId, markRead, reconnects]);
 
+  useEffect(() => {
+    const abort = new AbortController();
+    api<ReplyWindowView>(`/api/conversations/${conversationId}/reply-window`, { signal: abort.signal })
+      .then(setReplyWindow, () => { if (!abort.signal.aborted) setReplyWindow(null); });
+    return () => abort.abort();
+  }, [conversationId, windowAsked, reconnects]);
+  useEffect(() => {
+    const now = Date.now();
+    const at = refetchAt(replyWindow, now);
+    if (at === null) return;
+    // setTimeout's longest wait is about 24.8 days; a window is never that long.
+    const timer = setTimeout(askWindow, Math.min(at - now, 2_000_000_000));
+    return () => clearTimeout(timer);
+  }, [replyWindow]);
+
+  // The catalog is loaded once it is needed: for the picker, or to name the templates replies were sent as.
+  const mode = composerMode(replyWindow, now);
+  const needTemplates = mode.kind === 'template' || messages.some(m => m.template);
+  useEffect(() => {
+    if (!needTemplates) return;
+    const abort = new AbortController();
+    api<TemplateCatalog>(`/api/conversations/${conversationId}/templates`, { signal: abort.signal })
+      .then(catalog => { setTemplates(catalog.templates); setTemplatesError(null); },
+        failure => { if (!abort.signal.aborted) setTemplatesError(failure instanceof Error ? failure.message : String(failure)); });
+    return () => abort.abort();
+  }, [conversationId, needTemplates, reconnects]);
+  const templateName = useCallback((templateId: string) => templates?.find(t => t.id === templateId)?.name ?? null, [templates]);
+
   // Focus goes to the conversation's title when one is opened, so keyboard and screen reader users land in it.
   useEffect(() => heading.current?.focus(), [conversationId]);
 
@@ -79,6 +116,8 @@ export function Thread({ conversationId, directory, reconnects, onConversationCh
     if (mine.length) {
       setMessages(known => mergeMessages(known, mine));
       if (mine.some(m => m.direction === 'inbound')) markRead();
+      // A customer's message reopens the window; a colleague's reply may use one of WeChat's few.
+      if (mine.some(m => m.direction === 'inbound' || m.direction === 'outbound')) askWindow();
       // A message from someone typing ends their typing.
       setPresence(p => ({ ...p, typing: Object.fromEntries(Object.entries(p.typing).filter(([, t]) => !mine.some(m => m.agent === t.name))) }));
     }
@@ -183,6 +222,7 @@ export function Thread({ conversationId, directory, reconnects, onConversationCh
   const onSent = useCallback((message: TimelineMessage) => {
     stickToBottom.current = true;
     setMessages(known => mergeMessages(known, [message]));
+    if (message.direction === 'outbound') askWindow();
   }, []);
 
   if (error && !conversation) {
@@ -195,7 +235,6 @@ export function Thread({ conversationId, directory, reconnects, onConversationCh
   }
 
   const title = conversation ? customerTitle(conversation.customerName, conversation.customerIdentity) : '…';
-  const reply = conversation ? replyWindow(conversation.channel, messages, now) : null;
   const viewers = Object.entries(presence.viewing).filter(([id]) => id !== directory.me.id).map(([, name]) => name);
   const typers = Object.entries(presence.typing).filter(([id]) => id !== directory.me.id).map(([, t]) => t.name);
 
@@ -205,6 +244,7 @@ export function Thread({ conversationId, directory, reconnects, onConversationCh
         <div className="thread-head">
           <button type="button" className="back" onClick={() => { location.hash = '#/'; }}>Back</button>
           <h2 ref={heading} tabIndex={-1}>{title}</h2>
+          {conversation && <ChannelBadge channel={conversation.channel} />}
           <button type="button" className="panel-toggle" aria-expanded={showPanel} onClick={() => setShowPanel(s => !s)}>Customer</button>
           {conversation && <Actions conversation={conversation} directory={directory} act={act} />}
         </div>
@@ -216,15 +256,19 @@ export function Thread({ conversationId, directory, reconnects, onConversationCh
             </button>
           )}
           {messages.map(message => (
-            <MessageView key={message.id} message={message} all={messages} conversationId={conversationId} onSent={onSent} />
+            <MessageView key={message.id} message={message} all={messages} conversationId={conversationId} onSent={onSent}
+              templateName={templateName} />
           ))}
         </div>
         <div className="presence" aria-live="polite">
           {typers.length > 0 ? <span>{typers.join(', ')} {typers.length > 1 ? 'are' : 'is'} typing…</span>
             : viewers.length > 0 ? <span>{viewers.join(', ')} {viewers.length > 1 ? 'are' : 'is'} viewing</span> : null}
         </div>
-        {reply && <p className={`reply-window ${reply.open ? 'open' : 'closed'}`}>{reply.text}</p>}
-        <Composer ref={composer} conversationId={conversationId} directory={directory} windowOpen={reply?.open ?? true} onSent={onSent} />
+        {mode.notice && (
+          <p className={`reply-window ${mode.kind === 'template' ? 'closed' : mode.tone}`}>{mode.notice}</p>
+        )}
+        <Composer ref={composer} conversationId={conversationId} directory={directory} replyMode={mode} onSent={onSent}
+          templates={templates} templatesError={templatesError} onWindowClosed={askWindow} />
       </section>
       {conversation && (
         <CustomerPanel conversation={conversation} directory={directory} shown={showPanel} act={act} />

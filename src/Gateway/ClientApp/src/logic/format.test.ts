@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { customerTitle, duration, mapLink, mediaKind, safeHttpUrl, waited } from './format';
+import { customerTitle, duration, mapLink, mediaKind, mediaSource, safeHttpUrl, waited } from './format';
 
 describe('safeHttpUrl', () => {
   it('keeps http and https URLs', () => {
@@ -46,5 +46,21 @@ describe('customerTitle', () => {
     expect(customerTitle('Zoë', 'whatsapp:+14155550100')).toBe('Zoë');
     expect(customerTitle('  ', 'whatsapp:+14155550100')).toBe('+14155550100');
     expect(customerTitle(null, '+14155550100')).toBe('+14155550100');
+  });
+});
+
+describe('mediaSource', () => {
+  it("fetches Crm's own media with the agent's token and shows other media straight from its http(s) URL", () => {
+    expect(mediaSource('/api/media/5eed0000-0000-4000-8000-000000000002/abc%2F1')).toEqual({
+      kind: 'authorized', path: '/api/media/5eed0000-0000-4000-8000-000000000002/abc%2F1',
+    });
+    expect(mediaSource('https://api.twilio.com/media/1.jpg')).toEqual({ kind: 'direct', url: 'https://api.twilio.com/media/1.jpg' });
+  });
+
+  it('refuses any other relative path, a way out of /api/media, and other schemes', () => {
+    for (const url of ['/api/agents', '/api/media/../auth/sign-in', '/api/media/a/..%2F', '/api/media/%2e%2e/%2E%2E/auth', '/api/media/x/%2e%2e', '/api/media//evil.example/x', '/api/media/a?x=1',
+      '/api/media/a\\b', '//evil.example/api/media/x', 'javascript:alert(1)', 'data:image/png;base64,AAAA', null]) {
+      expect(mediaSource(url)).toBeNull();
+    }
   });
 });

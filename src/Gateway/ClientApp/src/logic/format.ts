@@ -64,3 +64,22 @@ export function customerTitle(name: string | null | undefined, identity: string)
   const trimmed = name?.trim();
   return trimmed ? trimmed : identity.replace(/^whatsapp:/i, '');
 }
+
+/** Where an attachment's bytes come from: straight from an http(s) URL, or from Crm's media API with the agent's token. */
+export type MediaSource = { kind: 'direct'; url: string } | { kind: 'authorized'; path: string };
+
+/**
+ * Provider-kept media (WhatsApp Cloud, WeChat) comes as `/api/media/{connection}/{media}`: fetched with the agent's
+ * token and shown from a blob. Any other relative path, a `..` or a backslash is refused; absolute URLs must be http(s).
+ */
+export function mediaSource(value: string | null | undefined): MediaSource | null {
+  const text = value?.trim() ?? '';
+  if (text.startsWith('/api/media/')) {
+    if (/\.\.|\\|[\s?#]/.test(text) || text.startsWith('/api/media//')) return null;
+    // The URL parser also takes %2e%2e for "..": the path must stay itself once parsed.
+    const parsed = new URL(text, 'http://crm.invalid');
+    return parsed.pathname === text && parsed.pathname.startsWith('/api/media/') ? { kind: 'authorized', path: text } : null;
+  }
+  const url = safeHttpUrl(text);
+  return url ? { kind: 'direct', url } : null;
+}

@@ -3,10 +3,20 @@ import type { TimelineMessage } from '../api/types';
 // Reply statuses and activity entries in words an agent reads, never bare codes.
 
 const Failures: Record<string, string> = {
-  'provider-unreachable': 'Twilio could not be reached',
+  // Crm's own reasons (the connectors map each provider's codes to these).
+  'outside-reply-window': 'outside the reply window: only a template can be sent',
+  'reply-limit-reached': 'the most replies allowed until the customer writes again were sent',
+  'rate-limited': 'sending too fast: the provider asked to slow down',
+  'recipient-unavailable': 'the customer cannot receive messages on this channel (blocked, unfollowed or unknown)',
+  'credentials-rejected': "the provider refused the connection's credentials",
+  'not-permitted': 'the provider does not allow this business to send it',
+  'template-rejected': 'the provider rejected the template (not approved, or its variables)',
+  refused: 'the provider refused it',
+  'provider-unreachable': 'the provider could not be reached',
   expired: 'not sent in time, so it was dropped',
-  'not-dispatched': 'it was never handed to Twilio',
+  'not-dispatched': 'it was never handed to the provider',
   'connection-unavailable': 'the channel connection is disabled or removed',
+  // Twilio's codes, as older messages carry them (63016 now arrives as outside-reply-window).
   '63016': 'outside the 24-hour reply window: only a template can be sent',
   '63003': 'the number is not on WhatsApp',
   '63024': 'the recipient cannot receive this message',
@@ -28,7 +38,7 @@ const Failures: Record<string, string> = {
 
 export function failureReason(errorCode: string | null | undefined): string {
   if (!errorCode) return 'no reason given';
-  return Failures[errorCode] ?? `provider error ${errorCode}`;
+  return (Object.hasOwn(Failures, errorCode) ? Failures[errorCode] : undefined) ?? `provider error ${errorCode}`;
 }
 
 /** A reply's status in words, e.g. "Delivered", "Failed: the number is not on WhatsApp". */
@@ -98,5 +108,27 @@ export function activitySentence(message: Pick<TimelineMessage, 'activity' | 'ag
       return `${actor ?? 'Crm'} removed the label ${activity.from ?? ''}`.trimEnd();
     default:
       return `${activity.kind}${activity.to ? `: ${activity.to}` : ''}${by}`;
+  }
+}
+
+/**
+ * Something the customer did, as a sentence: "Followed the account", "Tapped menu SALES", "Reacted 👍 to a message".
+ * Keys and details come from outside: they stay text.
+ */
+export function eventSentence(event: NonNullable<TimelineMessage['event']>): string {
+  const key = event.key?.trim() || null;
+  const detail = event.detail?.trim() || null;
+  switch (event.kind) {
+    case 'subscribed': return key ? `Followed the account (scanned code ${key})` : 'Followed the account';
+    case 'unsubscribed': return 'Unfollowed the account';
+    case 'scanned': return key ? `Scanned code ${key}` : 'Scanned a code';
+    case 'menu-clicked': return key ? `Tapped menu ${key}` : 'Tapped a menu item';
+    case 'link-opened': return key ? `Opened ${key}` : 'Opened a link';
+    case 'referral': {
+      const from = detail ?? key;
+      return from ? `Came from ${from}${detail && key ? ` (${key})` : ''}` : 'Came through a link or an ad';
+    }
+    case 'reaction': return key ? `Reacted ${key} to a message` : 'Removed a reaction';
+    default: return `${event.kind}${key ? `: ${key}` : ''}`;
   }
 }
