@@ -2,12 +2,14 @@ namespace Crm.Gateway.Hosting;
 
 /// <summary>
 /// Headers that keep the agents' web app from being framed, sniffed or made to run injected script: only
-/// the app's own files may run, style or connect, and no page may frame it.
+/// the app's own files may run, style or connect, and no page may frame it. Images and media may also be
+/// <c>blob:</c> URLs: media a provider keeps (WeChat, WhatsApp Cloud) is fetched by the app with the agent's token
+/// and shown from memory; a blob cannot run script here, since scripts come only from 'self'.
 /// </summary>
 public static class SecurityHeaders
 {
     public const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; media-src 'self' https:; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https:; media-src 'self' blob: https:; "
         + "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
