@@ -39,32 +39,19 @@ public sealed class MessengerClient(HttpClient http, IOptions<MessengerOptions> 
     {
         var settings = options.Value;
         var json = body.ToJsonString();
-        for (var attempt = 1; ; attempt++)
+        var exchange = await InlineRetries.SendAsync(http, () =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, account.Graph("me/messages"))
+            var request = new HttpRequestMessage(HttpMethod.Post, account.Graph("me/messages"))
             {
                 Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
             };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", account.Secrets.PageAccessToken);
-            using var response = await http.SendAsync(request, ct);
-            var answer = await response.Content.ReadAsStringAsync(ct);
-
-            if (response.IsSuccessStatusCode) return Accepted(answer);
-
-            var retryable = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
-            if (!retryable) return Error(response.StatusCode, answer);
-
-            // Every inline wait is bounded, so the whole send fits its ledger lease (ProviderSendOptions.SendLease).
-            var delay = settings.InlineRetryDelay(attempt);
-            var retryAfter = response.Headers.RetryAfter?.Delta;
-            if (retryAfter > delay) return Unavailable(response.StatusCode, answer) with { RetryAfter = retryAfter };
-            if (retryAfter is { } shorter) delay = shorter;
-            if (attempt >= settings.MaxSendAttempts || clock.GetUtcNow() + delay > notAfter) return Unavailable(response.StatusCode, answer);
-
-            logger.LogWarning("Messenger's Send API answered {Status}; trying again in {Delay} (attempt {Attempt} of {Max})",
-                (int)response.StatusCode, delay, attempt, settings.MaxSendAttempts);
-            await Task.Delay(delay, clock, ct);
-        }
+            return request;
+        }, settings, clock, notAfter, logger, "Messenger's Send API", ct);
+        if (exchange.IsSuccess) return Accepted(exchange.Body);
+        return exchange.StillBusy
+            ? Unavailable(exchange.Status, exchange.Body) with { RetryAfter = exchange.RetryAfter }
+            : Error(exchange.Status, exchange.Body);
     }
 
     /// <summary>

@@ -39,30 +39,14 @@ public sealed class TwilioMessagesClient(HttpClient http, IOptions<TwilioOptions
         }
         if (statusCallback is not null) form.Add(new("StatusCallback", statusCallback.ToString()));
 
-        for (var attempt = 1; ; attempt++)
+        var exchange = await InlineRetries.SendAsync(http, () =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new FormUrlEncodedContent(form) };
+            var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new FormUrlEncodedContent(form) };
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials);
-            using var response = await http.SendAsync(request, ct);
-            var json = await response.Content.ReadAsStringAsync(ct);
-
-            if (response.IsSuccessStatusCode) return Accepted(json);
-
-            var retryable = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
-            if (!retryable) return Error(SendOutcome.Refused, response.StatusCode, json);
-
-            // Every inline wait is bounded, so the whole send fits its ledger lease (TwilioOptions.SendLease).
-            var delay = settings.InlineRetryDelay(attempt);
-            var retryAfter = response.Headers.RetryAfter?.Delta;
-            if (retryAfter > delay) return Error(SendOutcome.Unavailable, response.StatusCode, json) with { RetryAfter = retryAfter };
-            if (retryAfter is { } shorter) delay = shorter;
-            if (attempt >= settings.MaxSendAttempts || clock.GetUtcNow() + delay > notAfter)
-                return Error(SendOutcome.Unavailable, response.StatusCode, json);
-
-            logger.LogWarning("Twilio answered {Status}; trying again in {Delay} (attempt {Attempt} of {Max})",
-                (int)response.StatusCode, delay, attempt, settings.MaxSendAttempts);
-            await Task.Delay(delay, clock, ct);
-        }
+            return request;
+        }, settings, clock, notAfter, logger, "Twilio", ct);
+        if (exchange.IsSuccess) return Accepted(exchange.Body);
+        return Error(exchange.StillBusy ? SendOutcome.Unavailable : SendOutcome.Refused, exchange.Status, exchange.Body) with { RetryAfter = exchange.RetryAfter };
     }
 
     /// <summary>

@@ -80,24 +80,8 @@ public sealed class WeChatApiClient(HttpClient http, IOptions<WeChatOptions> opt
 
     private async Task<WeChatAnswer> SendAsync(Func<HttpRequestMessage> create, DateTimeOffset notAfter, CancellationToken ct)
     {
-        var settings = options.Value;
-        for (var attempt = 1; ; attempt++)
-        {
-            using var request = create();
-            using var response = await http.SendAsync(request, ct);
-            var text = await response.Content.ReadAsStringAsync(ct);
-            var answer = Parse((int)response.StatusCode, text, response.Headers.RetryAfter?.Delta);
-            var retryable = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
-            if (!retryable) return answer;
-
-            // Every inline wait is bounded, so a whole send fits its ledger lease (ProviderSendOptions.SendLease).
-            var delay = settings.InlineRetryDelay(attempt);
-            if (answer.RetryAfter > delay) return answer;
-            if (answer.RetryAfter is { } shorter) delay = shorter;
-            if (attempt >= settings.MaxSendAttempts || clock.GetUtcNow() + delay > notAfter) return answer;
-            logger.LogWarning("WeChat answered {Status}; trying again in {Delay} (attempt {Attempt} of {Max})", (int)response.StatusCode, delay, attempt, settings.MaxSendAttempts);
-            await Task.Delay(delay, clock, ct);
-        }
+        var exchange = await InlineRetries.SendAsync(http, create, options.Value, clock, notAfter, logger, "WeChat", ct);
+        return Parse((int)exchange.Status, exchange.Body, exchange.RetryAfter);
     }
 
     /// <summary>A 2xx that is not JSON is not an answer we can read: it throws, and a send's outcome is then unknown.</summary>

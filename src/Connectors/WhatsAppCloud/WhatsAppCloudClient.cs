@@ -26,27 +26,29 @@ public sealed class WhatsAppCloudClient(HttpClient http, IOptions<WhatsAppCloudO
         var settings = options.Value;
         var uri = account.Graph($"{Uri.EscapeDataString(account.PhoneNumberId)}/messages");
         var json = message.ToJsonString();
-        for (var attempt = 1; ; attempt++)
+        var exchange = await InlineRetries.SendAsync(http, () =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+            var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", account.AccessToken);
-            using var response = await http.SendAsync(request, ct);
-            var answer = await response.Content.ReadAsStringAsync(ct);
-            if (response.IsSuccessStatusCode) return Accepted(answer);
+            return request;
+        }, settings, clock, notAfter, logger, "Meta", ct, Busy);
+        if (exchange.IsSuccess) return Accepted(exchange.Body);
 
-            var (code, reason) = ErrorOf(response.StatusCode, answer);
-            var crmReason = WhatsAppCloudErrors.ToCrmReason(code);
-            var busy = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500 || WhatsAppCloudErrors.IsTemporary(code);
-            if (!busy) return SendResult.Refused(crmReason, reason);
-            if (WhatsAppCloudErrors.IsRateLimit(code) || response.StatusCode == HttpStatusCode.TooManyRequests)
-                return SendResult.Unavailable(crmReason ?? SendFailures.RateLimited, reason, response.Headers.RetryAfter?.Delta);
+        var (code, reason) = ErrorOf(exchange.Status, exchange.Body);
+        var crmReason = WhatsAppCloudErrors.ToCrmReason(code);
+        if (!exchange.StillBusy) return SendResult.Refused(crmReason, reason);
+        return WhatsAppCloudErrors.IsRateLimit(code) || exchange.Status == HttpStatusCode.TooManyRequests
+            ? SendResult.Unavailable(crmReason ?? SendFailures.RateLimited, reason, exchange.RetryAfter)
+            : SendResult.Unavailable(crmReason, reason);
+    }
 
-            var delay = settings.InlineRetryDelay(attempt);
-            if (attempt >= settings.MaxSendAttempts || clock.GetUtcNow() + delay > notAfter) return SendResult.Unavailable(crmReason, reason);
-            logger.LogWarning("Meta answered {Status} ({Code}); trying again in {Delay} (attempt {Attempt} of {Max})",
-                (int)response.StatusCode, code, delay, attempt, settings.MaxSendAttempts);
-            await Task.Delay(delay, clock, ct);
-        }
+    /// <summary>A rate limit (429, or Meta's codes for one) is for later; 5xx and Meta's momentary codes are tried again inline.</summary>
+    private static ProviderBusy Busy(HttpStatusCode status, string answer)
+    {
+        if ((int)status is >= 200 and < 300) return ProviderBusy.No;
+        var (code, _) = ErrorOf(status, answer);
+        if (status == HttpStatusCode.TooManyRequests || WhatsAppCloudErrors.IsRateLimit(code)) return ProviderBusy.Later;
+        return (int)status >= 500 || WhatsAppCloudErrors.IsTemporary(code) ? ProviderBusy.RetryInline : ProviderBusy.No;
     }
 
     /// <summary>Reads the phone number's display number and verified name: proves the token, the id and the API address at once. Never throws.</summary>
