@@ -1,6 +1,7 @@
 using Crm.Connectors.Connections;
 using Crm.Connectors.Spool;
 using Crm.Connectors.Twilio;
+using Crm.Connectors.Webhooks;
 using Crm.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -19,6 +20,8 @@ namespace Crm.Connectors.Apis;
 /// </summary>
 public static class TwilioWebhooksApi
 {
+    private static readonly ProviderWebhook Webhook = new("Twilio", ChannelConnectionTypes.TwilioWhatsApp, typeof(TwilioWebhooksApi));
+
     private const string EmptyTwiml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 
     public static IEndpointRouteBuilder MapTwilioWebhooks(this IEndpointRouteBuilder app)
@@ -30,7 +33,7 @@ public static class TwilioWebhooksApi
     }
 
     public static async Task<IResult> ReceiveWhatsAppMessage(HttpContext context, IInboundSpool spool, TimeProvider clock,
-        ILoggerFactory loggers, CancellationToken ct)
+        CancellationToken ct)
     {
         var account = SigningAccount(context);
         InboundMessageReceived message;
@@ -45,12 +48,12 @@ public static class TwilioWebhooksApi
         }
         catch (FormatException error)
         {
-            return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable Twilio webhook", error.Message);
+            return Webhook.Refuse(context, StatusCodes.Status400BadRequest, "Unreadable Twilio webhook", error.Message);
         }
 
         if (!account.Owns(message.BusinessIdentity))
         {
-            return Refuse(context, loggers, StatusCodes.Status422UnprocessableEntity, "Not one of this connection's WhatsApp numbers",
+            return Webhook.Refuse(context, StatusCodes.Status422UnprocessableEntity, "Not one of this connection's WhatsApp numbers",
                 $"{message.BusinessIdentity} is not a number of channel connection {account.ConnectionId}.");
         }
 
@@ -58,21 +61,21 @@ public static class TwilioWebhooksApi
         return TypedResults.Text(EmptyTwiml, "text/xml");
     }
 
-    public static async Task<IResult> ReceiveStatus(HttpContext context, IInboundSpool spool, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<IResult> ReceiveStatus(HttpContext context, IInboundSpool spool, TimeProvider clock, CancellationToken ct)
     {
         var account = SigningAccount(context);
         var form = SignedForm(context);
         var sid = First(form, "MessageSid");
         if (string.IsNullOrEmpty(sid))
-            return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable Twilio status callback", "MessageSid is missing.");
+            return Webhook.Refuse(context, StatusCodes.Status400BadRequest, "Unreadable Twilio status callback", "MessageSid is missing.");
         if (!TwilioWhatsAppWebhook.IsMessageSid(sid))
-            return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable Twilio status callback", "MessageSid is not a Twilio id.");
+            return Webhook.Refuse(context, StatusCodes.Status400BadRequest, "Unreadable Twilio status callback", "MessageSid is not a Twilio id.");
 
         var twilioStatus = First(form, "MessageStatus");
         if (TwilioStatuses.ToInboxStatus(twilioStatus) is not { } status)
         {
             // Not an outbound delivery status (e.g. "received"): acknowledge so Twilio does not retry.
-            Logger(loggers).LogInformation("Ignoring Twilio status {Status} for {Sid}", twilioStatus, sid);
+            Webhook.Logger(context).LogInformation("Ignoring Twilio status {Status} for {Sid}", twilioStatus, sid);
             return TypedResults.Text(EmptyTwiml, "text/xml");
         }
 
@@ -95,34 +98,18 @@ public static class TwilioWebhooksApi
     private static async ValueTask<object?> ReadSignedForm(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var loggers = http.RequestServices.GetRequiredService<ILoggerFactory>();
-        var connectionId = Guid.Parse((string)http.Request.RouteValues["connectionId"]!);
-        TwilioAccount? account;
-        try
-        {
-            account = await http.RequestServices.GetRequiredService<ChannelConnections>().TwilioAccountAsync(connectionId, http.RequestAborted);
-        }
-        catch (Exception error) when (error is System.Security.Cryptography.CryptographicException or FormatException)
-        {
-            // Our fault, not Twilio's: the key ring that encrypted the token is not this process's.
-            Logger(loggers).LogError("Cannot check a webhook to {Path}: the connection's auth token cannot be decrypted (is the Data Protection key ring shared?)", http.Request.Path);
-            return TypedResults.Problem("The connection's credentials cannot be read.", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-        if (account is null)
-        {
-            return Refuse(http, loggers, StatusCodes.Status404NotFound, "Unknown channel connection",
-                "No enabled Twilio channel connection has this id.");
-        }
+        var (account, refusal) = await Webhook.AccountAsync<TwilioAccount>(Guid.Parse((string)http.Request.RouteValues["connectionId"]!), http, TwilioAccount.Open);
+        if (account is null) return refusal;
 
         var read = await TwilioWebhookForm.ReadAsync(http.Request, http.RequestAborted);
         if (read.Fields is not { } form)
-            return Refuse(http, loggers, read.Status, "Unreadable Twilio webhook", read.Refusal!);
+            return Webhook.Refuse(http, read.Status, "Unreadable Twilio webhook", read.Refusal!);
 
         var signature = http.Request.Headers["X-Twilio-Signature"].ToString();
         var signedUrl = http.RequestServices.GetRequiredService<WebhookBaseUrl>().RequestUrl(http.Request);
         if (!TwilioSignature.IsValid(account.AuthToken, signature, signedUrl, form))
         {
-            Logger(loggers).LogWarning("Refused a Twilio webhook to {Path}: {Reason}", http.Request.Path,
+            Webhook.Logger(http).LogWarning("Refused a Twilio webhook to {Path}: {Reason}", http.Request.Path,
                 "the signature is missing or not made with this connection's auth token (is Crm:Twilio:PublicBaseUrl the URL Twilio calls?)");
             return TypedResults.Problem("The X-Twilio-Signature header is missing or does not match.", statusCode: StatusCodes.Status403Forbidden);
         }
@@ -139,12 +126,4 @@ public static class TwilioWebhooksApi
 
     private static string First(IReadOnlyList<KeyValuePair<string, string>> form, string key)
         => form.FirstOrDefault(field => field.Key == key).Value ?? "";
-
-    private static IResult Refuse(HttpContext context, ILoggerFactory loggers, int status, string title, string reason)
-    {
-        Logger(loggers).LogWarning("Refused a Twilio webhook to {Path} with {Status}: {Reason}", context.Request.Path, status, reason);
-        return TypedResults.Problem(reason, statusCode: status, title: title);
-    }
-
-    private static ILogger Logger(ILoggerFactory loggers) => loggers.CreateLogger(typeof(TwilioWebhooksApi));
 }

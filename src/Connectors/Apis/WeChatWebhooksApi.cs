@@ -23,6 +23,8 @@ namespace Crm.Connectors.Apis;
 /// </summary>
 public static class WeChatWebhooksApi
 {
+    private static readonly ProviderWebhook Webhook = new("WeChat", ChannelConnectionTypes.WeChat, typeof(WeChatWebhooksApi));
+
     public static IEndpointRouteBuilder MapWeChatWebhooks(this IEndpointRouteBuilder app)
     {
         var webhooks = app.MapGroup("").AllowAnonymous().AddEndpointFilter(FindAccount).DisableAntiforgery().WithTags("WeChat");
@@ -31,20 +33,20 @@ public static class WeChatWebhooksApi
         return app;
     }
 
-    public static IResult VerifyServer(HttpContext context, ILoggerFactory loggers)
+    public static IResult VerifyServer(HttpContext context)
     {
         var account = AccountOf(context);
         var query = context.Request.Query;
         var echo = query["echostr"].ToString();
         if (echo.Length is 0 or > 512 || echo.Any(char.IsControl))
-            return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Not WeChat's server check", "echostr is missing or not what WeChat sends.");
+            return Webhook.Refuse(context, StatusCodes.Status400BadRequest, "Not WeChat's server check", "echostr is missing or not what WeChat sends.");
         if (!WeChatSignature.IsValid(query["signature"], account.Token, query["timestamp"].ToString(), query["nonce"].ToString()))
-            return Refuse(context, loggers, StatusCodes.Status403Forbidden, "Signature does not match", "the signature is missing or not made with this connection's token.");
+            return Webhook.Refuse(context, StatusCodes.Status403Forbidden, "Signature does not match", "the signature is missing or not made with this connection's token.");
         return TypedResults.Text(echo, "text/plain");
     }
 
     public static async Task<IResult> Receive(HttpContext context, IInboundSpool spool, TimeProvider clock, IOptions<WeChatOptions> options,
-        ILoggerFactory loggers, CancellationToken ct)
+        CancellationToken ct)
     {
         var account = AccountOf(context);
         var query = context.Request.Query;
@@ -53,20 +55,20 @@ public static class WeChatWebhooksApi
         var safeMode = string.Equals(query["encrypt_type"], "aes", StringComparison.OrdinalIgnoreCase);
 
         if (!long.TryParse(timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || nonce.Length is 0 or > 64)
-            return Refuse(context, loggers, StatusCodes.Status403Forbidden, "Signature does not match", "timestamp or nonce is missing.");
+            return Webhook.Refuse(context, StatusCodes.Status403Forbidden, "Signature does not match", "timestamp or nonce is missing.");
         if (seconds > 253402300799 || (clock.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > options.Value.MaxTimestampSkew)
-            return Refuse(context, loggers, StatusCodes.Status403Forbidden, "Stale webhook", "the timestamp is too far from now to be a fresh delivery.");
+            return Webhook.Refuse(context, StatusCodes.Status403Forbidden, "Stale webhook", "the timestamp is too far from now to be a fresh delivery.");
         if (safeMode && account.Crypt is null)
-            return Refuse(context, loggers, StatusCodes.Status403Forbidden, "Safe mode is not set up",
+            return Webhook.Refuse(context, StatusCodes.Status403Forbidden, "Safe mode is not set up",
                 "WeChat sent an encrypted message but this connection has no EncodingAESKey.");
         // Checked before a byte of the body is read. Plain mode has nothing else; safe mode signs the body too (msg_signature,
         // below), and WeChat sends this one beside it, so a wrong one is refused here as cheaply.
         var signature = query["signature"].ToString();
         if ((!safeMode || signature.Length > 0) && !WeChatSignature.IsValid(signature, account.Token, timestamp, nonce))
-            return Refuse(context, loggers, StatusCodes.Status403Forbidden, "Signature does not match", "the signature is missing or not made with this connection's token.");
+            return Webhook.Refuse(context, StatusCodes.Status403Forbidden, "Signature does not match", "the signature is missing or not made with this connection's token.");
 
         var read = await BoundedBody.ReadAsync(context.Request, WeChatXml.MaxBodyBytes, ct);
-        if (read.Bytes is not { } body) return Refuse(context, loggers, read.Status, "Unreadable WeChat webhook", read.Refusal!);
+        if (read.Bytes is not { } body) return Webhook.Refuse(context, read.Status, "Unreadable WeChat webhook", read.Refusal!);
 
         IReadOnlyDictionary<string, string> fields;
         try
@@ -76,19 +78,19 @@ public static class WeChatWebhooksApi
             {
                 var encrypted = fields.GetValueOrDefault("Encrypt");
                 if (string.IsNullOrEmpty(encrypted))
-                    return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable WeChat webhook", "a safe-mode message has no Encrypt.");
+                    return Webhook.Refuse(context, StatusCodes.Status400BadRequest, "Unreadable WeChat webhook", "a safe-mode message has no Encrypt.");
                 if (!WeChatSignature.IsValid(query["msg_signature"], account.Token, timestamp, nonce, encrypted))
-                    return Refuse(context, loggers, StatusCodes.Status403Forbidden, "Signature does not match",
+                    return Webhook.Refuse(context, StatusCodes.Status403Forbidden, "Signature does not match",
                         "the msg_signature is missing or not made with this connection's token over this message.");
                 var (message, appId) = account.Crypt!.Decrypt(encrypted);
                 if (!string.Equals(appId, account.AppId, StringComparison.Ordinal))
-                    return Refuse(context, loggers, StatusCodes.Status403Forbidden, "Not for this account", "the message was encrypted for another AppID.");
+                    return Webhook.Refuse(context, StatusCodes.Status403Forbidden, "Not for this account", "the message was encrypted for another AppID.");
                 fields = WeChatXml.Parse(message);
             }
         }
         catch (FormatException error)
         {
-            return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable WeChat webhook", error.Message);
+            return Webhook.Refuse(context, StatusCodes.Status400BadRequest, "Unreadable WeChat webhook", error.Message);
         }
 
         WeChatInboundItem item;
@@ -98,11 +100,11 @@ public static class WeChatWebhooksApi
         }
         catch (FormatException error)
         {
-            return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable WeChat webhook", error.Message);
+            return Webhook.Refuse(context, StatusCodes.Status400BadRequest, "Unreadable WeChat webhook", error.Message);
         }
 
         if (fields.GetValueOrDefault("ToUserName")?.Trim() != account.OriginalId)
-            return Refuse(context, loggers, StatusCodes.Status422UnprocessableEntity, "Not this connection's account",
+            return Webhook.Refuse(context, StatusCodes.Status422UnprocessableEntity, "Not this connection's account",
                 $"ToUserName is not {account.OriginalId}, the original id of channel connection {account.ConnectionId}.");
 
         switch (item)
@@ -119,7 +121,7 @@ public static class WeChatWebhooksApi
                 await spool.AcceptAsync(reported with { WorkspaceId = account.WorkspaceId, ConnectionId = account.ConnectionId }, ct);
                 break;
             case WeChatInboundItem.Ignored { Why: var why }:
-                Logger(loggers).LogInformation("Acknowledged a WeChat webhook to {Path} and kept nothing: {Why}", context.Request.Path, why);
+                Webhook.Logger(context).LogInformation("Acknowledged a WeChat webhook to {Path} and kept nothing: {Why}", context.Request.Path, why);
                 break;
         }
         return TypedResults.Text("success", "text/plain");
@@ -129,33 +131,11 @@ public static class WeChatWebhooksApi
     private static async ValueTask<object?> FindAccount(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var loggers = http.RequestServices.GetRequiredService<ILoggerFactory>();
-        var connectionId = Guid.Parse((string)http.Request.RouteValues["connectionId"]!);
-        var connections = http.RequestServices.GetRequiredService<ChannelConnections>();
-        WeChatAccount? account;
-        try
-        {
-            account = await connections.EnabledAsync(connectionId, ChannelConnectionTypes.WeChat, c => WeChatAccount.Open(c, connections.Secrets), http.RequestAborted);
-        }
-        catch (Exception error) when (error is System.Security.Cryptography.CryptographicException or FormatException)
-        {
-            // Our fault, not WeChat's: the key ring that encrypted the token is not this process's.
-            Logger(loggers).LogError("Cannot check a webhook to {Path}: the connection's secrets cannot be decrypted (is the Data Protection key ring shared?)", http.Request.Path);
-            return TypedResults.Problem("The connection's credentials cannot be read.", statusCode: StatusCodes.Status503ServiceUnavailable);
-        }
-        if (account is null)
-            return Refuse(http, loggers, StatusCodes.Status404NotFound, "Unknown channel connection", "No enabled WeChat channel connection has this id.");
+        var (account, refusal) = await Webhook.AccountAsync<WeChatAccount>(Guid.Parse((string)http.Request.RouteValues["connectionId"]!), http, WeChatAccount.Open);
+        if (account is null) return refusal;
         http.Items[typeof(WeChatAccount)] = account;
         return await next(context);
     }
 
     private static WeChatAccount AccountOf(HttpContext context) => (WeChatAccount)context.Items[typeof(WeChatAccount)]!;
-
-    private static IResult Refuse(HttpContext context, ILoggerFactory loggers, int status, string title, string reason)
-    {
-        Logger(loggers).LogWarning("Refused a WeChat webhook to {Path} with {Status}: {Reason}", context.Request.Path, status, reason);
-        return TypedResults.Problem(reason, statusCode: status, title: title);
-    }
-
-    private static ILogger Logger(ILoggerFactory loggers) => loggers.CreateLogger(typeof(WeChatWebhooksApi));
 }

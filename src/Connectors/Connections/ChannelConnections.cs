@@ -21,11 +21,6 @@ public sealed class ChannelConnections(IChannelConnectionStore store, Connection
     public Task<TwilioAccount?> TwilioAccountAsync(Guid connectionId, CancellationToken ct = default)
         => EnabledAsync(connectionId, ChannelConnectionTypes.TwilioWhatsApp, ToTwilioAccount, ct);
 
-    /// <summary>The enabled Twilio connection that answers for this sender identity (e.g. <c>+14155238886</c>).</summary>
-    public Task<TwilioAccount?> TwilioAccountForSenderAsync(string sender, CancellationToken ct = default)
-        => CachedAsync($"{ChannelConnectionTypes.TwilioWhatsApp}:sender:{sender}", ChannelConnectionTypes.TwilioWhatsApp,
-            () => store.FindEnabledBySenderAsync(sender, ct), ToTwilioAccount, ct);
-
     /// <summary>
     /// The enabled connection of <paramref name="type"/> with this id, opened by <paramref name="open"/> (which decrypts
     /// what the caller needs); null when unknown, disabled or of another type. Cached like every webhook read.
@@ -76,15 +71,7 @@ public sealed class ChannelConnections(IChannelConnectionStore store, Connection
     public string TwilioAuthTokenOf(ChannelConnection connection) => secrets.Unprotect<TwilioConnectionSecrets>(connection.ProtectedSecrets).AuthToken;
 
     /// <summary>Decrypted for use; never for a response.</summary>
-    public TwilioAccount ToTwilioAccount(ChannelConnection connection)
-    {
-        var settings = TwilioSettingsOf(connection);
-        return new TwilioAccount(connection.Id, connection.WorkspaceId, settings.AccountSid, TwilioAuthTokenOf(connection),
-            settings.ApiBaseUrl ?? TwilioAccount.TwilioApi, connection.Senders.ToHashSet(StringComparer.Ordinal))
-        {
-            RoutingTeamId = connection.RoutingTeamId,
-        };
-    }
+    public TwilioAccount ToTwilioAccount(ChannelConnection connection) => TwilioAccount.Open(connection, secrets);
 
     private async Task<TAccount?> CachedAsync<TAccount>(string key, string type, Func<Task<ChannelConnection?>> read, Func<ChannelConnection, TAccount> open,
         CancellationToken ct) where TAccount : class

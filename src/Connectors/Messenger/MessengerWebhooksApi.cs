@@ -1,6 +1,7 @@
 using Crm.Connectors.Connections;
 using Crm.Connectors.Meta;
 using Crm.Connectors.Spool;
+using Crm.Connectors.Webhooks;
 using Crm.Contracts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,6 +17,8 @@ namespace Crm.Connectors.Messenger;
 /// </summary>
 public static class MessengerWebhooksApi
 {
+    private static readonly ProviderWebhook Webhook = new("Messenger", ChannelConnectionTypes.Messenger, typeof(MessengerWebhooksApi));
+
     public static IEndpointRouteBuilder MapMessengerWebhooks(this IEndpointRouteBuilder app)
     {
         var webhooks = app.MapGroup("").AllowAnonymous().DisableAntiforgery().WithTags("Messenger");
@@ -24,24 +27,23 @@ public static class MessengerWebhooksApi
         return app;
     }
 
-    public static async Task<IResult> VerifySubscription(Guid connectionId, HttpContext context, ChannelConnections connections, ILoggerFactory loggers,
-        CancellationToken ct)
+    public static async Task<IResult> VerifySubscription(Guid connectionId, HttpContext context)
     {
-        var (account, problem) = await AccountAsync(connectionId, context, connections, loggers, ct);
+        var (account, problem) = await Webhook.AccountAsync<MessengerAccount>(connectionId, context, MessengerConnectionType.Open);
         if (account is null) return problem!;
         if (MetaWebhooks.VerifySubscription(context.Request.Query, account.Secrets.VerifyToken) is { } challenge)
             return TypedResults.Text(challenge, "text/plain");
-        return Refuse(context, loggers, StatusCodes.Status403Forbidden, "Subscription not confirmed",
+        return Webhook.Refuse(context, StatusCodes.Status403Forbidden, "Subscription not confirmed",
             "hub.mode is not subscribe, or hub.verify_token is not this connection's verify token.");
     }
 
-    public static async Task<IResult> ReceiveDelivery(Guid connectionId, HttpContext context, ChannelConnections connections, IInboundSpool spool,
-        MessengerProfiles profiles, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<IResult> ReceiveDelivery(Guid connectionId, HttpContext context, IInboundSpool spool,
+        MessengerProfiles profiles, TimeProvider clock, CancellationToken ct)
     {
-        var (account, problem) = await AccountAsync(connectionId, context, connections, loggers, ct);
+        var (account, problem) = await Webhook.AccountAsync<MessengerAccount>(connectionId, context, MessengerConnectionType.Open);
         if (account is null) return problem!;
         var read = await MetaWebhooks.ReadSignedAsync(context.Request, account.Secrets.AppSecret, ct);
-        if (read.Bytes is not { } body) return Refuse(context, loggers, read.Status, "Refused Messenger webhook", read.Refusal!);
+        if (read.Bytes is not { } body) return Webhook.Refuse(context, read.Status, "Refused Messenger webhook", read.Refusal!);
 
         MessengerDelivery delivery;
         try
@@ -50,19 +52,19 @@ public static class MessengerWebhooksApi
         }
         catch (FormatException error)
         {
-            return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable Messenger webhook", error.Message);
+            return Webhook.Refuse(context, StatusCodes.Status400BadRequest, "Unreadable Messenger webhook", error.Message);
         }
 
         // Every entry for another page: the app's webhook points at the wrong connection. Refused loudly, so it is fixed.
         if (delivery.OwnEntries == 0)
         {
-            return Refuse(context, loggers, StatusCodes.Status422UnprocessableEntity, "Not this connection's page",
+            return Webhook.Refuse(context, StatusCodes.Status422UnprocessableEntity, "Not this connection's page",
                 $"The delivery is for page {string.Join(", ", delivery.OtherPages.Distinct())}, not page {account.PageId} of channel connection {account.ConnectionId}.");
         }
         // Mixed with this page's: refusing would hold this page's messages back with the rest, and Meta would retry forever.
         if (delivery.OtherPages.Count > 0)
         {
-            Logger(loggers).LogWarning("Skipped {Count} entries of a Messenger delivery to {Path}: they are for page {Pages}, not this connection's page {PageId}",
+            Webhook.Logger(context).LogWarning("Skipped {Count} entries of a Messenger delivery to {Path}: they are for page {Pages}, not this connection's page {PageId}",
                 delivery.OtherPages.Count, context.Request.Path, string.Join(", ", delivery.OtherPages.Distinct()), account.PageId);
         }
 
@@ -86,34 +88,7 @@ public static class MessengerWebhooksApi
             await spool.AcceptAsync(watermark with { WorkspaceId = account.WorkspaceId, ConnectionId = account.ConnectionId }, ct);
 
         if (delivery.Ignored.Count > 0)
-            Logger(loggers).LogInformation("Ignored {Count} Messenger items for page {PageId}: {Kinds}", delivery.Ignored.Count, account.PageId, string.Join(", ", delivery.Ignored.Distinct()));
+            Webhook.Logger(context).LogInformation("Ignored {Count} Messenger items for page {PageId}: {Kinds}", delivery.Ignored.Count, account.PageId, string.Join(", ", delivery.Ignored.Distinct()));
         return TypedResults.Text("EVENT_RECEIVED", "text/plain");
     }
-
-    private static async Task<(MessengerAccount? Account, IResult? Problem)> AccountAsync(Guid connectionId, HttpContext context, ChannelConnections connections,
-        ILoggerFactory loggers, CancellationToken ct)
-    {
-        try
-        {
-            var account = await connections.EnabledAsync(connectionId, ChannelConnectionTypes.Messenger,
-                connection => MessengerConnectionType.Open(connection, connections.Secrets), ct);
-            return account is null
-                ? (null, Refuse(context, loggers, StatusCodes.Status404NotFound, "Unknown channel connection", "No enabled Messenger channel connection has this id."))
-                : (account, null);
-        }
-        catch (Exception error) when (error is System.Security.Cryptography.CryptographicException or System.Text.Json.JsonException)
-        {
-            // Our fault, not Meta's: the key ring that encrypted the secrets is not this process's.
-            Logger(loggers).LogError("Cannot check a Messenger webhook to {Path}: the connection's secrets cannot be decrypted (is the Data Protection key ring shared?)", context.Request.Path);
-            return (null, TypedResults.Problem("The connection's credentials cannot be read.", statusCode: StatusCodes.Status503ServiceUnavailable));
-        }
-    }
-
-    private static IResult Refuse(HttpContext context, ILoggerFactory loggers, int status, string title, string reason)
-    {
-        Logger(loggers).LogWarning("Refused a Messenger webhook to {Path} with {Status}: {Reason}", context.Request.Path, status, reason);
-        return TypedResults.Problem(reason, statusCode: status, title: title);
-    }
-
-    private static ILogger Logger(ILoggerFactory loggers) => loggers.CreateLogger(typeof(MessengerWebhooksApi));
 }

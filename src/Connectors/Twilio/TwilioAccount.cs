@@ -19,6 +19,18 @@ public sealed record TwilioAccount(Guid ConnectionId, Guid WorkspaceId, string A
 
     public static readonly Uri TwilioApi = new("https://api.twilio.com");
 
+    /// <summary>A <c>twilio-whatsapp</c> connection, its auth token decrypted.</summary>
+    public static TwilioAccount Open(ChannelConnection connection, ConnectionSecrets secrets)
+    {
+        var settings = ChannelConnections.TwilioSettingsOf(connection);
+        return new TwilioAccount(connection.Id, connection.WorkspaceId, settings.AccountSid,
+            secrets.Unprotect<TwilioConnectionSecrets>(connection.ProtectedSecrets).AuthToken, settings.ApiBaseUrl ?? TwilioApi,
+            connection.Senders.ToHashSet(StringComparer.Ordinal))
+        {
+            RoutingTeamId = connection.RoutingTeamId,
+        };
+    }
+
     /// <summary>Whether <paramref name="identity"/> (e.g. <c>+14155238886</c>) is one of this connection's senders.</summary>
     public bool Owns(string identity) => Senders.Contains(identity);
 

@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using Crm.Connectors.Connections;
 using Crm.Connectors.Meta;
 using Crm.Connectors.Spool;
+using Crm.Connectors.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -18,6 +18,8 @@ namespace Crm.Connectors.WhatsAppCloud;
 /// </summary>
 public static class WhatsAppCloudWebhooksApi
 {
+    private static readonly ProviderWebhook Webhook = new("WhatsApp Cloud API", ChannelConnectionTypes.WhatsAppCloud, typeof(WhatsAppCloudWebhooksApi));
+
     public const string Route = "/webhooks/whatsapp-cloud/{connectionId:guid}";
 
     public static string PathOf(Guid connectionId) => $"/webhooks/whatsapp-cloud/{connectionId}";
@@ -30,28 +32,27 @@ public static class WhatsAppCloudWebhooksApi
         return app;
     }
 
-    public static async Task<IResult> VerifySubscription(Guid connectionId, HttpContext context, ChannelConnections connections, ILoggerFactory loggers,
-        CancellationToken ct)
+    public static async Task<IResult> VerifySubscription(Guid connectionId, HttpContext context)
     {
-        var (account, refusal) = await AccountAsync(connectionId, context, connections, loggers, ct);
+        var (account, refusal) = await Webhook.AccountAsync<WhatsAppCloudAccount>(connectionId, context, WhatsAppCloudAccount.Open);
         if (account is null) return refusal!;
         if (MetaWebhooks.VerifySubscription(context.Request.Query, account.VerifyToken) is { } challenge)
         {
-            Logger(loggers).LogInformation("Meta confirmed the webhook subscription of channel connection {ConnectionId}", connectionId);
+            Webhook.Logger(context).LogInformation("Meta confirmed the webhook subscription of channel connection {ConnectionId}", connectionId);
             return TypedResults.Text(challenge, "text/plain");
         }
-        return Refuse(context, loggers, StatusCodes.Status403Forbidden, "Subscription not confirmed",
+        return Webhook.Refuse(context, StatusCodes.Status403Forbidden, "Subscription not confirmed",
             "hub.mode is not subscribe, the challenge is missing, or hub.verify_token is not this connection's verify token.");
     }
 
-    public static async Task<IResult> Receive(Guid connectionId, HttpContext context, ChannelConnections connections, IInboundSpool spool,
-        TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<IResult> Receive(Guid connectionId, HttpContext context, IInboundSpool spool,
+        TimeProvider clock, CancellationToken ct)
     {
-        var (account, refusal) = await AccountAsync(connectionId, context, connections, loggers, ct);
+        var (account, refusal) = await Webhook.AccountAsync<WhatsAppCloudAccount>(connectionId, context, WhatsAppCloudAccount.Open);
         if (account is null) return refusal!;
 
         var read = await MetaWebhooks.ReadSignedAsync(context.Request, account.AppSecret, ct);
-        if (read.Bytes is not { } body) return Refuse(context, loggers, read.Status, "Unreadable WhatsApp Cloud API webhook", read.Refusal!);
+        if (read.Bytes is not { } body) return Webhook.Refuse(context, read.Status, "Unreadable WhatsApp Cloud API webhook", read.Refusal!);
 
         WhatsAppCloudDelivery delivery;
         try
@@ -60,45 +61,16 @@ public static class WhatsAppCloudWebhooksApi
         }
         catch (FormatException error)
         {
-            return Refuse(context, loggers, StatusCodes.Status400BadRequest, "Unreadable WhatsApp Cloud API webhook", error.Message);
+            return Webhook.Refuse(context, StatusCodes.Status400BadRequest, "Unreadable WhatsApp Cloud API webhook", error.Message);
         }
 
         if (delivery.Skipped.Count > 0)
         {
-            Logger(loggers).LogWarning("Skipped {Count} parts of a WhatsApp Cloud API webhook to {Path}: {Reasons}", delivery.Skipped.Count,
+            Webhook.Logger(context).LogWarning("Skipped {Count} parts of a WhatsApp Cloud API webhook to {Path}: {Reasons}", delivery.Skipped.Count,
                 context.Request.Path, string.Join(" ", delivery.Skipped.Take(5)));
         }
         foreach (var message in delivery.Messages) await spool.AcceptAsync(message, ct);
         foreach (var status in delivery.Statuses) await spool.AcceptAsync(status, ct);
         return TypedResults.Ok();
     }
-
-    private static async Task<(WhatsAppCloudAccount? Account, IResult? Refusal)> AccountAsync(Guid connectionId, HttpContext context,
-        ChannelConnections connections, ILoggerFactory loggers, CancellationToken ct)
-    {
-        WhatsAppCloudAccount? account;
-        try
-        {
-            account = await connections.EnabledAsync(connectionId, ChannelConnectionTypes.WhatsAppCloud,
-                connection => WhatsAppCloudAccount.Open(connection, connections.Secrets), ct);
-        }
-        catch (Exception error) when (error is CryptographicException or FormatException)
-        {
-            // Our fault, not Meta's: the key ring that encrypted the secrets is not this process's.
-            Logger(loggers).LogError("Cannot check a webhook to {Path}: the connection's secrets cannot be decrypted (is the Data Protection key ring shared?)",
-                context.Request.Path);
-            return (null, TypedResults.Problem("The connection's credentials cannot be read.", statusCode: StatusCodes.Status503ServiceUnavailable));
-        }
-        return account is null
-            ? (null, Refuse(context, loggers, StatusCodes.Status404NotFound, "Unknown channel connection", "No enabled WhatsApp Cloud API connection has this id."))
-            : (account, null);
-    }
-
-    private static IResult Refuse(HttpContext context, ILoggerFactory loggers, int status, string title, string reason)
-    {
-        Logger(loggers).LogWarning("Refused a WhatsApp Cloud API webhook to {Path} with {Status}: {Reason}", context.Request.Path, status, reason);
-        return TypedResults.Problem(reason, statusCode: status, title: title);
-    }
-
-    private static ILogger Logger(ILoggerFactory loggers) => loggers.CreateLogger(typeof(WhatsAppCloudWebhooksApi));
 }
