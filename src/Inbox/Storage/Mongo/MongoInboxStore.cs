@@ -101,6 +101,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeTeamsAsync(ct);
         await InitializeAssignmentAsync(ct);
         await InitializeSearchAsync(ct);
+        await InitializeProfilesAsync(ct);
     }
 
     public async Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
@@ -127,7 +128,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
             var created = new CustomerDocument
             {
                 Id = Guid.NewGuid(),
-                DisplayName = displayName,
+                DisplayName = string.IsNullOrEmpty(displayName) ? null : displayName, // no name is null in both stores: the customer list sorts it first
                 Identities = [new IdentityDocument { Channel = identity.Channel, Value = identity.Value }],
                 CreatedAtTicks = now.UtcTicks,
                 WorkspaceId = workspaceId,
@@ -476,6 +477,22 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
 
         [BsonElement("workspaceId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
         public Guid WorkspaceId { get; set; }
+
+        // The profile agents keep (MongoInboxStore.Profiles.cs); absent on customers nobody has edited.
+        [BsonElement("language")] public string? Language { get; set; }
+        [BsonElement("timeZone")] public string? TimeZone { get; set; }
+        [BsonElement("birthday")] public string? Birthday { get; set; }
+        [BsonElement("company")] public string? Company { get; set; }
+        [BsonElement("notes")] public string? Notes { get; set; }
+        [BsonElement("phones")] public List<PhoneDocument>? Phones { get; set; }
+        [BsonElement("emails")] public List<EmailDocument>? Emails { get; set; }
+        [BsonElement("lifecycleStage")] public string? LifecycleStage { get; set; }
+
+        [BsonElement("ownerAgentId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid? OwnerAgentId { get; set; }
+
+        [BsonElement("valueTier")] public string? ValueTier { get; set; }
+        [BsonElement("version")] public long Version { get; set; }
     }
 
     private sealed class IdentityDocument

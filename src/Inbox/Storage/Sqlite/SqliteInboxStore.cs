@@ -141,6 +141,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeTeamsAsync(connection, ct);
             await InitializeAssignmentAsync(connection, ct);
             await InitializeSearchAsync(connection, ct);
+            await InitializeProfilesAsync(connection, ct);
             return true;
         }, ct);
     }
@@ -193,7 +194,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     {
         await ExecuteAsync(connection, transaction,
             "INSERT INTO customers (id, display_name, created_at, workspace_id) VALUES ($id, $name, $created, $workspace)", ct,
-            ("$id", id.ToString()), ("$name", displayName), ("$created", now.UtcTicks), ("$workspace", workspaceId.ToString()));
+            ("$id", id.ToString()), ("$name", string.IsNullOrEmpty(displayName) ? null : displayName), ("$created", now.UtcTicks), ("$workspace", workspaceId.ToString()));
         await ExecuteAsync(connection, transaction,
             "INSERT INTO customer_identities (workspace_id, channel, value, customer_id) VALUES ($workspace, $channel, $value, $id)", ct,
             ("$workspace", workspaceId.ToString()), ("$channel", identity.Channel), ("$value", identity.Value), ("$id", id.ToString()));
