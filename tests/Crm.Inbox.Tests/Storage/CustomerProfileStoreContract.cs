@@ -123,6 +123,37 @@ public abstract class CustomerProfileStoreContract
     }
 
     [SkippableFact]
+    public async Task A_new_name_from_the_channel_is_a_new_version_audited_as_nobody_so_an_edit_read_before_it_is_stale()
+    {
+        var store = await CreateStoreAsync();
+        var customer = await CustomerAsync(store, "+14155550100", "Alice");
+
+        await store.ResolveCustomerAsync(Workspace, customer.Identities[0], "Alice C.", T0.AddMinutes(1));
+        await store.ResolveCustomerAsync(Workspace, customer.Identities[0], "Alice C.", T0.AddMinutes(2));
+        var stale = await Profiles(store).UpdateProfileAsync(Workspace, customer.Id, 0, new CustomerProfileFields { Name = "Alice", Company = "Acme" }, Ann, T0);
+
+        Assert.Equal(ProfileUpdateOutcome.Conflict, stale.Outcome);
+        Assert.Equal((1L, "Alice C."), (stale.Profile!.Version, stale.Profile.Fields.Name));
+        var entry = Assert.Single(await Profiles(store).ListProfileChangesAsync(Workspace, customer.Id, 10));
+        Assert.Equal((1L, "name", "Alice", "Alice C.", (Guid?)null, T0.AddMinutes(1)), (entry.Version, entry.Field, entry.From, entry.To, entry.ChangedBy, entry.At));
+    }
+
+    [SkippableFact]
+    public async Task A_new_name_arriving_with_a_batch_of_messages_is_audited_once_at_the_time_it_arrived()
+    {
+        var store = await CreateStoreAsync();
+        var stored = await store.AppendInboundBatchAsync([Arrival("SM1", T0)]);
+        var customer = stored[0].Message.CustomerId;
+
+        await store.AppendInboundBatchAsync([Arrival("SM2", T0.AddMinutes(1), name: "Alice C."), Arrival("SM3", T0.AddMinutes(2), name: "Alice Chen")]);
+
+        var entry = Assert.Single(await Profiles(store).ListProfileChangesAsync(Workspace, customer, 10));
+        Assert.Equal(("Alice", "Alice Chen", 1L), (entry.From, entry.To, entry.Version));
+        Assert.Equal(T0.AddMinutes(2), entry.At);
+        Assert.Equal(1, (await Profiles(store).GetProfileAsync(Workspace, customer))!.Version);
+    }
+
+    [SkippableFact]
     public async Task A_change_that_changes_nothing_makes_no_version_and_no_history()
     {
         var store = await CreateStoreAsync();

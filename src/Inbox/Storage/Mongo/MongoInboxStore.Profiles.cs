@@ -111,6 +111,14 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
         return found.Select(c => new CustomerProfileChange(c.Id, c.CustomerId, c.Version, c.Field, c.From, c.To, c.ChangedBy, FromTicks(c.AtTicks))).ToList();
     }
 
+    // Not in one transaction with the rename (that is the inbound hot path): a crash between the two loses this entry, never the name.
+    private Task RecordChannelRenameAsync(CustomerDocument renamed, string? before, DateTimeOffset now, CancellationToken ct)
+        => ProfileChanges.InsertOneAsync(new ProfileChangeDocument
+        {
+            Id = Guid.NewGuid(), WorkspaceId = renamed.WorkspaceId, CustomerId = renamed.Id, Version = renamed.Version, Field = "name",
+            From = before, To = renamed.DisplayName, ChangedBy = null, AtTicks = now.UtcTicks,
+        }, cancellationToken: ct);
+
     private static CustomerProfile ToProfile(CustomerDocument d)
     {
         var customer = ToCustomer(d);

@@ -85,12 +85,7 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
             if (updated == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, await GetProfileAsync(connection, transaction, workspaceId, customerId, ct));
 
             foreach (var (field, from, to) in changes)
-                await ExecuteAsync(connection, transaction, """
-                    INSERT INTO customer_profile_changes (id, workspace_id, customer_id, version, field, old_value, new_value, changed_by, changed_at)
-                    VALUES ($id, $workspace, $customer, $version, $field, $from, $to, $by, $at)
-                    """, ct,
-                    ("$id", Guid.NewGuid().ToString()), ("$workspace", workspaceId.ToString()), ("$customer", customerId.ToString()),
-                    ("$version", version), ("$field", field), ("$from", from), ("$to", to), ("$by", changedBy?.ToString()), ("$at", now.UtcTicks));
+                await InsertProfileChangeAsync(connection, transaction, workspaceId, customerId, version, field, from, to, changedBy, now, ct);
             if (current.Fields.Name != fields.Name)
             {
                 // Conversations show the customer's name too (ix_conversations_customer), and search finds them by it.
@@ -100,6 +95,15 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
             }
             return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
         }, ct);
+
+    private static Task<int> InsertProfileChangeAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, Guid customerId,
+        long version, string field, string? from, string? to, Guid? changedBy, DateTimeOffset now, CancellationToken ct)
+        => ExecuteAsync(connection, transaction, """
+            INSERT INTO customer_profile_changes (id, workspace_id, customer_id, version, field, old_value, new_value, changed_by, changed_at)
+            VALUES ($id, $workspace, $customer, $version, $field, $from, $to, $by, $at)
+            """, ct,
+            ("$id", Guid.NewGuid().ToString()), ("$workspace", workspaceId.ToString()), ("$customer", customerId.ToString()),
+            ("$version", version), ("$field", field), ("$from", from), ("$to", to), ("$by", changedBy?.ToString()), ("$at", now.UtcTicks));
 
     public async Task<IReadOnlyList<CustomerProfile>> ListProfilesAsync(Guid workspaceId, CustomerPageCursor? after, int take, CancellationToken ct = default)
     {
