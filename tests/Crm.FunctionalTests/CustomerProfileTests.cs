@@ -57,6 +57,7 @@ public sealed class CustomerProfileTests : IAsyncLifetime
         {
             version = 0,
             company = "Acme",
+            ownerAgentId = annId,
             timeZone = "Asia/Shanghai",
             birthday = birthday.ToString("yyyy-MM-dd"),
             phones = new[] { new { number = "+8613800138000", verified = true } },
@@ -69,7 +70,8 @@ public sealed class CustomerProfileTests : IAsyncLifetime
         Assert.Equal(("Alice", "Acme", "Asia/Shanghai"), (changed.Profile.Fields.Name, changed.Profile.Fields.Company, changed.Profile.Fields.TimeZone));
         Assert.Equal([new ContactPhone("+8613800138000", true)], changed.Profile.Fields.Phones);
         Assert.Equal(30, changed.Age);
-        Assert.Equal(["timeZone", "phones", "company", "birthday"], history!.Items.Select(c => c.Field));
+        Assert.Equal(annId, changed.Profile.Fields.OwnerAgentId);
+        Assert.Equal(["timeZone", "phones", "ownerAgentId", "company", "birthday"], history!.Items.Select(c => c.Field));
         Assert.All(history.Items, c => Assert.Equal((annId, 1L), (c.ChangedBy!.Value, c.Version)));
         Assert.Contains(history.Items, c => c is { Field: "company", From: null, To: "Acme" });
     }
@@ -115,6 +117,7 @@ public sealed class CustomerProfileTests : IAsyncLifetime
     [InlineData("""{"version":0,"favouriteColour":"blue"}""", "favouriteColour")]
     [InlineData("""{"version":0,"birthday":"31/12/1990"}""", "birthday")]
     [InlineData("""{"version":0,"ownerAgentId":"nobody"}""", "ownerAgentId")]
+    [InlineData("""{"version":0,"ownerAgentId":"0b0e0000-0000-4000-8000-000000000001"}""", "ownerAgentId")]
     public async Task A_malformed_change_is_a_400_about_the_field_never_a_500(string body, string field)
     {
         var (ann, customer) = await AliceWroteInAsync();

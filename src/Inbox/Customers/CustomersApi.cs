@@ -58,8 +58,8 @@ public static class CustomersApi
     /// the profile since, nothing is changed and the answer is 409 with the current profile, to show and retry from.
     /// </summary>
     public static async Task<Results<Ok<CustomerDetails>, NotFound, ValidationProblem, Conflict<CustomerDetails>>> ChangeCustomer(
-        Guid customerId, JsonElement change, ICustomerProfileStore store, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers,
-        CancellationToken ct)
+        Guid customerId, JsonElement change, ICustomerProfileStore store, IAgentStore agents, ClaimsPrincipal user, TimeProvider clock,
+        ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger(typeof(CustomersApi));
         var workspaceId = user.WorkspaceId();
@@ -68,6 +68,13 @@ public static class CustomersApi
         // The latest date anywhere on earth (UTC+14): a birthday after it is in the future for everyone.
         var latestToday = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddHours(14));
         var (fields, version, problems) = CustomerProfileRules.Apply(current.Fields, change, latestToday);
+        // The owner must be one of the workspace's agents; an agent of another workspace is as unknown as a made-up id.
+        if (fields?.OwnerAgentId is { } owner && owner != current.Fields.OwnerAgentId
+            && (await agents.GetAsync(owner, ct) is not { } agent || agent.WorkspaceId != workspaceId))
+        {
+            problems["ownerAgentId"] = ["Not an agent of this workspace."];
+            fields = null;
+        }
         if (fields is null)
         {
             logger.LogInformation("Refused a change to customer {CustomerId}: invalid {Fields}", customerId, string.Join(", ", problems.Keys));
