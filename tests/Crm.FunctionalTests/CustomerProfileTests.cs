@@ -129,6 +129,19 @@ public sealed class CustomerProfileTests : IAsyncLifetime
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _));
     }
 
+    [Theory]
+    [InlineData("{")]
+    [InlineData("")]
+    [InlineData("[1, 2]")]
+    public async Task A_body_that_is_not_a_json_object_is_a_400_never_a_500(string body)
+    {
+        var (ann, customer) = await AliceWroteInAsync();
+
+        var response = await ann.PatchAsync($"/api/customers/{customer}", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     [Fact]
     public async Task An_agent_of_another_workspace_gets_404_for_the_customer_and_does_not_see_them_listed()
     {

@@ -56,9 +56,10 @@ public static class CustomersApi
     /// <summary>
     /// Changes only the fields in the body (null clears one). <c>version</c> is the one the agent read: if someone changed
     /// the profile since, nothing is changed and the answer is 409 with the current profile, to show and retry from.
+    /// The body is nullable because ASP.NET Core fails (500) binding an empty body to a non-nullable <see cref="JsonElement"/>.
     /// </summary>
     public static async Task<Results<Ok<CustomerDetails>, NotFound, ValidationProblem, Conflict<CustomerDetails>>> ChangeCustomer(
-        Guid customerId, JsonElement change, ICustomerProfileStore store, IAgentStore agents, ClaimsPrincipal user, TimeProvider clock,
+        Guid customerId, JsonElement? change, ICustomerProfileStore store, IAgentStore agents, ClaimsPrincipal user, TimeProvider clock,
         ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger(typeof(CustomersApi));
@@ -67,7 +68,7 @@ public static class CustomersApi
 
         // The latest date anywhere on earth (UTC+14): a birthday after it is in the future for everyone.
         var latestToday = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddHours(14));
-        var (fields, version, problems) = CustomerProfileRules.Apply(current.Fields, change, latestToday);
+        var (fields, version, problems) = CustomerProfileRules.Apply(current.Fields, change ?? default, latestToday);
         // The owner must be one of the workspace's agents; an agent of another workspace is as unknown as a made-up id.
         if (fields?.OwnerAgentId is { } owner && owner != current.Fields.OwnerAgentId
             && (await agents.GetAsync(owner, ct) is not { } agent || agent.WorkspaceId != workspaceId))
