@@ -3,6 +3,7 @@ using Crm.Inbox.Agents;
 using Crm.Inbox.Apis;
 using Crm.Inbox.Assignment;
 using Crm.Inbox.Conversations;
+using Crm.Inbox.Customers;
 using Crm.Inbox.Replies;
 using Crm.Inbox.Storage;
 using Crm.Inbox.Storage.Mongo;
@@ -45,6 +46,7 @@ public static class InboxRegistration
         services.AddSingleton(provider => (IReplyOutbox)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ILabelStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICannedReplyStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerProfileStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ITeamStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAssignmentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAgentPresenceStore)provider.GetRequiredService<IInboxStore>());
@@ -91,6 +93,7 @@ public static class InboxRegistration
         app.MapTeamsApi();
         app.MapAssignmentApi();
         app.MapSearchApi();
+        app.MapCustomersApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;

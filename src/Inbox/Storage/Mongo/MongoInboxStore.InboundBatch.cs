@@ -24,8 +24,9 @@ public sealed partial class MongoInboxStore
         var customersByIdentity = new Dictionary<(Guid Workspace, ChannelIdentity Identity), Customer>();
         foreach (var arrivals in fresh.GroupBy(m => (m.WorkspaceId, new ChannelIdentity(m.Channel, m.CustomerIdentity))))
         {
-            var newestName = arrivals.Select(m => m.CustomerName).LastOrDefault(name => !string.IsNullOrEmpty(name));
-            customersByIdentity[arrivals.Key] = await ResolveCustomerAsync(arrivals.Key.WorkspaceId, arrivals.Key.Item2, newestName, arrivals.First().ReceivedAt, ct);
+            var named = arrivals.LastOrDefault(m => !string.IsNullOrEmpty(m.CustomerName));
+            customersByIdentity[arrivals.Key] = await ResolveCustomerAsync(arrivals.Key.WorkspaceId, arrivals.Key.Item2, named?.CustomerName,
+                arrivals.First().ReceivedAt, named?.ReceivedAt ?? arrivals.First().ReceivedAt, ct);
         }
 
         var conversationsByKey = new Dictionary<(Guid Customer, string Channel, string Business), Conversation>();

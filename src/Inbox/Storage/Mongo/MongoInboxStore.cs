@@ -101,9 +101,15 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeTeamsAsync(ct);
         await InitializeAssignmentAsync(ct);
         await InitializeSearchAsync(ct);
+        await InitializeProfilesAsync(ct);
     }
 
-    public async Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
+    public Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
+        => ResolveCustomerAsync(workspaceId, identity, displayName, now, now, ct);
+
+    /// <summary><paramref name="now"/> is when a new customer first wrote; <paramref name="namedAt"/> when the name they gave arrived.</summary>
+    private async Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, DateTimeOffset namedAt,
+        CancellationToken ct)
     {
         // ux_customers_workspace_identity
         var owner = CustomerFilter.Eq(c => c.WorkspaceId, workspaceId)
@@ -115,9 +121,13 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
             {
                 // Customers change their profile name; the newest one is what agents expect to see, on the
                 // customer and on each of their conversations (ix_conversations_customer).
+                // It is a profile change like an agent's: a new version, and an audit entry by nobody (the channel).
+                var before = existing.DisplayName;
                 existing.DisplayName = displayName;
-                await customers.UpdateOneAsync(CustomerFilter.Eq(c => c.Id, existing.Id),
-                    Builders<CustomerDocument>.Update.Set(c => c.DisplayName, displayName), cancellationToken: ct);
+                var renamed = await customers.FindOneAndUpdateAsync(CustomerFilter.Eq(c => c.Id, existing.Id) & CustomerFilter.Ne(c => c.DisplayName, displayName),
+                    Builders<CustomerDocument>.Update.Set(c => c.DisplayName, displayName).Inc(c => c.Version, 1),
+                    new FindOneAndUpdateOptions<CustomerDocument> { ReturnDocument = ReturnDocument.After }, ct);
+                if (renamed is not null) await RecordChannelRenameAsync(renamed, before, namedAt, ct);
                 await conversations.UpdateManyAsync(
                     ConversationFilter.Eq(c => c.CustomerId, existing.Id) & ConversationFilter.Ne(c => c.CustomerName, displayName),
                     Builders<ConversationDocument>.Update.Set(c => c.CustomerName, displayName), cancellationToken: ct);
@@ -127,7 +137,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
             var created = new CustomerDocument
             {
                 Id = Guid.NewGuid(),
-                DisplayName = displayName,
+                DisplayName = string.IsNullOrEmpty(displayName) ? null : displayName, // no name is null in both stores: the customer list sorts it first
                 Identities = [new IdentityDocument { Channel = identity.Channel, Value = identity.Value }],
                 CreatedAtTicks = now.UtcTicks,
                 WorkspaceId = workspaceId,
@@ -476,6 +486,22 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
 
         [BsonElement("workspaceId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
         public Guid WorkspaceId { get; set; }
+
+        // The profile agents keep (MongoInboxStore.Profiles.cs); absent on customers nobody has edited.
+        [BsonElement("language")] public string? Language { get; set; }
+        [BsonElement("timeZone")] public string? TimeZone { get; set; }
+        [BsonElement("birthday")] public string? Birthday { get; set; }
+        [BsonElement("company")] public string? Company { get; set; }
+        [BsonElement("notes")] public string? Notes { get; set; }
+        [BsonElement("phones")] public List<PhoneDocument>? Phones { get; set; }
+        [BsonElement("emails")] public List<EmailDocument>? Emails { get; set; }
+        [BsonElement("lifecycleStage")] public string? LifecycleStage { get; set; }
+
+        [BsonElement("ownerAgentId"), BsonGuidRepresentation(GuidRepresentation.Standard)]
+        public Guid? OwnerAgentId { get; set; }
+
+        [BsonElement("valueTier")] public string? ValueTier { get; set; }
+        [BsonElement("version")] public long Version { get; set; }
     }
 
     private sealed class IdentityDocument

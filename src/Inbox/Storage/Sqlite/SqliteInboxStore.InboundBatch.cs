@@ -42,7 +42,7 @@ public sealed partial class SqliteInboxStore
                 }
                 customers[(inbound.WorkspaceId, identity)] = customer;
             }
-            if (!string.IsNullOrEmpty(inbound.CustomerName)) customer.Name = inbound.CustomerName;
+            if (!string.IsNullOrEmpty(inbound.CustomerName)) (customer.Name, customer.NamedAt) = (inbound.CustomerName, inbound.ReceivedAt);
 
             var business = inbound.BusinessIdentity ?? "";
             if (!conversations.TryGetValue((customer.Id, inbound.Channel, business), out var conversation))
@@ -76,7 +76,7 @@ public sealed partial class SqliteInboxStore
 
         foreach (var customer in customers.Values.Where(c => c.Name != c.StoredName && !string.IsNullOrEmpty(c.Name)))
         {
-            await RenameCustomerAsync(connection, transaction, customer.Id, customer.Name!, ct);
+            await RenameCustomerAsync(connection, transaction, customer.Id, customer.Name!, customer.NamedAt, ct);
         }
         foreach (var conversation in conversations.Values)
         {
@@ -147,6 +147,9 @@ public sealed partial class SqliteInboxStore
         public string? Name { get; set; } = name;
 
         public string? StoredName { get; } = storedName;
+
+        /// <summary>When the customer's message with <see cref="Name"/> arrived: when the rename is audited as made.</summary>
+        public DateTimeOffset NamedAt { get; set; }
     }
 
     private sealed class BatchConversation(BatchCustomer customer, Conversation current)

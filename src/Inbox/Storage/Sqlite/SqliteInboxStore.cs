@@ -141,6 +141,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeTeamsAsync(connection, ct);
             await InitializeAssignmentAsync(connection, ct);
             await InitializeSearchAsync(connection, ct);
+            await InitializeProfilesAsync(connection, ct);
             return true;
         }, ct);
     }
@@ -166,7 +167,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             }
             else if (!string.IsNullOrEmpty(displayName))
             {
-                await RenameCustomerAsync(connection, transaction, id.Value, displayName, ct);
+                await RenameCustomerAsync(connection, transaction, id.Value, displayName, now, ct);
             }
             return (await GetCustomerAsync(connection, transaction, id.Value, ct))!;
         }, ct);
@@ -193,7 +194,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     {
         await ExecuteAsync(connection, transaction,
             "INSERT INTO customers (id, display_name, created_at, workspace_id) VALUES ($id, $name, $created, $workspace)", ct,
-            ("$id", id.ToString()), ("$name", displayName), ("$created", now.UtcTicks), ("$workspace", workspaceId.ToString()));
+            ("$id", id.ToString()), ("$name", string.IsNullOrEmpty(displayName) ? null : displayName), ("$created", now.UtcTicks), ("$workspace", workspaceId.ToString()));
         await ExecuteAsync(connection, transaction,
             "INSERT INTO customer_identities (workspace_id, channel, value, customer_id) VALUES ($workspace, $channel, $value, $id)", ct,
             ("$workspace", workspaceId.ToString()), ("$channel", identity.Channel), ("$value", identity.Value), ("$id", id.ToString()));
@@ -201,14 +202,26 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
 
     /// <summary>
     /// Customers change their profile name; the newest one is what agents expect to see, on the customer and
-    /// on each of their conversations. Rows that already carry it are not rewritten.
+    /// on each of their conversations. Rows that already carry it are not rewritten. It is a profile change like an
+    /// agent's: a new version (an agent's edit made before it is stale) and an audit entry by nobody (the channel).
     /// </summary>
-    private static async Task RenameCustomerAsync(SqliteConnection connection, SqliteTransaction transaction, Guid id, string displayName, CancellationToken ct)
+    private static async Task RenameCustomerAsync(SqliteConnection connection, SqliteTransaction transaction, Guid id, string displayName,
+        DateTimeOffset now, CancellationToken ct)
     {
-        var renamed = await ExecuteAsync(connection, transaction,
-            "UPDATE customers SET display_name = $name WHERE id = $id AND display_name IS NOT $name", ct,
+        string? before = null;
+        var workspace = Guid.Empty;
+        await using (var command = Command(connection, transaction, "SELECT display_name, workspace_id FROM customers WHERE id = $id", ("$id", id.ToString())))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct)) return;
+            before = reader.IsDBNull(0) ? null : reader.GetString(0);
+            workspace = WorkspaceOf(reader, 1);
+        }
+        if (before == displayName) return;
+        var version = await ScalarAsync<long>(connection, transaction,
+            "UPDATE customers SET display_name = $name, version = version + 1 WHERE id = $id RETURNING version", ct,
             ("$id", id.ToString()), ("$name", displayName));
-        if (renamed == 0) return;
+        await InsertProfileChangeAsync(connection, transaction, workspace, id, version, "name", before, displayName, null, now, ct);
         // ix_conversations_customer
         await ExecuteAsync(connection, transaction,
             "UPDATE conversations SET customer_name = $name WHERE customer_id = $id AND customer_name IS NOT $name", ct,

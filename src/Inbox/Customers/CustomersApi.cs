@@ -1,0 +1,128 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Crm.Inbox.Assignment;
+using Crm.Inbox.Workspaces;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using TimeZoneConverter;
+
+namespace Crm.Inbox.Customers;
+
+public static class CustomersApi
+{
+    public const int MaxPageSize = 200;
+
+    public static IEndpointRouteBuilder MapCustomersApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/customers").RequireAuthorization().WithTags("Customers").CountsAsActivity();
+        api.MapGet("/", ListCustomers);
+        api.MapGet("/{customerId:guid}", GetCustomer);
+        api.MapPatch("/{customerId:guid}", ChangeCustomer);
+        api.MapGet("/{customerId:guid}/history", ListHistory);
+        return app;
+    }
+
+    /// <summary>A profile as agents see it: <see cref="Age"/> is worked out from the birthday on the customer's own date.</summary>
+    public sealed record CustomerDetails(CustomerProfile Profile, int? Age);
+
+    /// <summary>A page of the customer list, by name; pass <see cref="NextCursor"/> as <c>cursor</c> for the next one (null at the end).</summary>
+    public sealed record CustomerPage(IReadOnlyList<CustomerProfile> Items, string? NextCursor);
+
+    public sealed record CustomerHistory(IReadOnlyList<CustomerProfileChange> Items);
+
+    public static async Task<Results<Ok<CustomerPage>, ProblemHttpResult>> ListCustomers(
+        ICustomerProfileStore store, ClaimsPrincipal user, string? cursor, int? limit, ILoggerFactory loggers, CancellationToken ct)
+    {
+        if (limit is < 1 or > MaxPageSize) return Refused(loggers, "limit", $"limit must be between 1 and {MaxPageSize}.");
+        CustomerPageCursor? after = null;
+        if (cursor is not null && !CustomerPageCursor.TryParse(cursor, out after)) return Refused(loggers, "cursor", "cursor is not a cursor this API returned.");
+        var take = limit ?? 50;
+        // One more than asked tells whether a next page exists, so the last page says so instead of leading to an empty one.
+        var items = await store.ListProfilesAsync(user.WorkspaceId(), after, take + 1, ct);
+        var page = items.Take(take).ToList();
+        return TypedResults.Ok(new CustomerPage(page,
+            items.Count > take ? new CustomerPageCursor(page[^1].Fields.Name ?? "", page[^1].Id).Encode() : null));
+    }
+
+    public static async Task<Results<Ok<CustomerDetails>, NotFound>> GetCustomer(
+        ICustomerProfileStore store, ClaimsPrincipal user, Guid customerId, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        => await store.GetProfileAsync(user.WorkspaceId(), customerId, ct) is { } profile
+            ? TypedResults.Ok(Details(profile, clock))
+            : NotFound(loggers, customerId);
+
+    /// <summary>
+    /// Changes only the fields in the body (null clears one). <c>version</c> is the one the agent read: if someone changed
+    /// the profile since, nothing is changed and the answer is 409 with the current profile, to show and retry from.
+    /// The body is nullable because ASP.NET Core fails (500) binding an empty body to a non-nullable <see cref="JsonElement"/>.
+    /// </summary>
+    public static async Task<Results<Ok<CustomerDetails>, NotFound, ValidationProblem, Conflict<CustomerDetails>>> ChangeCustomer(
+        Guid customerId, JsonElement? change, ICustomerProfileStore store, IAgentStore agents, ClaimsPrincipal user, TimeProvider clock,
+        ILoggerFactory loggers, CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger(typeof(CustomersApi));
+        var workspaceId = user.WorkspaceId();
+        if (await store.GetProfileAsync(workspaceId, customerId, ct) is not { } current) return NotFound(loggers, customerId);
+
+        // The latest date anywhere on earth (UTC+14): a birthday after it is in the future for everyone.
+        var latestToday = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddHours(14));
+        var (fields, version, problems) = CustomerProfileRules.Apply(current.Fields, change ?? default, latestToday);
+        // The owner must be one of the workspace's agents; an agent of another workspace is as unknown as a made-up id.
+        if (fields?.OwnerAgentId is { } owner && owner != current.Fields.OwnerAgentId
+            && (await agents.GetAsync(owner, ct) is not { } agent || agent.WorkspaceId != workspaceId))
+        {
+            problems["ownerAgentId"] = ["Not an agent of this workspace."];
+            fields = null;
+        }
+        if (fields is null)
+        {
+            logger.LogInformation("Refused a change to customer {CustomerId}: invalid {Fields}", customerId, string.Join(", ", problems.Keys));
+            return TypedResults.ValidationProblem(problems);
+        }
+
+        var result = await store.UpdateProfileAsync(workspaceId, customerId, version, fields, user.AgentIdOf(), clock.GetUtcNow(), ct);
+        switch (result.Outcome)
+        {
+            case ProfileUpdateOutcome.Updated:
+                return TypedResults.Ok(Details(result.Profile!, clock));
+            case ProfileUpdateOutcome.Conflict:
+                logger.LogInformation("Refused a change to customer {CustomerId} made at version {Version}: it is at {Current}",
+                    customerId, version, result.Profile!.Version);
+                return TypedResults.Conflict(Details(result.Profile, clock));
+            default:
+                return NotFound(loggers, customerId);
+        }
+    }
+
+    public static async Task<Results<Ok<CustomerHistory>, NotFound, ProblemHttpResult>> ListHistory(
+        ICustomerProfileStore store, ClaimsPrincipal user, Guid customerId, int? limit, ILoggerFactory loggers, CancellationToken ct)
+    {
+        if (limit is < 1 or > MaxPageSize) return Refused(loggers, "limit", $"limit must be between 1 and {MaxPageSize}.");
+        var workspaceId = user.WorkspaceId();
+        if (await store.GetProfileAsync(workspaceId, customerId, ct) is null) return NotFound(loggers, customerId);
+        return TypedResults.Ok(new CustomerHistory(await store.ListProfileChangesAsync(workspaceId, customerId, limit ?? 100, ct)));
+    }
+
+    private static CustomerDetails Details(CustomerProfile profile, TimeProvider clock)
+    {
+        var now = clock.GetUtcNow();
+        // A birthday comes at midnight where the customer lives; without a known zone, UTC.
+        var local = profile.Fields.TimeZone is { } zone && TZConvert.TryGetTimeZoneInfo(zone, out var info) ? TimeZoneInfo.ConvertTime(now, info) : now;
+        return new CustomerDetails(profile, profile.AgeOn(DateOnly.FromDateTime(local.DateTime)));
+    }
+
+    /// <summary>Another workspace's customer is as unknown as a made-up id.</summary>
+    private static NotFound NotFound(ILoggerFactory loggers, Guid customerId)
+    {
+        loggers.CreateLogger(typeof(CustomersApi)).LogInformation("Customer {CustomerId} not found in the caller's workspace", customerId);
+        return TypedResults.NotFound();
+    }
+
+    private static ProblemHttpResult Refused(ILoggerFactory loggers, string parameter, string detail)
+    {
+        loggers.CreateLogger(typeof(CustomersApi)).LogInformation("Refused a customer request: invalid {Parameter}", parameter);
+        return TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");
+    }
+}
