@@ -100,8 +100,8 @@ public static class ReplyWindowsApi
         if (await ConversationsApi.FindAsync(store, http.User, conversationId, ct) is not { } conversation) return TypedResults.NotFound();
         var logger = loggers.CreateLogger(typeof(ReplyWindowsApi));
         // Not even a template reaches a customer who unfollowed (WeChat answers 43004): say so now, not minutes later.
-        if (await store.ReplyWindowFactsAsync(conversation.Id, ct) is { Unfollowed: true })
-            return WindowClosed(logger, conversation, (await EvaluateAsync(store, conversation, clock, ct)).State);
+        var (_, facts, window) = await EvaluateAsync(store, conversation, clock, ct);
+        if (facts.Unfollowed) return WindowClosed(logger, conversation, window);
         if (string.IsNullOrWhiteSpace(request.TemplateId))
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["templateId"] = ["templateId is required."] });
 
