@@ -31,11 +31,15 @@ public sealed class CustomerAttributeTests : CustomerWroteInTests
 
         var again = await ann.PostAsJsonAsync("/api/customer-attributes", new { key = "plan", label = "Plan again", type = "text" });
         var byAgent = await bob.PostAsJsonAsync("/api/customer-attributes", new { key = "mine", label = "Mine", type = "text" });
+        var changedByAgent = await bob.PutAsJsonAsync("/api/customer-attributes/seats", new { label = "Mine" });
+        var deletedByAgent = await bob.DeleteAsync("/api/customer-attributes/seats");
         var listed = (await bob.GetFromJsonAsync<List<CustomerAttributeDefinition>>("/api/customer-attributes"))!;
 
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, byAgent.StatusCode);
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.Forbidden, HttpStatusCode.Forbidden),
+            (byAgent.StatusCode, changedByAgent.StatusCode, deletedByAgent.StatusCode));
         Assert.Equal(["plan", "seats"], listed.Select(d => d.Key));
+        Assert.Equal("Seats", listed[1].Label);
         Assert.Equal(["Free", "Pro"], listed[0].Options);
         Assert.Equal((AttributeTypes.Number, 1), (listed[1].Type, listed[1].Position));
     }
