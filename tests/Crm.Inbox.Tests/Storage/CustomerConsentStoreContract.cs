@@ -1,7 +1,9 @@
 using Crm.Contracts;
 using Crm.Inbox.Customers;
 using Crm.Inbox.Storage;
+using Crm.Inbox.Storage.Sqlite;
 using Crm.Inbox.Timelines;
+using Microsoft.Data.Sqlite;
 using static Crm.Inbox.Tests.Storage.InboxStoreContract;
 
 namespace Crm.Inbox.Tests.Storage;
@@ -338,6 +340,26 @@ public sealed class SqliteCustomerConsentStoreTests : CustomerConsentStoreContra
 
     // Another store on the same file has its own writer connection: two processes.
     protected override Task<IInboxStore> OpenAgainAsync() => stores.CreateAsync();
+
+    [Fact]
+    public async Task A_history_page_is_read_straight_from_the_index_backwards_from_its_cursor()
+    {
+        await stores.CreateAsync();
+        await using var connection = new SqliteConnection($"Data Source={stores.File};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteInboxStore.ProfileChangesPageSql;
+        foreach (var name in new[] { "$workspace", "$customer", "$field" }) command.Parameters.AddWithValue(name, "x");
+        command.Parameters.AddWithValue("$version", 3L);
+        command.Parameters.AddWithValue("$take", 1);
+
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(3));
+
+        // One step, on the index, in its order: a deep page skips nothing it has to read.
+        Assert.Equal(["SEARCH customer_profile_changes USING INDEX ix_customer_profile_changes_customer (workspace_id=? AND customer_id=? AND version<?)"], plan);
+    }
 
     public void Dispose() => stores.Dispose();
 }
