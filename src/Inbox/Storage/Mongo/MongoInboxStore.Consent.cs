@@ -230,9 +230,18 @@ public sealed partial class MongoInboxStore : ICustomerConsentStore
             var customer = customersByIdentity[(inbound.WorkspaceId, new ChannelIdentity(inbound.Channel, inbound.CustomerIdentity))];
             await WriteConsentAsync(inbound.WorkspaceId, customer.Id, inbound.Channel, change, inbound.ReceivedAt, ct);
         }
+        // One read for the batch's identities as stored, so the writes below happen only when something changes: most batches
+        // come from identities whose connection is known and that are reachable, and write nothing here.
+        var ids = customersByIdentity.Values.Select(c => c.Id).Distinct().ToList();
+        var identities = (await customers.Find(CustomerFilter.In(c => c.Id, ids))
+                .Project<CustomerDocument>(Builders<CustomerDocument>.Projection.Include(c => c.WorkspaceId).Include(c => c.Identities))
+                .ToListAsync(ct))
+            .SelectMany(d => d.Identities.Select(i => (Key: (d.WorkspaceId, new ChannelIdentity(i.Channel, i.Value)), Identity: i)))
+            .ToDictionary(pair => pair.Key, pair => pair.Identity);
         foreach (var arrivals in fresh.Where(m => !m.SentByBusiness).GroupBy(m => (m.WorkspaceId, Identity: new ChannelIdentity(m.Channel, m.CustomerIdentity))))
         {
-            if (arrivals.Select(m => m.ConnectionId).FirstOrDefault(id => id is not null) is { } connectionId)
+            if (!identities.TryGetValue(arrivals.Key, out var stored)) continue; // moved to another customer meanwhile
+            if (stored.ConnectionId is null && arrivals.Select(m => m.ConnectionId).FirstOrDefault(id => id is not null) is { } connectionId)
             {
                 // ux_customers_workspace_identity; only the first connection is kept.
                 await customers.UpdateOneAsync(HasIdentity(arrivals.Key.WorkspaceId, arrivals.Key.Identity),
@@ -248,7 +257,8 @@ public sealed partial class MongoInboxStore : ICustomerConsentStore
                         ],
                     }, ct);
             }
-            if (arrivals.Where(InboundTimeline.IsCustomerTurn).Select(m => (DateTimeOffset?)m.ReceivedAt).Max() is { } wroteAt)
+            if (stored.UnreachableAtTicks is { } unreachableAt
+                && arrivals.Where(InboundTimeline.IsCustomerTurn).Select(m => (DateTimeOffset?)m.ReceivedAt).Max() is { } wroteAt && wroteAt.UtcTicks > unreachableAt)
                 await SetReachableAsync(arrivals.Key.WorkspaceId, arrivals.Key.Identity, wroteAt, null, wroteAt, ct);
         }
     }
