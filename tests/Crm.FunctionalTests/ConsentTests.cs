@@ -91,6 +91,20 @@ public sealed class ConsentTests : SignedInAgentTests
         Assert.Empty((await ProfileAsync(customer)).Consents);
     }
 
+    [Theory]
+    [InlineData("{")]
+    [InlineData("[1, 2]")]
+    [InlineData("""{"state": 42}""")]
+    public async Task A_consent_body_that_is_not_the_expected_json_is_a_400_never_a_500(string body)
+    {
+        var customer = await CustomerWroteAsync("SMjson", "hello");
+
+        var response = await Agent.PutAsync($"/api/customers/{customer}/consent/whatsapp", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty((await ProfileAsync(customer)).Consents);
+    }
+
     [Fact]
     public async Task An_agent_of_another_workspace_gets_404_and_neither_changes_the_consent_nor_hears_of_changes()
     {
