@@ -50,6 +50,7 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ICustomerAttributeDefinitionStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ILifecycleStageStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerLabelStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerConsentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ITeamStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAssignmentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAgentPresenceStore)provider.GetRequiredService<IInboxStore>());
@@ -100,6 +101,7 @@ public static class InboxRegistration
         app.MapCustomerAttributesApi();
         app.MapLifecycleStagesApi();
         app.MapCustomerLabelsApi();
+        app.MapConsentApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Crm.Inbox.Agents;
 using Crm.Inbox.Assignment;
 using Crm.Inbox.Conversations;
 using Crm.Inbox.Workspaces;
@@ -25,15 +26,16 @@ public static class CustomerLabelsApi
     }
 
     public static Task<Results<Ok<CustomersApi.CustomerDetails>, NotFound>> AddLabel(Guid customerId, Guid labelId, ICustomerLabelStore customers,
-        ILabelStore labels, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
-        => LabelAsync(customerId, labelId, add: true, customers, labels, user, clock, loggers, ct);
+        ILabelStore labels, AgentNotifier notifier, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        => LabelAsync(customerId, labelId, add: true, customers, labels, notifier, user, clock, loggers, ct);
 
     public static Task<Results<Ok<CustomersApi.CustomerDetails>, NotFound>> RemoveLabel(Guid customerId, Guid labelId, ICustomerLabelStore customers,
-        ILabelStore labels, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
-        => LabelAsync(customerId, labelId, add: false, customers, labels, user, clock, loggers, ct);
+        ILabelStore labels, AgentNotifier notifier, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        => LabelAsync(customerId, labelId, add: false, customers, labels, notifier, user, clock, loggers, ct);
 
     private static async Task<Results<Ok<CustomersApi.CustomerDetails>, NotFound>> LabelAsync(Guid customerId, Guid labelId, bool add,
-        ICustomerLabelStore customers, ILabelStore labels, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        ICustomerLabelStore customers, ILabelStore labels, AgentNotifier notifier, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers,
+        CancellationToken ct)
     {
         var logger = loggers.CreateLogger(typeof(CustomerLabelsApi));
         var workspaceId = user.WorkspaceId();
@@ -49,6 +51,8 @@ public static class CustomerLabelsApi
             logger.LogInformation("Customer {CustomerId} not found in the caller's workspace", customerId);
             return TypedResults.NotFound();
         }
+        // Pushed even when the label was already there: agents compare the version they show and ignore a push of the same one.
+        await CustomersApi.AnnounceChangeAsync(notifier, result.Profile!, loggers);
         return TypedResults.Ok(CustomersApi.Details(result.Profile!, clock));
     }
 }
