@@ -47,6 +47,9 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ILabelStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICannedReplyStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerProfileStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerMergeStore)provider.GetRequiredService<IInboxStore>());
+        services.AddOptions<CustomerMergeOptions>().BindConfiguration(CustomerMergeOptions.Section);
+        services.AddSingleton<CustomerMerging>();
         services.AddSingleton(provider => (ITeamStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAssignmentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAgentPresenceStore)provider.GetRequiredService<IInboxStore>());
@@ -94,6 +97,8 @@ public static class InboxRegistration
         app.MapAssignmentApi();
         app.MapSearchApi();
         app.MapCustomersApi();
+        app.MapCustomerTimelineApi();
+        app.MapCustomerMergeApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;

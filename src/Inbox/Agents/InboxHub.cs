@@ -34,7 +34,13 @@ public interface IInboxClient
 
     /// <summary>An agent chose another availability, or went offline or away by the engine's reckoning.</summary>
     Task AvailabilityChanged(Crm.Inbox.Assignment.AssignmentApi.AvailabilityView availability);
+
+    /// <summary>Two customers were merged (or a merge undone): the listed conversations changed customer, or were joined.</summary>
+    Task CustomersMerged(CustomersMergedPush push);
 }
+
+/// <summary><see cref="ConversationIds"/>: every conversation that moved or was joined; <see cref="Undone"/> when a merge was undone.</summary>
+public sealed record CustomersMergedPush(Guid MergeId, Guid SurvivorId, Guid MergedId, IReadOnlyList<Guid> ConversationIds, bool Automatic, bool Undone);
 
 public sealed record ConversationReadPush(Guid ConversationId, DateTimeOffset ReadUpTo);
 

@@ -47,24 +47,39 @@ public static class CustomersApi
             items.Count > take ? new CustomerPageCursor(page[^1].Fields.Name ?? "", page[^1].Id).Encode() : null));
     }
 
-    public static async Task<Results<Ok<CustomerDetails>, NotFound>> GetCustomer(
-        ICustomerProfileStore store, ClaimsPrincipal user, Guid customerId, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
-        => await store.GetProfileAsync(user.WorkspaceId(), customerId, ct) is { } profile
-            ? TypedResults.Ok(Details(profile, clock))
-            : NotFound(loggers, customerId);
+    /// <summary>A merged-away customer's address points at the survivor (307 with <see cref="CustomerMergeApi.MergedAway"/>).</summary>
+    public static async Task<Results<Ok<CustomerDetails>, NotFound, JsonHttpResult<CustomerMergeApi.MergedAway>>> GetCustomer(
+        ICustomerProfileStore store, ICustomerMergeStore merges, ClaimsPrincipal user, Guid customerId, TimeProvider clock, HttpContext http, ILoggerFactory loggers,
+        CancellationToken ct)
+    {
+        if (await store.GetProfileAsync(user.WorkspaceId(), customerId, ct) is not { } profile) return NotFound(loggers, customerId);
+        if (await merges.GetMergedIntoAsync(user.WorkspaceId(), customerId, ct) is { } survivor)
+            return CustomerMergeApi.PointTo(http, survivor, $"/api/customers/{survivor}");
+        return TypedResults.Ok(Details(profile, clock));
+    }
 
     /// <summary>
     /// Changes only the fields in the body (null clears one). <c>version</c> is the one the agent read: if someone changed
     /// the profile since, nothing is changed and the answer is 409 with the current profile, to show and retry from.
     /// The body is nullable because ASP.NET Core fails (500) binding an empty body to a non-nullable <see cref="JsonElement"/>.
     /// </summary>
-    public static async Task<Results<Ok<CustomerDetails>, NotFound, ValidationProblem, Conflict<CustomerDetails>>> ChangeCustomer(
-        Guid customerId, JsonElement? change, ICustomerProfileStore store, IAgentStore agents, ClaimsPrincipal user, TimeProvider clock,
-        ILoggerFactory loggers, CancellationToken ct)
+    /// <remarks>
+    /// A merged-away customer is not changed (409 naming the survivor). When the workspace merges automatically and the change
+    /// adds a verified phone or email another customer has too, they are merged and the answer is the survivor.
+    /// </remarks>
+    public static async Task<Results<Ok<CustomerDetails>, NotFound, ValidationProblem, Conflict<CustomerDetails>, ProblemHttpResult>> ChangeCustomer(
+        Guid customerId, JsonElement? change, ICustomerProfileStore store, IAgentStore agents, ICustomerMergeStore merges, CustomerMerging merging,
+        ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger(typeof(CustomersApi));
         var workspaceId = user.WorkspaceId();
         if (await store.GetProfileAsync(workspaceId, customerId, ct) is not { } current) return NotFound(loggers, customerId);
+        if (await merges.GetMergedIntoAsync(workspaceId, customerId, ct) is { } survivor)
+        {
+            logger.LogInformation("Refused a change to customer {CustomerId}: merged into {SurvivorId}", customerId, survivor);
+            return TypedResults.Problem($"This customer is merged into customer {survivor}: change that one.", statusCode: StatusCodes.Status409Conflict,
+                title: "Customer merged away", extensions: new Dictionary<string, object?> { ["mergedInto"] = survivor });
+        }
 
         // The latest date anywhere on earth (UTC+14): a birthday after it is in the future for everyone.
         var latestToday = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddHours(14));
@@ -86,7 +101,8 @@ public static class CustomersApi
         switch (result.Outcome)
         {
             case ProfileUpdateOutcome.Updated:
-                return TypedResults.Ok(Details(result.Profile!, clock));
+                var livesIn = await MergeSuggestions.AfterProfileWriteAsync(merging, merges, current, result.Profile!, clock.GetUtcNow(), ct);
+                return TypedResults.Ok(Details(livesIn == customerId ? result.Profile! : (await store.GetProfileAsync(workspaceId, livesIn, ct))!, clock));
             case ProfileUpdateOutcome.Conflict:
                 logger.LogInformation("Refused a change to customer {CustomerId} made at version {Version}: it is at {Current}",
                     customerId, version, result.Profile!.Version);
@@ -105,7 +121,7 @@ public static class CustomersApi
         return TypedResults.Ok(new CustomerHistory(await store.ListProfileChangesAsync(workspaceId, customerId, limit ?? 100, ct)));
     }
 
-    private static CustomerDetails Details(CustomerProfile profile, TimeProvider clock)
+    internal static CustomerDetails Details(CustomerProfile profile, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         // A birthday comes at midnight where the customer lives; without a known zone, UTC.
