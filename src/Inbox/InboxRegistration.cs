@@ -47,6 +47,7 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ILabelStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICannedReplyStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerProfileStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerConsentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerMergeStore)provider.GetRequiredService<IInboxStore>());
         services.AddOptions<CustomerMergeOptions>().BindConfiguration(CustomerMergeOptions.Section);
         services.AddSingleton<CustomerMerging>();
