@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Crm.Inbox.Customers;
 
@@ -9,8 +8,6 @@ public static class MergeChoices
     public const string Survivor = "survivor";
     public const string Merged = "merged";
 
-    /// <summary>A custom attribute's conflict is keyed by this prefix and its key, e.g. <c>attributes.tier</c>.</summary>
-    public const string AttributePrefix = "attributes.";
 }
 
 /// <summary>A field both customers have set, differently: the agent chooses which value stays.</summary>
@@ -106,31 +103,19 @@ public sealed record MatchKey(string Kind, string Value, string Raw, bool Verifi
 /// <summary>
 /// The rules of a merge, kept out of the stores so both combine the same way: scalar fields set on one side only are
 /// kept, set differently on both are the agent's choice; phones and emails are united (verified if either side verified);
-/// custom attributes likewise, keyed <c>attributes.&lt;key&gt;</c>.
+/// custom attributes likewise, keyed <c>attribute.&lt;key&gt;</c> (as the history keys them).
 /// </summary>
 public static class CustomerMergeRules
 {
     private static readonly string[] ListFields = ["phones", "emails"];
 
     /// <summary>Fields both customers have set to different values, in the profile's field order, then attributes by key.</summary>
-    public static IReadOnlyList<MergeConflict> Conflicts(CustomerProfileFields survivor, CustomerProfileFields merged,
-        JsonObject? survivorAttributes = null, JsonObject? mergedAttributes = null)
+    public static IReadOnlyList<MergeConflict> Conflicts(CustomerProfileFields survivor, CustomerProfileFields merged)
     {
-        var mine = survivor.AsText();
         var theirs = merged.AsText();
-        var conflicts = mine.Where(f => !ListFields.Contains(f.Key) && f.Value is not null && theirs[f.Key] is { } other && other != f.Value)
+        return survivor.AsText()
+            .Where(f => !ListFields.Contains(f.Key) && f.Value is not null && theirs.GetValueOrDefault(f.Key) is { } other && other != f.Value)
             .Select(f => new MergeConflict(f.Key, f.Value, theirs[f.Key])).ToList();
-        if (survivorAttributes is not null && mergedAttributes is not null)
-        {
-            foreach (var (key, value) in survivorAttributes.OrderBy(a => a.Key, StringComparer.Ordinal))
-            {
-                if (value is null || mergedAttributes[key] is not { } other) continue;
-                var a = value.ToJsonString();
-                var b = other.ToJsonString();
-                if (a != b) conflicts.Add(new MergeConflict(MergeChoices.AttributePrefix + key, a, b));
-            }
-        }
-        return conflicts;
     }
 
     /// <summary>The conflicts without a valid choice in <paramref name="choices"/>.</summary>
@@ -140,12 +125,18 @@ public static class CustomerMergeRules
     /// <summary>The survivor's fields after the merge. Every conflict must have a choice (see <see cref="Unchosen"/>).</summary>
     public static CustomerProfileFields Combine(CustomerProfileFields survivor, CustomerProfileFields merged, IReadOnlyDictionary<string, string> choices)
     {
+        bool TakeTheirs(string field) => choices.GetValueOrDefault(field) == MergeChoices.Merged;
+
         T Pick<T>(string field, T mine, T theirs)
         {
             if (mine is null) return theirs;
             if (theirs is null || EqualityComparer<T>.Default.Equals(mine, theirs)) return mine;
-            return choices.GetValueOrDefault(field) == MergeChoices.Merged ? theirs : mine;
+            return TakeTheirs(field) ? theirs : mine;
         }
+
+        var attributes = new Dictionary<string, JsonElement>(survivor.Attributes);
+        foreach (var (key, value) in merged.Attributes)
+            if (!attributes.ContainsKey(key) || TakeTheirs(CustomerProfileFields.AttributeFieldPrefix + key)) attributes[key] = value;
 
         return new CustomerProfileFields
         {
@@ -162,24 +153,9 @@ public static class CustomerMergeRules
             LifecycleStage = Pick("lifecycleStage", survivor.LifecycleStage, merged.LifecycleStage),
             OwnerAgentId = Pick("ownerAgentId", survivor.OwnerAgentId, merged.OwnerAgentId),
             ValueTier = Pick("valueTier", survivor.ValueTier, merged.ValueTier),
+            Attributes = attributes,
         };
     }
-
-    /// <summary>Custom attribute values after the merge: one side's alone are kept, conflicts as chosen.</summary>
-    public static JsonObject CombineAttributes(JsonObject? survivor, JsonObject? merged, IReadOnlyDictionary<string, string> choices)
-    {
-        var result = survivor?.DeepClone().AsObject() ?? [];
-        foreach (var (key, value) in merged ?? [])
-        {
-            if (value is null) continue;
-            if (result[key] is null || choices.GetValueOrDefault(MergeChoices.AttributePrefix + key) == MergeChoices.Merged)
-                result[key] = value.DeepClone();
-        }
-        return result;
-    }
-
-    /// <summary>Stricter consent wins: an opt-out on either side stays an opt-out.</summary>
-    public const string OptedOut = "opted-out";
 
     /// <summary>The phones and emails a customer can be matched by, from its identities and profile.</summary>
     public static IReadOnlyList<MatchKey> MatchKeys(CustomerProfileFields fields, IEnumerable<Timelines.ChannelIdentity> identities)
@@ -244,9 +220,6 @@ public interface ICustomerMergeStore
 
     /// <summary>The survivor a merged-away customer points at (null when it is not merged away, or unknown).</summary>
     Task<Guid?> GetMergedIntoAsync(Guid workspaceId, Guid customerId, CancellationToken ct = default);
-
-    /// <summary>Custom attribute values of the customer (empty when none).</summary>
-    Task<JsonObject> GetAttributesForMergeAsync(Guid workspaceId, Guid customerId, CancellationToken ct = default);
 
     /// <summary>Merges in one transaction, recording a journal; repeating a done merge returns it (<see cref="MergeOutcome.AlreadyMerged"/>).</summary>
     Task<MergeResult> MergeCustomersAsync(MergeRequest request, CancellationToken ct = default);

@@ -63,8 +63,7 @@ public sealed class CustomerMerging(ICustomerMergeStore store, ICustomerProfileS
         var b = await profiles.GetProfileAsync(workspaceId, second, ct);
         if (a is null || b is null) return null;
         var (survivor, merged) = (a.CreatedAt, a.Id) .CompareTo((b.CreatedAt, b.Id)) <= 0 ? (a, b) : (b, a);
-        var conflicts = CustomerMergeRules.Conflicts(survivor.Fields, merged.Fields,
-            await store.GetAttributesForMergeAsync(workspaceId, survivor.Id, ct), await store.GetAttributesForMergeAsync(workspaceId, merged.Id, ct));
+        var conflicts = CustomerMergeRules.Conflicts(survivor.Fields, merged.Fields);
         var choices = conflicts.ToDictionary(c => c.Field, _ => MergeChoices.Survivor);
         var result = await MergeAsync(new MergeRequest(workspaceId, survivor.Id, merged.Id, survivor.Version, merged.Version, choices, null, true, now), ct);
         return result.Outcome == MergeOutcome.Merged ? result.Merge : null;
@@ -133,8 +132,7 @@ public static class CustomerMergeApi
         if (survivor is null || merged is null) return NotFound(loggers, survivor is null ? survivorId : mergedId);
         if (await MergedAwayProblem(merges, loggers, workspaceId, survivorId, mergedId, ct) is { } problem) return problem;
 
-        var conflicts = CustomerMergeRules.Conflicts(survivor.Fields, merged.Fields,
-            await merges.GetAttributesForMergeAsync(workspaceId, survivorId, ct), await merges.GetAttributesForMergeAsync(workspaceId, mergedId, ct));
+        var conflicts = CustomerMergeRules.Conflicts(survivor.Fields, merged.Fields);
         // ix_conversations_customer: a customer has a handful of threads.
         async Task<IReadOnlyList<Conversation>> ThreadsOf(Guid id) => await inbox.ListConversationsAsync(workspaceId, null, CustomersApi.MaxPageSize,
             new ConversationListFilter { CustomerId = id }, ct);

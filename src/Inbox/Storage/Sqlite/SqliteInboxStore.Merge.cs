@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Crm.Contracts;
 using Crm.Inbox.Customers;
 using Crm.Inbox.Timelines;
@@ -16,7 +15,7 @@ namespace Crm.Inbox.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteInboxStore : ICustomerMergeStore
 {
-    /// <summary>Tables with one or more rows per customer, kept by other features; merged and restored when the file has them.</summary>
+    /// <summary>Tables with rows per customer, kept by other features (behaviour per channel, consent, labels): merged, and restored on undo.</summary>
     private static readonly string[] CustomerSideTables = ["customer_consents", "customer_channel_activity", "customer_labels"];
 
     // ix_messages_customer_timeline: a seek on the customer, read backwards from the newest or from the cursor.
@@ -114,21 +113,6 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
         => await ScalarAsync<string>(connection, transaction, "SELECT merged_into FROM customers WHERE id = $id AND workspace_id = $workspace", ct,
             ("$id", customerId.ToString()), ("$workspace", workspaceId.ToString())) is { } id ? Guid.Parse(id) : null;
 
-    public async Task<JsonObject> GetAttributesForMergeAsync(Guid workspaceId, Guid customerId, CancellationToken ct = default)
-    {
-        await using var connection = await OpenAsync(ct);
-        return await AttributesAsync(connection, null, workspaceId, customerId, ct) ?? [];
-    }
-
-    /// <summary>The customer's custom attribute values; null when the file has no attributes yet.</summary>
-    private static async Task<JsonObject?> AttributesAsync(SqliteConnection connection, SqliteTransaction? transaction, Guid workspaceId, Guid customerId, CancellationToken ct)
-    {
-        if (!await HasColumnAsync(connection, transaction, "customers", "attributes_json", ct)) return null;
-        var json = await ScalarAsync<string>(connection, transaction, "SELECT attributes_json FROM customers WHERE id = $id AND workspace_id = $workspace", ct,
-            ("$id", customerId.ToString()), ("$workspace", workspaceId.ToString()));
-        return json is null ? [] : JsonNode.Parse(json) as JsonObject ?? [];
-    }
-
     public Task<MergeResult> MergeCustomersAsync(MergeRequest request, CancellationToken ct = default)
         => WriteAsync((connection, transaction) => MergeAsync(connection, transaction, request, ct), ct);
 
@@ -153,9 +137,7 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
         if (survivor.Version != request.SurvivorVersion || merged.Version != request.MergedVersion)
             return new MergeResult(MergeOutcome.Stale, null, "One of the customers changed since you looked: review the merge again.");
 
-        var survivorAttributes = await AttributesAsync(connection, transaction, workspace, survivorId, ct);
-        var mergedAttributes = await AttributesAsync(connection, transaction, workspace, mergedId, ct);
-        var unchosen = CustomerMergeRules.Unchosen(CustomerMergeRules.Conflicts(survivor.Fields, merged.Fields, survivorAttributes, mergedAttributes), request.Choices);
+        var unchosen = CustomerMergeRules.Unchosen(CustomerMergeRules.Conflicts(survivor.Fields, merged.Fields), request.Choices);
         if (unchosen.Count > 0) return new MergeResult(MergeOutcome.ChoicesMissing, null) { MissingChoices = unchosen };
 
         var ids = new[] { survivorId.ToString(), mergedId.ToString() };
@@ -172,9 +154,6 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
         var version = updated.Profile!.Version == survivor.Version
             ? await ScalarAsync<long>(connection, transaction, "UPDATE customers SET version = version + 1 WHERE id = $id RETURNING version", ct, ("$id", survivorId.ToString()))
             : updated.Profile.Version;
-        if (survivorAttributes is not null)
-            await ExecuteAsync(connection, transaction, "UPDATE customers SET attributes_json = $json WHERE id = $id", ct, ("$id", survivorId.ToString()),
-                ("$json", CustomerMergeRules.CombineAttributes(survivorAttributes, mergedAttributes, request.Choices).ToJsonString()));
         await MergeBehaviourAsync(connection, transaction, survivorId, mergedId, ct);
         await MergeSideTablesAsync(connection, transaction, survivorId, mergedId, ct);
 
@@ -312,7 +291,6 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
     /// <summary>Behaviour on the survivor's row: the earliest first contact, the latest of each last contact, the counts summed.</summary>
     private static async Task MergeBehaviourAsync(SqliteConnection connection, SqliteTransaction transaction, Guid survivorId, Guid mergedId, CancellationToken ct)
     {
-        if (!await HasColumnAsync(connection, transaction, "customers", "inbound_count", ct)) return;
         await ExecuteAsync(connection, transaction, """
             UPDATE customers SET
                 first_seen_at = (SELECT MIN(first_seen_at) FROM customers WHERE id IN ($survivor, $merged)),
@@ -331,9 +309,7 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
     private static async Task MergeSideTablesAsync(SqliteConnection connection, SqliteTransaction transaction, Guid survivorId, Guid mergedId, CancellationToken ct)
     {
         (string, object?)[] both = [("$survivor", survivorId.ToString()), ("$merged", mergedId.ToString())];
-        if (await HasTableAsync(connection, transaction, "customer_channel_activity", ct))
-        {
-            await ExecuteAsync(connection, transaction, """
+        await ExecuteAsync(connection, transaction, """
                 UPDATE customer_channel_activity AS s SET
                     first_seen_at = MIN(COALESCE(s.first_seen_at, m.first_seen_at), COALESCE(m.first_seen_at, s.first_seen_at)),
                     last_inbound_at = MAX(COALESCE(s.last_inbound_at, m.last_inbound_at), COALESCE(m.last_inbound_at, s.last_inbound_at)),
@@ -347,26 +323,19 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
                 UPDATE OR IGNORE customer_channel_activity SET customer_id = $survivor WHERE customer_id = $merged;
                 DELETE FROM customer_channel_activity WHERE customer_id = $merged;
                 """, ct, both);
-        }
-        if (await HasTableAsync(connection, transaction, "customer_consents", ct))
-        {
-            // An opt-out on either side wins over an opt-in: the customer said stop on that channel.
-            await ExecuteAsync(connection, transaction, $"""
+        // An opt-out on either side wins over an opt-in: the customer said stop on that channel.
+        await ExecuteAsync(connection, transaction, $"""
                 UPDATE customer_consents AS s SET state = m.state, changed_at = m.changed_at, source = m.source, detail = m.detail, changed_by = m.changed_by
                 FROM customer_consents AS m
                 WHERE s.customer_id = $survivor AND m.customer_id = $merged AND m.channel = s.channel
-                  AND m.state = '{CustomerMergeRules.OptedOut}' AND s.state <> '{CustomerMergeRules.OptedOut}';
+                  AND m.state = '{ConsentStates.OptedOut}' AND s.state <> '{ConsentStates.OptedOut}';
                 UPDATE OR IGNORE customer_consents SET customer_id = $survivor WHERE customer_id = $merged;
                 DELETE FROM customer_consents WHERE customer_id = $merged;
                 """, ct, both);
-        }
-        if (await HasTableAsync(connection, transaction, "customer_labels", ct))
-        {
-            await ExecuteAsync(connection, transaction, """
+        await ExecuteAsync(connection, transaction, """
                 UPDATE OR IGNORE customer_labels SET customer_id = $survivor WHERE customer_id = $merged;
                 DELETE FROM customer_labels WHERE customer_id = $merged;
                 """, ct, both);
-        }
     }
 
     public Task<UndoResult> UndoMergeAsync(Guid workspaceId, Guid mergeId, Guid? by, DateTimeOffset now, TimeSpan grace, CancellationToken ct = default)
@@ -386,10 +355,10 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
             // Versions only go up: an edit made against the merged survivor is stale now, as it would be after any change.
             await ExecuteAsync(connection, transaction, "UPDATE customers SET version = $version WHERE id = $id", ct, ("$id", survivor), ("$version", survivorVersion));
             await ExecuteAsync(connection, transaction, "UPDATE customers SET version = $version WHERE id = $id", ct, ("$id", merged), ("$version", mergedVersion));
-            foreach (var table in CustomerSideTables.Where(journal.SideBefore.ContainsKey))
+            foreach (var table in CustomerSideTables)
             {
                 await ExecuteAsync(connection, transaction, $"DELETE FROM {table} WHERE customer_id IN ($survivor, $merged)", ct, ("$survivor", survivor), ("$merged", merged));
-                await InsertRowsAsync(connection, transaction, table, journal.SideBefore[table], ct);
+                await InsertRowsAsync(connection, transaction, table, journal.SideBefore.GetValueOrDefault(table) ?? [], ct);
             }
             foreach (var identity in journal.MovedIdentities)
                 await ExecuteAsync(connection, transaction,
@@ -602,13 +571,10 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
         return ids;
     }
 
-    private static async Task<bool> HasTableAsync(SqliteConnection connection, SqliteTransaction? transaction, string table, CancellationToken ct)
-        => await ScalarAsync<long>(connection, transaction, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $name", ct, ("$name", table)) > 0;
-
-    private static async Task<bool> HasColumnAsync(SqliteConnection connection, SqliteTransaction? transaction, string table, string column, CancellationToken ct)
-        => await ScalarAsync<long>(connection, transaction, $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = $name", ct, ("$name", column)) > 0;
-
-    /// <summary>A whole row by id, every column (those other features added too), as plain values.</summary>
+    /// <summary>
+    /// A whole row by id, every column (those other features added too) and its rowid (restored with it: the search index is
+    /// keyed by it, and a customer's labels are listed in its order), as plain values.
+    /// </summary>
     private static async Task<Dictionary<string, object?>> RowAsync(SqliteConnection connection, SqliteTransaction transaction, string table, Guid id, CancellationToken ct)
         => (await RowsAsync(connection, transaction, table, "id", [id.ToString()], ct)).FirstOrDefault() ?? [];
 
@@ -617,7 +583,7 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
     {
         var names = keys.Select((_, i) => $"$k{i}").ToList();
         await using var command = Command(connection, transaction,
-            $"SELECT * FROM {table} WHERE {keyColumn} IN ({string.Join(", ", names)})",
+            $"SELECT rowid, * FROM {table} WHERE {keyColumn} IN ({string.Join(", ", names)})",
             keys.Select((k, i) => (names[i], (object?)k)).ToArray());
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = new List<Dictionary<string, object?>>();
@@ -631,17 +597,17 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
         return rows.OrderBy(r => JsonSerializer.Serialize(r, Json), StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>The rows of the side tables this file has, for both customers.</summary>
+    /// <summary>The rows of the side tables for both customers.</summary>
     private static async Task<Dictionary<string, List<Dictionary<string, object?>>>> SideRowsAsync(SqliteConnection connection, SqliteTransaction transaction,
         IReadOnlyList<string> customerIds, CancellationToken ct)
     {
         var side = new Dictionary<string, List<Dictionary<string, object?>>>(StringComparer.Ordinal);
         foreach (var table in CustomerSideTables)
-            if (await HasTableAsync(connection, transaction, table, ct)) side[table] = await RowsAsync(connection, transaction, table, "customer_id", customerIds, ct);
+            side[table] = await RowsAsync(connection, transaction, table, "customer_id", customerIds, ct);
         return side;
     }
 
-    /// <summary>Sets every column of the row back (an UPDATE, so the row keeps its rowid, which the search index is keyed by).</summary>
+    /// <summary>Sets every column of the row back (an UPDATE: the row keeps its rowid).</summary>
     private static Task<int> RestoreRowAsync(SqliteConnection connection, SqliteTransaction transaction, string table, Guid id, Dictionary<string, object?> row, CancellationToken ct)
     {
         var columns = row.Keys.Where(c => c != "id").ToList();
@@ -704,7 +670,7 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
                 row[key] = row[key] is JsonElement e
                     ? e.ValueKind switch
                     {
-                        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+                        JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(),
                         JsonValueKind.String => e.GetString(),
                         _ => null,
                     }
