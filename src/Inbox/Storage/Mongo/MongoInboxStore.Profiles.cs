@@ -37,7 +37,14 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
         Guid? changedBy, DateTimeOffset now, CancellationToken ct = default)
     {
         using var session = await database.Client.StartSessionAsync(cancellationToken: ct);
-        return await session.WithTransactionAsync(async (s, token) =>
+        return await session.WithTransactionAsync((s, token) => UpdateProfileAsync(s, workspaceId, customerId, expectedVersion, fields, changedBy, now, token),
+            cancellationToken: ct);
+    }
+
+    /// <summary>The update inside a transaction: a merge combines the survivor's fields with it too.</summary>
+    private async Task<ProfileUpdateResult> UpdateProfileAsync(IClientSessionHandle s, Guid workspaceId, Guid customerId, long expectedVersion,
+        CustomerProfileFields fields, Guid? changedBy, DateTimeOffset now, CancellationToken token)
+    {
         {
             var owned = CustomerFilter.Eq(c => c.Id, customerId) & CustomerFilter.Eq(c => c.WorkspaceId, workspaceId);
             var found = await customers.Find(s, owned).FirstOrDefaultAsync(token);
@@ -64,7 +71,9 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
                 .Set(c => c.LifecycleStage, fields.LifecycleStage)
                 .Set(c => c.OwnerAgentId, fields.OwnerAgentId)
                 .Set(c => c.ValueTier, fields.ValueTier)
-                .Set(c => c.Version, version);
+                .Set(c => c.Version, version)
+                // Merge suggestions find customers by their phones and emails.
+                .Set(c => c.MatchKeys, MatchKeyDocuments(fields, current.Identities));
             // No values: no subdocument at all, so an attribute's absence reads the same whether it was cleared or never set.
             update = ToBson(fields.Attributes) is { } attributes ? update.Set(c => c.Attributes, attributes) : update.Unset(c => c.Attributes);
             var updated = await customers.UpdateOneAsync(s, owned & atVersion, update, cancellationToken: token);
@@ -81,13 +90,14 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
                 await conversations.UpdateManyAsync(s, ConversationFilter.Eq(c => c.CustomerId, customerId),
                     Builders<ConversationDocument>.Update.Set(c => c.CustomerName, fields.Name), cancellationToken: token);
             return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
-        }, cancellationToken: ct);
+        }
     }
 
     public async Task<IReadOnlyList<CustomerProfile>> ListProfilesAsync(Guid workspaceId, CustomerPageCursor? after, int take, CancellationToken ct = default)
     {
         // ix_customers_workspace_name. Null and missing names sort before every string, as '' does in SQLite.
-        var filter = CustomerFilter.Eq(c => c.WorkspaceId, workspaceId);
+        // Merged-away customers are kept but not listed.
+        var filter = CustomerFilter.Eq(c => c.WorkspaceId, workspaceId) & CustomerFilter.Eq(c => c.MergedInto, null);
         if (after is { } cursor)
         {
             var sameName = cursor.Name == ""
