@@ -125,11 +125,11 @@ public static class CustomerMergeApi
         ICustomerMergeStore merges, Storage.IInboxStore inbox, ClaimsPrincipal user, ILoggerFactory loggers, CancellationToken ct)
     {
         if (with is not { } mergedId || mergedId == survivorId)
-            return Refused(loggers, "with", "with must be the id of the other customer, not this one.");
+            return CustomersApi.Refused(loggers, "with", "with must be the id of the other customer, not this one.");
         var workspaceId = user.WorkspaceId();
         var survivor = await profiles.GetProfileAsync(workspaceId, survivorId, ct);
         var merged = await profiles.GetProfileAsync(workspaceId, mergedId, ct);
-        if (survivor is null || merged is null) return NotFound(loggers, survivor is null ? survivorId : mergedId);
+        if (survivor is null || merged is null) return CustomersApi.NotFound(loggers, survivor is null ? survivorId : mergedId);
         if (await MergedAwayProblem(merges, loggers, workspaceId, survivorId, mergedId, ct) is { } problem) return problem;
 
         var conflicts = CustomerMergeRules.Conflicts(survivor.Fields, merged.Fields);
@@ -180,7 +180,7 @@ public static class CustomerMergeApi
                 logger.LogInformation("Refused a merge of {MergedId} into customer {CustomerId}: {Outcome}", request.MergedId, survivorId, result.Outcome);
                 return TypedResults.Problem(result.Detail, statusCode: StatusCodes.Status409Conflict, title: "The merge cannot be made");
             default:
-                return NotFound(loggers, survivorId);
+                return CustomersApi.NotFound(loggers, survivorId);
         }
     }
 
@@ -188,7 +188,7 @@ public static class CustomerMergeApi
         CustomerMerging merging, ClaimsPrincipal user, ILoggerFactory loggers, CancellationToken ct)
     {
         var workspaceId = user.WorkspaceId();
-        if (await profiles.GetProfileAsync(workspaceId, customerId, ct) is null) return NotFound(loggers, customerId);
+        if (await profiles.GetProfileAsync(workspaceId, customerId, ct) is null) return CustomersApi.NotFound(loggers, customerId);
         var items = await merges.ListMergesAsync(workspaceId, customerId, ct);
         return TypedResults.Ok(new MergeList(items.Select(m => View(m, merging.UndoGrace)).ToList()));
     }
@@ -246,17 +246,5 @@ public static class CustomerMergeApi
             }
         }
         return null;
-    }
-
-    private static NotFound NotFound(ILoggerFactory loggers, Guid customerId)
-    {
-        loggers.CreateLogger(typeof(CustomerMergeApi)).LogInformation("Customer {CustomerId} not found in the caller's workspace", customerId);
-        return TypedResults.NotFound();
-    }
-
-    private static ProblemHttpResult Refused(ILoggerFactory loggers, string parameter, string detail)
-    {
-        loggers.CreateLogger(typeof(CustomerMergeApi)).LogInformation("Refused a merge request: invalid {Parameter}", parameter);
-        return TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");
     }
 }

@@ -30,24 +30,11 @@ public static class CustomerTimelineApi
         Guid customerId, string? before, int? limit, ICustomerProfileStore profiles, ICustomerMergeStore merges, ClaimsPrincipal user, HttpContext http,
         ILoggerFactory loggers, CancellationToken ct)
     {
-        var logger = loggers.CreateLogger(typeof(CustomerTimelineApi));
-        if (limit is < 1 or > CustomersApi.MaxPageSize)
-        {
-            logger.LogInformation("Refused a customer timeline request: invalid {Parameter}", "limit");
-            return TypedResults.Problem($"limit must be between 1 and {CustomersApi.MaxPageSize}.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");
-        }
+        if (limit is < 1 or > CustomersApi.MaxPageSize) return CustomersApi.Refused(loggers, "limit", $"limit must be between 1 and {CustomersApi.MaxPageSize}.");
         PageCursor? cursor = null;
-        if (before is not null && !PageCursor.TryParse(before, out cursor))
-        {
-            logger.LogInformation("Refused a customer timeline request: invalid {Parameter}", "before");
-            return TypedResults.Problem("before is not a cursor this API returned.", statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");
-        }
+        if (before is not null && !PageCursor.TryParse(before, out cursor)) return CustomersApi.Refused(loggers, "before", "before is not a cursor this API returned.");
         var workspaceId = user.WorkspaceId();
-        if (await profiles.GetProfileAsync(workspaceId, customerId, ct) is null)
-        {
-            logger.LogInformation("Customer {CustomerId} not found in the caller's workspace", customerId);
-            return TypedResults.NotFound();
-        }
+        if (await profiles.GetProfileAsync(workspaceId, customerId, ct) is null) return CustomersApi.NotFound(loggers, customerId);
         if (await merges.GetMergedIntoAsync(workspaceId, customerId, ct) is { } survivor)
             return CustomerMergeApi.PointTo(http, survivor, $"/api/customers/{survivor}/timeline");
 

@@ -130,13 +130,13 @@ public static class CustomersApi
     }
 
     /// <summary>Another workspace's customer is as unknown as a made-up id.</summary>
-    private static NotFound NotFound(ILoggerFactory loggers, Guid customerId)
+    internal static NotFound NotFound(ILoggerFactory loggers, Guid customerId)
     {
         loggers.CreateLogger(typeof(CustomersApi)).LogInformation("Customer {CustomerId} not found in the caller's workspace", customerId);
         return TypedResults.NotFound();
     }
 
-    private static ProblemHttpResult Refused(ILoggerFactory loggers, string parameter, string detail)
+    internal static ProblemHttpResult Refused(ILoggerFactory loggers, string parameter, string detail)
     {
         loggers.CreateLogger(typeof(CustomersApi)).LogInformation("Refused a customer request: invalid {Parameter}", parameter);
         return TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");

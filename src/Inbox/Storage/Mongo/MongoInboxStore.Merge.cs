@@ -20,6 +20,9 @@ public sealed partial class MongoInboxStore : ICustomerMergeStore
     private IMongoCollection<BsonDocument> RawReads => database.GetCollection<BsonDocument>("conversationReads");
     private IMongoCollection<SettingsDocument> CustomerSettings => database.GetCollection<SettingsDocument>("customerSettings");
 
+    /// <summary>The identity a merged-away customer document keeps in place of the ones it gave the survivor.</summary>
+    private const string MergedAwayChannel = "merged-away";
+
     private static FilterDefinition<ConversationDocument> NotMerged => ConversationFilter.Ne(c => c.Status, ConversationStatuses.Merged);
 
     private async Task InitializeMergeAsync(CancellationToken ct)
@@ -109,8 +112,10 @@ public sealed partial class MongoInboxStore : ICustomerMergeStore
         var version = updated.Profile!.Version + (updated.Profile.Version == survivor.Version ? 1 : 0);
 
         // The merged customer gives up its identities first: the unique identity index holds at every step of the transaction.
+        // It keeps one of its own that no channel uses: that index is not sparse, so two customers without any would collide.
         await customers.UpdateOneAsync(s, CustomerFilter.Eq(c => c.Id, mergedId), Builders<CustomerDocument>.Update
-            .Set(c => c.Identities, []).Set(c => c.MergedInto, survivorId).Unset(c => c.MatchKeys), cancellationToken: ct);
+            .Set(c => c.Identities, [new IdentityDocument { Channel = MergedAwayChannel, Value = mergedId.ToString() }])
+            .Set(c => c.MergedInto, survivorId).Unset(c => c.MatchKeys), cancellationToken: ct);
         var current = await customers.Find(s, CustomerFilter.Eq(c => c.Id, survivorId)).FirstAsync(ct);
         var identities = current.Identities.Concat(mergedDoc.Identities).ToList();
         var combined = CombineCustomers(current, mergedDoc);
