@@ -98,6 +98,7 @@ public static class InboxRegistration
         app.MapAssignmentApi();
         app.MapSearchApi();
         app.MapCustomersApi();
+        app.MapConsentApi();
         app.MapCustomerTimelineApi();
         app.MapCustomerMergeApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.

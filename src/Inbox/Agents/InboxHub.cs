@@ -35,9 +35,17 @@ public interface IInboxClient
     /// <summary>An agent chose another availability, or went offline or away by the engine's reckoning.</summary>
     Task AvailabilityChanged(Crm.Inbox.Assignment.AssignmentApi.AvailabilityView availability);
 
+    /// <summary>
+    /// An agent changed a customer's profile, consent or reachability: the profile as it now stands, so an open profile
+    /// updates without a fetch. Not sent for new messages (behaviour moves with every one; the timeline push carries those).
+    /// </summary>
+    Task CustomerChanged(CustomerChangedPush push);
+
     /// <summary>Two customers were merged (or a merge undone): the listed conversations changed customer, or were joined.</summary>
     Task CustomersMerged(CustomersMergedPush push);
 }
+
+public sealed record CustomerChangedPush(Guid CustomerId, long Version, Crm.Inbox.Customers.CustomerProfile Profile);
 
 /// <summary><see cref="ConversationIds"/>: every conversation that moved or was joined; <see cref="Undone"/> when a merge was undone.</summary>
 public sealed record CustomersMergedPush(Guid MergeId, Guid SurvivorId, Guid MergedId, IReadOnlyList<Guid> ConversationIds, bool Automatic, bool Undone);

@@ -37,7 +37,7 @@ public sealed class CustomerMerging(ICustomerMergeStore store, ICustomerProfileS
             var merge = result.Merge!;
             logger.LogInformation("Merged customer {MergedId} into {SurvivorId} ({Kind}; merge {MergeId})", merge.MergedId, merge.SurvivorId,
                 merge.Automatic ? "automatic" : "by an agent", merge.Id);
-            await agents.CustomersMergedAsync(request.WorkspaceId, Push(merge, undone: false));
+            await PushAsync(request.WorkspaceId, Push(merge, undone: false));
         }
         return result;
     }
@@ -48,7 +48,7 @@ public sealed class CustomerMerging(ICustomerMergeStore store, ICustomerProfileS
         if (result.Outcome == UndoOutcome.Undone)
         {
             logger.LogInformation("Undid merge {MergeId}: customer {MergedId} is apart from {SurvivorId} again", mergeId, result.Merge!.MergedId, result.Merge.SurvivorId);
-            await agents.CustomersMergedAsync(workspaceId, Push(result.Merge, undone: true));
+            await PushAsync(workspaceId, Push(result.Merge, undone: true));
         }
         return result;
     }
@@ -67,6 +67,19 @@ public sealed class CustomerMerging(ICustomerMergeStore store, ICustomerProfileS
         var choices = conflicts.ToDictionary(c => c.Field, _ => MergeChoices.Survivor);
         var result = await MergeAsync(new MergeRequest(workspaceId, survivor.Id, merged.Id, survivor.Version, merged.Version, choices, null, true, now), ct);
         return result.Outcome == MergeOutcome.Merged ? result.Merge : null;
+    }
+
+    /// <summary>The merge is stored: a push that fails must not fail the request (agents see it on their next read).</summary>
+    private async Task PushAsync(Guid workspaceId, CustomersMergedPush push)
+    {
+        try
+        {
+            await agents.CustomersMergedAsync(workspaceId, push);
+        }
+        catch (Exception error)
+        {
+            logger.LogWarning(error, "Could not push merge {MergeId} to agents", push.MergeId);
+        }
     }
 
     private static CustomersMergedPush Push(CustomerMerge merge, bool undone) => new(merge.Id, merge.SurvivorId, merge.MergedId,
