@@ -109,14 +109,25 @@ public abstract class CustomerMergeStoreContract
     {
         var store = await CreateStoreAsync();
         var (survivor, merged) = await AliceTwiceAsync(store);
+        static System.Text.Json.JsonElement Value(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.Clone();
+        survivor = (await Profiles(store).UpdateProfileAsync(Workspace, survivor.Id, survivor.Version, survivor.Fields with
+        {
+            Attributes = new Dictionary<string, System.Text.Json.JsonElement> { ["plan"] = Value("\"gold\"") },
+        }, Ann, T0)).Profile!;
+        merged = (await Profiles(store).UpdateProfileAsync(Workspace, merged.Id, merged.Version, merged.Fields with
+        {
+            Attributes = new Dictionary<string, System.Text.Json.JsonElement> { ["plan"] = Value("\"silver\""), ["seats"] = Value("3") },
+        }, Ann, T0)).Profile!;
 
-        var unchosen = await Merges(store).MergeCustomersAsync(Request(survivor, merged));
-        var chosen = await Merges(store).MergeCustomersAsync(Request(survivor, merged, new() { ["name"] = MergeChoices.Merged }));
+        var unchosen = await Merges(store).MergeCustomersAsync(Request(survivor, merged, new() { ["name"] = MergeChoices.Merged }));
+        var chosen = await Merges(store).MergeCustomersAsync(Request(survivor, merged, new() { ["name"] = MergeChoices.Merged, ["attribute.plan"] = MergeChoices.Survivor }));
+        var after = (await Profiles(store).GetProfileAsync(Workspace, survivor.Id))!.Fields;
 
         Assert.Equal(MergeOutcome.ChoicesMissing, unchosen.Outcome);
-        Assert.Equal([new MergeConflict("name", "Alice", "Alice W")], unchosen.MissingChoices);
+        Assert.Equal([new MergeConflict("attribute.plan", "gold", "silver")], unchosen.MissingChoices);
         Assert.Equal(MergeOutcome.Merged, chosen.Outcome);
-        Assert.Equal("Alice W", (await Profiles(store).GetProfileAsync(Workspace, survivor.Id))!.Fields.Name);
+        Assert.Equal("Alice W", after.Name);
+        Assert.Equal(("gold", "3"), (after.Attributes["plan"].GetString(), after.Attributes["seats"].GetRawText()));
     }
 
     [SkippableFact]
@@ -131,6 +142,8 @@ public abstract class CustomerMergeStoreContract
             (await store.ResolveCustomerAsync(Workspace, new ChannelIdentity(Channels.WhatsApp, "+14155550199"), null, T0)).Id))!;
         var thread = (await store.ListConversationsAsync(Workspace, null, 10, new ConversationListFilter { CustomerId = survivor.Id })).Single();
         var emptied = (await store.ListConversationsAsync(Workspace, null, 10, new ConversationListFilter { CustomerId = merged.Id })).Single();
+        // Ann read the survivor's thread up to s-2, never the merged customer's.
+        await store.MarkReadAsync(Ann, thread.Id, T0.AddMinutes(2));
 
         var result = await Merges(store).MergeCustomersAsync(Request(survivor, merged));
         var joined = (await store.GetConversationAsync(thread.Id))!;
@@ -143,6 +156,8 @@ public abstract class CustomerMergeStoreContract
         Assert.Equal("hello m-2", joined.LastMessagePreview);
         Assert.Equal(T0, joined.WaitingSince);
         Assert.Equal([thread.Id], (await store.ListConversationsAsync(Workspace, null, 10)).Select(c => c.Id));
+        // No unread message turns read: m-1 and m-2 are unread (and s-2, after m-1, with them: one marker per thread).
+        Assert.Equal(3, (await store.UnreadCountsAsync(Ann, [thread.Id], 100))[thread.Id]);
     }
 
     [SkippableFact]
