@@ -523,10 +523,20 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
     /// <summary>Writes the customer's match keys again from its profile and identities (none for a merged-away customer).</summary>
     private static async Task RefreshMatchKeysAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, Guid customerId, CancellationToken ct)
     {
+        if (await GetProfileAsync(connection, transaction, workspaceId, customerId, ct) is { } profile
+            && await MergedIntoAsync(connection, transaction, workspaceId, customerId, ct) is null)
+            await RefreshMatchKeysAsync(connection, transaction, workspaceId, customerId, profile.Fields, profile.Identities, ct);
+        else
+            await ExecuteAsync(connection, transaction, "DELETE FROM customer_match_keys WHERE customer_id = $id", ct, ("$id", customerId.ToString()));
+    }
+
+    /// <summary>The same from fields and identities already read (a profile write has them: an import writes many).</summary>
+    private static async Task RefreshMatchKeysAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, Guid customerId,
+        CustomerProfileFields fields, IReadOnlyList<ChannelIdentity> identities, CancellationToken ct)
+    {
+        // Primary key of customer_match_keys.
         await ExecuteAsync(connection, transaction, "DELETE FROM customer_match_keys WHERE customer_id = $id", ct, ("$id", customerId.ToString()));
-        if (await GetProfileAsync(connection, transaction, workspaceId, customerId, ct) is not { } profile
-            || await MergedIntoAsync(connection, transaction, workspaceId, customerId, ct) is not null) return;
-        foreach (var key in CustomerMergeRules.MatchKeys(profile.Fields, profile.Identities))
+        foreach (var key in CustomerMergeRules.MatchKeys(fields, identities))
             await InsertMatchKeyAsync(connection, transaction, workspaceId, customerId, key, ct);
     }
 

@@ -100,7 +100,7 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
             await ReindexCustomerConversationsAsync(connection, transaction, customerId, ct);
         }
         // Merge suggestions find customers by their phones and emails.
-        await RefreshMatchKeysAsync(connection, transaction, workspaceId, customerId, ct);
+        await RefreshMatchKeysAsync(connection, transaction, workspaceId, customerId, fields, current.Identities, ct);
         return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
     }
 
