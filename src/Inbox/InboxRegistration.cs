@@ -47,6 +47,9 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ILabelStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICannedReplyStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerProfileStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerAttributeDefinitionStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ILifecycleStageStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerLabelStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerConsentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerMergeStore)provider.GetRequiredService<IInboxStore>());
         services.AddOptions<CustomerMergeOptions>().BindConfiguration(CustomerMergeOptions.Section);
@@ -98,6 +101,9 @@ public static class InboxRegistration
         app.MapAssignmentApi();
         app.MapSearchApi();
         app.MapCustomersApi();
+        app.MapCustomerAttributesApi();
+        app.MapLifecycleStagesApi();
+        app.MapCustomerLabelsApi();
         app.MapConsentApi();
         app.MapCustomerTimelineApi();
         app.MapCustomerMergeApi();

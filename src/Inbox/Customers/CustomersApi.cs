@@ -70,7 +70,8 @@ public static class CustomersApi
     /// adds a verified phone or email another customer has too, they are merged and the answer is the survivor.
     /// </remarks>
     public static async Task<Results<Ok<CustomerDetails>, NotFound, ValidationProblem, Conflict<CustomerDetails>, ProblemHttpResult>> ChangeCustomer(
-        Guid customerId, JsonElement? change, ICustomerProfileStore store, IAgentStore agents, ICustomerMergeStore merges, CustomerMerging merging,
+        Guid customerId, JsonElement? change, ICustomerProfileStore store, IAgentStore agents, ICustomerAttributeDefinitionStore definitions,
+        ILifecycleStageStore stages, ICustomerMergeStore merges, CustomerMerging merging,
         AgentNotifier notifier, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger(typeof(CustomersApi));
@@ -85,7 +86,9 @@ public static class CustomersApi
 
         // The latest date anywhere on earth (UTC+14): a birthday after it is in the future for everyone.
         var latestToday = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddHours(14));
-        var (fields, version, problems) = CustomerProfileRules.Apply(current.Fields, change ?? default, latestToday);
+        // Attributes and the stage are checked against the workspace's own definitions and stages, read now.
+        var schema = new CustomerSchema(await definitions.ListAttributeDefinitionsAsync(workspaceId, ct), await stages.GetLifecycleStagesAsync(workspaceId, ct));
+        var (fields, version, problems) = CustomerProfileRules.Apply(current.Fields, change ?? default, latestToday, schema);
         // The owner must be one of the workspace's agents; an agent of another workspace is as unknown as a made-up id.
         if (fields?.OwnerAgentId is { } owner && owner != current.Fields.OwnerAgentId
             && (await agents.GetAsync(owner, ct) is not { } agent || agent.WorkspaceId != workspaceId))
