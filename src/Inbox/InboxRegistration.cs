@@ -51,6 +51,9 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ILifecycleStageStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerLabelStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerConsentStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerMergeStore)provider.GetRequiredService<IInboxStore>());
+        services.AddOptions<CustomerMergeOptions>().BindConfiguration(CustomerMergeOptions.Section);
+        services.AddSingleton<CustomerMerging>();
         services.AddSingleton(provider => (ITeamStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAssignmentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAgentPresenceStore)provider.GetRequiredService<IInboxStore>());
@@ -102,6 +105,8 @@ public static class InboxRegistration
         app.MapLifecycleStagesApi();
         app.MapCustomerLabelsApi();
         app.MapConsentApi();
+        app.MapCustomerTimelineApi();
+        app.MapCustomerMergeApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;

@@ -34,5 +34,7 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
     public Task CustomerChangedAsync(Crm.Inbox.Customers.CustomerProfile profile)
         => Workspace(profile.WorkspaceId).CustomerChanged(new CustomerChangedPush(profile.Id, profile.Version, profile));
 
+    public Task CustomersMergedAsync(Guid workspaceId, CustomersMergedPush push) => Workspace(workspaceId).CustomersMerged(push);
+
     private IInboxClient Workspace(Guid workspaceId) => hub.Clients.Group(InboxHub.WorkspaceGroup(workspaceId));
 }

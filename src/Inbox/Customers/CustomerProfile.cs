@@ -105,9 +105,6 @@ public sealed record CustomerProfileFields
 public sealed record CustomerProfile(Guid Id, Guid WorkspaceId, CustomerProfileFields Fields, IReadOnlyList<ChannelIdentity> Identities,
     DateTimeOffset CreatedAt, long Version)
 {
-    /// <summary>The workspace labels the customer carries, in the order they were put on (<see cref="ICustomerLabelStore"/>).</summary>
-    public IReadOnlyList<Guid> LabelIds { get; init; } = [];
-
     /// <summary>Contact kept by the system, overall and per channel. Read with one profile; the list leaves it empty.</summary>
     public CustomerBehaviour Behaviour { get; init; } = CustomerBehaviour.None;
 
@@ -116,6 +113,9 @@ public sealed record CustomerProfile(Guid Id, Guid WorkspaceId, CustomerProfileF
 
     /// <summary><see cref="Identities"/> with their connection and reachability. Read with one profile.</summary>
     public IReadOnlyList<IdentityDetail> IdentityDetails { get; init; } = [];
+
+    /// <summary>The workspace labels the customer carries, in the order they were put on (<see cref="ICustomerLabelStore"/>).</summary>
+    public IReadOnlyList<Guid> LabelIds { get; init; } = [];
 
     /// <summary>Whole years on <paramref name="today"/>; a 29 February birthday counts from 1 March in other years.</summary>
     public int? AgeOn(DateOnly today)
