@@ -97,7 +97,8 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
             .Sort(Builders<CustomerDocument>.Sort.Ascending(c => c.DisplayName).Ascending(c => c.Id))
             .Limit(take)
             .ToListAsync(ct);
-        return found.Select(ToProfile).ToList();
+        // Behaviour, consent and identity details come with one profile, as in SQLite.
+        return found.Select(d => ToProfile(d) with { Behaviour = CustomerBehaviour.None, Consents = [], IdentityDetails = [] }).ToList();
     }
 
     public async Task<IReadOnlyList<CustomerProfileChange>> ListProfileChangesAsync(Guid workspaceId, Guid customerId, int take, CancellationToken ct = default)
@@ -136,7 +137,7 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
             OwnerAgentId = d.OwnerAgentId,
             ValueTier = d.ValueTier,
         };
-        return new CustomerProfile(d.Id, d.WorkspaceId, fields, customer.Identities, customer.CreatedAt, d.Version);
+        return WithCustomerState(new CustomerProfile(d.Id, d.WorkspaceId, fields, customer.Identities, customer.CreatedAt, d.Version), d);
     }
 
     private sealed class PhoneDocument

@@ -164,7 +164,7 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
         {
             while (await reader.ReadAsync(ct)) identities.Add(new ChannelIdentity(reader.GetString(0), reader.GetString(1)));
         }
-        return found[0] with { Identities = identities };
+        return await WithCustomerStateAsync(connection, transaction, found[0] with { Identities = identities }, ct);
     }
 
     private static async Task<List<CustomerProfile>> QueryProfilesAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken ct,
