@@ -14,7 +14,6 @@ public sealed partial class SqliteInboxStore : ISegmentStore
     {
         // merged_into is MERGE's column (a merged-away customer never matches); added here too so segments run before it lands.
         await AddMissingColumnsAsync(connection, "customers", [("merged_into", "TEXT")], ct);
-        await InitializeSharedCustomerModelAsync(connection, ct);
         await ExecuteAsync(connection, null, """
             CREATE TABLE IF NOT EXISTS segments (
                 id TEXT NOT NULL,
@@ -207,27 +206,5 @@ public sealed partial class SqliteInboxStore : ISegmentStore
             segments.Add(new Segment(Guid.Parse(reader.GetString(0)), Guid.Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
                 reader.GetInt64(4) != 0, NullableGuid(reader, 5), FromTicks(reader.GetInt64(6)), FromTicks(reader.GetInt64(7))));
         return segments;
-    }
-
-    /// <summary>
-    /// The columns and tables of the shared customer model that BEHAVIOUR and ATTRIBUTES own (same names and types), for a
-    /// branch where they have not landed yet; runs after their initializers, so theirs define the schema when present.
-    /// </summary>
-    private static async Task InitializeSharedCustomerModelAsync(SqliteConnection connection, CancellationToken ct)
-    {
-        await AddMissingColumnsAsync(connection, "customers",
-        [
-            ("first_seen_at", "INTEGER"), ("last_inbound_at", "INTEGER"), ("last_outbound_agent_at", "INTEGER"), ("last_outbound_automation_at", "INTEGER"),
-            ("last_channel", "TEXT"), ("inbound_count", "INTEGER NOT NULL DEFAULT 0"), ("outbound_count", "INTEGER NOT NULL DEFAULT 0"), ("attributes_json", "TEXT"),
-        ], ct);
-        await AddMissingColumnsAsync(connection, "customer_identities",
-            [("connection_id", "TEXT"), ("unreachable_reason", "TEXT"), ("unreachable_at", "INTEGER")], ct);
-        await ExecuteAsync(connection, null, """
-            CREATE TABLE IF NOT EXISTS customer_consents (
-                workspace_id TEXT NOT NULL, customer_id TEXT NOT NULL, channel TEXT NOT NULL, state TEXT NOT NULL, changed_at INTEGER NOT NULL,
-                source TEXT NOT NULL, detail TEXT, changed_by TEXT, PRIMARY KEY (customer_id, channel));
-            CREATE TABLE IF NOT EXISTS customer_labels (
-                workspace_id TEXT NOT NULL, customer_id TEXT NOT NULL, label_id TEXT NOT NULL, PRIMARY KEY (customer_id, label_id));
-            """, ct);
     }
 }
