@@ -100,6 +100,9 @@ public sealed record SegmentCondition(string Field, string? Key, SegmentFieldKin
 public sealed record SegmentSchema(IReadOnlyDictionary<string, string> AttributeTypes)
 {
     public static readonly SegmentSchema Empty = new(new Dictionary<string, string>());
+
+    public static SegmentSchema From(IEnumerable<Customers.CustomerAttributeDefinition> definitions)
+        => new(definitions.ToDictionary(d => d.Key, d => d.Type, StringComparer.OrdinalIgnoreCase));
 }
 
 /// <summary>

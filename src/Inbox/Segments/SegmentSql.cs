@@ -169,7 +169,7 @@ public sealed class SegmentSql
     {
         "labels" => Use("l.label_id", "SELECT 1 FROM customer_labels l WHERE l.customer_id = c.id", out member),
         "channel" => Use("i.channel", "SELECT 1 FROM customer_identities i WHERE i.customer_id = c.id", out member),
-        "connection" => Use("i.connection_id", "SELECT 1 FROM customer_identities i WHERE i.customer_id = c.id", out member),
+        "connection" => Use("i.connection_id", "SELECT 1 FROM customer_identities i WHERE i.customer_id = c.id AND i.connection_id IS NOT NULL", out member),
         "reachableOn" => Use("i.channel", "SELECT 1 FROM customer_identities i WHERE i.customer_id = c.id AND i.unreachable_at IS NULL", out member),
         "attribute" => Use("j.value", $"SELECT 1 FROM json_each(c.attributes_json, {Param(AttributePath(c.Key!))}) j WHERE 1 = 1", out member),
         _ => throw new ArgumentOutOfRangeException(nameof(c), c.Field, "Not a set field."),

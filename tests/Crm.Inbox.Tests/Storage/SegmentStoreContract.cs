@@ -84,9 +84,90 @@ public abstract class SegmentStoreContract
         var segments = Segments(store);
         await segments.ApplyBulkActionAsync(Workspace, [ids["Alice"], ids["Bob"], mallory], new BulkAction(BulkAction.AddLabel, LabelId: Vip), Ann, Now);
         await segments.ApplyBulkActionAsync(Workspace, [ids["Bob"]], new BulkAction(BulkAction.AddLabel, LabelId: Late), Ann, Now);
+        await SeedActivityAsync(store, ids, mallory);
+        await SeedAttributesAsync(store, ids);
         // Merged away last, with everything Alice has: it would show wherever Alice does if merged customers were not left out.
         await MarkMergedAsync(store, mallory, alice);
         return new DataSet(store, ids);
+    }
+
+    private static readonly Guid Twilio = Guid.Parse("c0c00000-0000-4000-8000-000000000001");
+    private static readonly Guid SecondNumber = Guid.Parse("c0c00000-0000-4000-8000-000000000002");
+
+    private static InboundMessageReceived Inbound(string sid, string channel, string from, string? name, DateTimeOffset at, Guid? connection = null,
+        Guid? workspace = null) => new(channel, sid, from, name, "business", "hello", [], null, null, new Dictionary<string, string>(), at)
+    {
+        WorkspaceId = workspace ?? Workspace,
+        ConnectionId = connection,
+    };
+
+    private static async Task<TimelineMessage> ReplyAsync(IInboxStore store, Conversation conversation, DateTimeOffset at, string? agent)
+    {
+        var reply = new TimelineMessage(Guid.NewGuid(), conversation.Id, conversation.CustomerId, conversation.Channel, Directions.Outbound, null,
+            "a reply", [], null, null, new Dictionary<string, string>(), MessageStatuses.Pending, null, agent, at, at) { WorkspaceId = conversation.WorkspaceId };
+        Assert.True(await ((IReplyOutbox)store).AppendReplyAsync(reply, new OutboundReply(conversation.CustomerIdentity, conversation.BusinessIdentity, at.AddHours(1))));
+        return reply;
+    }
+
+    /// <summary>
+    /// Behaviour through the message writes that keep it, consent and reachability through BEHAVIOUR's store:
+    /// Alice last wrote 70 days ago (an agent replied), Bob twice (5 days ago and today, on WeChat), Carol only got an
+    /// automated message, Dan wrote today and his number turned out unreachable; Nameless never did anything.
+    /// </summary>
+    private static async Task SeedActivityAsync(IInboxStore store, IReadOnlyDictionary<string, Guid> ids, Guid mallory)
+    {
+        var consents = (ICustomerConsentStore)store;
+        var alice = (await store.AppendInboundBatchAsync([Inbound("SMalice", Channels.WhatsApp, "+8613800000001", "Alice Chen", Now.AddDays(-70), Twilio)]))[0];
+        await ReplyAsync(store, alice.Conversation, Now.AddDays(-69), "Ann");
+        await store.AppendInboundBatchAsync([Inbound("SMeve", Channels.WhatsApp, "+8613800000001", "Alice Chen", Now.AddDays(-70), Twilio, OtherWorkspace)]);
+        await store.AppendInboundBatchAsync([Inbound("SMmallory", Channels.WhatsApp, "+8613800000009", "Alice Chen", Now.AddDays(-70), Twilio)]);
+        await store.AppendInboundBatchAsync([
+            Inbound("wx-bob-1", Channels.WeChat, "o-bob", "Bob Li", Now.AddDays(-5)), Inbound("wx-bob-2", Channels.WeChat, "o-bob", "Bob Li", Now.AddHours(-1))]);
+        var carol = await store.ResolveCustomerAsync(Workspace, new ChannelIdentity(Channels.Messenger, "psid-carol"), null, Now);
+        var carolConversation = await store.OpenConversationAsync(carol, new ChannelIdentity(Channels.Messenger, "psid-carol"), "page", Now.AddDays(-3));
+        await ReplyAsync(store, carolConversation, Now.AddDays(-3), agent: null);
+        var dan = (await store.AppendInboundBatchAsync([Inbound("SMdan", Channels.WhatsApp, "+14155550004", "Dan", Now.AddMinutes(-90), SecondNumber)]))[0];
+        var toDan = await ReplyAsync(store, dan.Conversation, Now.AddMinutes(-80), "Ann");
+        Assert.True(await consents.MarkUnreachableAsync(toDan.Id, SendFailures.RecipientUnavailable, Now.AddMinutes(-70)));
+
+        foreach (var (key, channel, state) in new[]
+        {
+            ("Alice", Channels.WhatsApp, ConsentStates.OptedIn), ("Bob", Channels.WeChat, ConsentStates.OptedOut), ("Dan", Channels.WhatsApp, ConsentStates.OptedOut),
+        })
+        {
+            var result = await consents.SetConsentAsync(Workspace, ids[key], channel, new ConsentChange(state, ConsentSources.Agent, null, Ann), Now.AddDays(-1));
+            Assert.Equal(ProfileUpdateOutcome.Updated, result.Outcome);
+        }
+        await consents.SetConsentAsync(Workspace, mallory, Channels.WhatsApp, new ConsentChange(ConsentStates.OptedIn, ConsentSources.Agent, null, Ann), Now.AddDays(-1));
+    }
+
+    private static readonly (string Key, string Type, string[] Options)[] Definitions =
+    [
+        ("city", "text", []), ("score", "number", []), ("vipSince", "date", []), ("newsletter", "boolean", []), ("plan", "choice", ["free", "pro"]),
+        ("interests", "multi-choice", ["golf", "tea", "wine"]), ("site", "url", []),
+    ];
+
+    /// <summary>Attribute definitions through ATTRIBUTES' store, values through profile updates (as the API writes them).</summary>
+    private static async Task SeedAttributesAsync(IInboxStore store, IReadOnlyDictionary<string, Guid> ids)
+    {
+        var definitions = (ICustomerAttributeDefinitionStore)store;
+        var position = 0;
+        foreach (var (key, type, options) in Definitions)
+            Assert.NotNull(await definitions.AddAttributeDefinitionAsync(new CustomerAttributeDefinition(Guid.NewGuid(), Workspace, key, key, type, options, position++, Now)));
+
+        var profiles = (ICustomerProfileStore)store;
+        foreach (var (key, json) in new[]
+        {
+            ("Alice", """{"city":"Shanghai","score":42,"vipSince":"2024-05-01","newsletter":true,"plan":"pro","interests":["golf","tea"],"site":"https://alice.test"}"""),
+            ("Bob", """{"city":"Beijing","score":7.5,"newsletter":false,"interests":["wine"]}"""),
+            ("Carol", """{"plan":"free"}"""),
+        })
+        {
+            var current = (await profiles.GetProfileAsync(Workspace, ids[key]))!;
+            var attributes = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(json)!;
+            var result = await profiles.UpdateProfileAsync(Workspace, ids[key], current.Version, current.Fields with { Attributes = attributes }, Ann, Now.AddDays(-1));
+            Assert.Equal(ProfileUpdateOutcome.Updated, result.Outcome);
+        }
     }
 
     private static string Condition(string field, string op, object? value = null)
@@ -171,6 +252,72 @@ public abstract class SegmentStoreContract
         { Condition("labels", "notEquals", Late.ToString()), AllBut("Bob") },
         { Condition("labels", "isPresent"), ["Alice", "Bob"] },
         { Condition("labels", "isAbsent"), ["Carol", "Dan", "Nameless"] },
+        // Behaviour kept by the system (now is 09:00; Bob wrote at 08:00, Dan at 07:30).
+        { Condition("lastInboundAt", "moreThanDaysAgo", 60), ["Alice"] },
+        { Condition("lastInboundAt", "never"), ["Carol", "Nameless"] },
+        { Condition("lastInboundAt", "isToday"), ["Bob", "Dan"] },
+        { Condition("lastInboundAt", "withinLastDays", 7), ["Bob", "Dan"] },
+        { Condition("firstSeenAt", "lessThanDaysAgo", 10), ["Bob", "Dan"] },
+        { Condition("firstSeenAt", "between", new[] { "2026-09-01", "2026-09-30" }), ["Alice"] },
+        { Condition("lastOutboundAgentAt", "isPresent"), ["Alice", "Dan"] },
+        { Condition("lastOutboundAutomationAt", "moreThanDaysAgo", 2), ["Carol"] },
+        { Condition("lastOutboundAutomationAt", "isAbsent"), AllBut("Carol") },
+        { Condition("inboundCount", "greaterThan", 1), ["Bob"] },
+        { Condition("inboundCount", "equals", 0), ["Carol", "Nameless"] },
+        { Condition("inboundCount", "lessThan", 1), ["Carol", "Nameless"] },
+        { Condition("inboundCount", "between", new[] { 1, 1 }), ["Alice", "Dan"] },
+        { Condition("inboundCount", "inList", new[] { 2, 3 }), ["Bob"] },
+        { Condition("outboundCount", "equals", 1), ["Alice", "Carol", "Dan"] },
+        { Condition("outboundCount", "notEquals", 1), ["Bob", "Nameless"] },
+        { Condition("lastChannel", "equals", "wechat"), ["Bob"] },
+        { Condition("lastChannel", "inList", new[] { "whatsapp" }), ["Alice", "Dan"] },
+        { Condition("lastChannel", "isAbsent"), ["Carol", "Nameless"] },
+        // Consent per channel, and on any channel; no record is "none", not an opt-out.
+        { Condition("consent.whatsapp", "equals", "opted-out"), ["Dan"] },
+        { Condition("consent.whatsapp", "equals", "opted-in"), ["Alice"] },
+        { Condition("consent.whatsapp", "equals", "none"), ["Bob", "Carol", "Nameless"] },
+        { Condition("consent.whatsapp", "notEquals", "opted-out"), AllBut("Dan") },
+        { Condition("consent.whatsapp", "notEquals", "none"), ["Alice", "Dan"] },
+        { Condition("consent.whatsapp", "inList", new[] { "opted-in", "none" }), AllBut("Dan") },
+        { Condition("consent.wechat", "equals", "opted-out"), ["Bob"] },
+        { Condition("consent", "equals", "opted-out"), ["Bob", "Dan"] },
+        { Condition("consent", "notEquals", "opted-out"), ["Alice", "Carol", "Nameless"] },
+        { Condition("consent", "equals", "opted-in"), ["Alice"] },
+        // Reachability and connections of the identities.
+        { Condition("reachableOn", "equals", "whatsapp"), ["Alice", "Nameless"] },
+        { Condition("reachableOn", "hasNoneOf", new[] { "whatsapp" }), ["Bob", "Carol", "Dan"] },
+        { Condition("reachableOn", "hasAnyOf", new[] { "wechat", "messenger" }), ["Bob", "Carol"] },
+        { Condition("hasUnreachableIdentity", "equals", true), ["Dan"] },
+        { Condition("hasUnreachableIdentity", "equals", false), AllBut("Dan") },
+        { Condition("connection", "equals", Twilio.ToString()), ["Alice"] },
+        { Condition("connection", "hasAnyOf", new[] { Twilio, SecondNumber }), ["Alice", "Dan"] },
+        { Condition("connection", "isAbsent"), ["Bob", "Carol", "Nameless"] },
+        // Custom attributes, typed by their definitions.
+        { Condition("attribute.city", "equals", "Shanghai"), ["Alice"] },
+        { Condition("attribute.city", "contains", "ING"), ["Bob"] },
+        { Condition("attribute.City", "isAbsent"), ["Carol", "Dan", "Nameless"] },
+        { Condition("attribute.site", "startsWith", "https://"), ["Alice"] },
+        { Condition("attribute.score", "greaterThan", 10), ["Alice"] },
+        { Condition("attribute.score", "lessThan", 10), ["Bob"] },
+        { Condition("attribute.score", "equals", 7.5), ["Bob"] },
+        { Condition("attribute.score", "between", new[] { 7.5, 42 }), ["Alice", "Bob"] },
+        { Condition("attribute.score", "notEquals", 42), AllBut("Alice") },
+        { Condition("attribute.score", "isPresent"), ["Alice", "Bob"] },
+        { Condition("attribute.vipSince", "lessThan", "2025-01-01"), ["Alice"] },
+        { Condition("attribute.vipSince", "isAbsent"), AllBut("Alice") },
+        { Condition("attribute.newsletter", "equals", true), ["Alice"] },
+        { Condition("attribute.newsletter", "equals", false), ["Bob"] },
+        { Condition("attribute.newsletter", "isAbsent"), ["Carol", "Dan", "Nameless"] },
+        { Condition("attribute.plan", "inList", new[] { "pro" }), ["Alice"] },
+        { Condition("attribute.plan", "notEquals", "pro"), AllBut("Alice") },
+        { Condition("attribute.interests", "hasAnyOf", new[] { "tea", "wine" }), ["Alice", "Bob"] },
+        { Condition("attribute.interests", "hasAllOf", new[] { "golf", "tea" }), ["Alice"] },
+        { Condition("attribute.interests", "hasNoneOf", new[] { "golf" }), AllBut("Alice") },
+        { Condition("attribute.interests", "equals", "wine"), ["Bob"] },
+        { Condition("attribute.interests", "isPresent"), ["Alice", "Bob"] },
+        // The benchmark's segment: VIP, silent 60+ days, not opted out on WhatsApp.
+        { All(Condition("lifecycleStage", "equals", "vip"), Condition("lastInboundAt", "moreThanDaysAgo", 60),
+            Condition("consent.whatsapp", "notEquals", "opted-out")), ["Alice"] },
         // Groups, nested.
         { Any(Condition("lifecycleStage", "equals", "vip"), Condition("company", "equals", "Beta")), ["Alice", "Bob"] },
         { All(Condition("channel", "equals", "whatsapp"), Any(Condition("lifecycleStage", "equals", "churned"), Condition("name", "isAbsent"))), ["Dan", "Nameless"] },
@@ -182,7 +329,8 @@ public abstract class SegmentStoreContract
     public async Task A_filter_matches_exactly_its_customers_counted_and_paged_by_name(string filterJson, string[] expected)
     {
         var data = await SeedAsync();
-        var (filter, problems) = SegmentFilterParser.Parse(JsonDocument.Parse(filterJson).RootElement, SegmentSchema.Empty);
+        var schema = SegmentSchema.From(await ((ICustomerAttributeDefinitionStore)data.Store).ListAttributeDefinitionsAsync(Workspace));
+        var (filter, problems) = SegmentFilterParser.Parse(JsonDocument.Parse(filterJson).RootElement, schema);
         Assert.Null(problems);
 
         var count = await Segments(data.Store).CountSegmentAsync(Workspace, filter!, Now);
