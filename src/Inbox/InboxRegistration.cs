@@ -50,6 +50,9 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ICustomerProfileStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerConsentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ISegmentStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerAttributeDefinitionStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ILifecycleStageStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerLabelStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ITeamStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAssignmentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAgentPresenceStore)provider.GetRequiredService<IInboxStore>());
@@ -97,6 +100,9 @@ public static class InboxRegistration
         app.MapAssignmentApi();
         app.MapSearchApi();
         app.MapCustomersApi();
+        app.MapCustomerAttributesApi();
+        app.MapLifecycleStagesApi();
+        app.MapCustomerLabelsApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;
