@@ -50,6 +50,9 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ICustomerProfileStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerConsentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ISegmentStore)provider.GetRequiredService<IInboxStore>());
+        services.AddOptions<SegmentOptions>().BindConfiguration(SegmentOptions.Section)
+            .Validate(options => options.BulkBatchSize is >= 1 and <= 5_000, $"{SegmentOptions.Section}:BulkBatchSize must be between 1 and 5000.");
+        services.AddSingleton<SegmentBulkJobs>();
         services.AddSingleton(provider => (ICustomerAttributeDefinitionStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ILifecycleStageStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerLabelStore)provider.GetRequiredService<IInboxStore>());
@@ -100,6 +103,7 @@ public static class InboxRegistration
         app.MapAssignmentApi();
         app.MapSearchApi();
         app.MapCustomersApi();
+        app.MapSegmentsApi();
         app.MapCustomerAttributesApi();
         app.MapLifecycleStagesApi();
         app.MapCustomerLabelsApi();

@@ -31,5 +31,7 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
     public Task AvailabilityChangedAsync(Guid workspaceId, Crm.Inbox.Assignment.AssignmentApi.AvailabilityView availability)
         => Workspace(workspaceId).AvailabilityChanged(availability);
 
+    public Task SegmentJobProgressAsync(Guid workspaceId, Crm.Inbox.Segments.BulkJob job) => Workspace(workspaceId).SegmentJobProgress(job);
+
     private IInboxClient Workspace(Guid workspaceId) => hub.Clients.Group(InboxHub.WorkspaceGroup(workspaceId));
 }

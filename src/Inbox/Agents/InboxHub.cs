@@ -34,6 +34,9 @@ public interface IInboxClient
 
     /// <summary>An agent chose another availability, or went offline or away by the engine's reckoning.</summary>
     Task AvailabilityChanged(Crm.Inbox.Assignment.AssignmentApi.AvailabilityView availability);
+
+    /// <summary>A segment bulk action moved on (after each batch) or finished: the agent who started it sees it count up.</summary>
+    Task SegmentJobProgress(Crm.Inbox.Segments.BulkJob job);
 }
 
 public sealed record ConversationReadPush(Guid ConversationId, DateTimeOffset ReadUpTo);

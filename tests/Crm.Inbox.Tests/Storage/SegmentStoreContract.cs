@@ -405,6 +405,29 @@ public abstract class SegmentStoreContract
     }
 
     [SkippableFact]
+    public async Task A_bulk_attribute_change_sets_it_where_it_differs_and_a_null_value_clears_it()
+    {
+        var data = await SeedAsync();
+        var segments = Segments(data.Store);
+        var profiles = (ICustomerProfileStore)data.Store;
+        var ids = new[] { data.Ids["Alice"], data.Ids["Bob"], data.Ids["Carol"] };
+
+        var set = await segments.ApplyBulkActionAsync(Workspace, ids,
+            new BulkAction(BulkAction.SetAttribute, AttributeKey: "city", AttributeValue: JsonSerializer.SerializeToElement("Shanghai")), Ben, Now);
+        var cleared = await segments.ApplyBulkActionAsync(Workspace, [data.Ids["Bob"], data.Ids["Dan"]],
+            new BulkAction(BulkAction.SetAttribute, AttributeKey: "city"), Ben, Now);
+
+        // Alice lives in Shanghai already; Dan has no city to clear.
+        Assert.Equal((2, 1), (set, cleared));
+        Assert.Equal("Shanghai", (await profiles.GetProfileAsync(Workspace, data.Ids["Carol"]))!.Fields.Attributes["city"].GetString());
+        Assert.Equal("free", (await profiles.GetProfileAsync(Workspace, data.Ids["Carol"]))!.Fields.Attributes["plan"].GetString());
+        Assert.False((await profiles.GetProfileAsync(Workspace, data.Ids["Bob"]))!.Fields.Attributes.ContainsKey("city"));
+        var entries = await profiles.ListProfileChangesAsync(Workspace, data.Ids["Bob"], 10);
+        Assert.Equal([("attribute.city", "Shanghai", (string?)null), ("attribute.city", "Beijing", "Shanghai")],
+            entries.Take(2).Select(e => (e.Field, e.From, e.To)));
+    }
+
+    [SkippableFact]
     public async Task A_bulk_action_never_touches_another_workspaces_customers_or_merged_away_ones()
     {
         var data = await SeedAsync();

@@ -94,6 +94,7 @@ public sealed partial class MongoInboxStore : ISegmentStore
         CancellationToken ct = default)
     {
         if (customerIds.Count == 0) return 0;
+        if (action.Kind == BulkAction.SetAttribute) return await SetAttributeAsync(workspaceId, customerIds, action, changedBy, now, ct);
         var labelName = action.LabelId is { } labelId ? (await GetLabelAsync(workspaceId, labelId, ct))?.Name : null;
         var label = action.LabelId is { } id ? new BsonBinaryData(id, GuidRepresentation.Standard) : null;
         var owner = action.OwnerAgentId is { } ownerId ? (BsonValue)new BsonBinaryData(ownerId, GuidRepresentation.Standard) : BsonNull.Value;
@@ -136,6 +137,45 @@ public sealed partial class MongoInboxStore : ISegmentStore
                     Id = Guid.NewGuid(), WorkspaceId = workspaceId, CustomerId = customerId, Version = version,
                     Field = action.Kind == BulkAction.SetOwner ? "ownerAgentId" : "labels", From = oldValue, To = newValue, ChangedBy = changedBy,
                     AtTicks = now.UtcTicks,
+                });
+            }
+            if (changes.Count > 0) await ProfileChanges.InsertManyAsync(s, changes, cancellationToken: token);
+            return changes.Count;
+        }, cancellationToken: ct);
+    }
+
+    /// <summary>Sets (or clears, when the value is null) one attribute on each customer whose value differs, as a profile change would.</summary>
+    private async Task<int> SetAttributeAsync(Guid workspaceId, IReadOnlyList<Guid> customerIds, BulkAction action, Guid? changedBy, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var key = action.AttributeKey!;
+        var to = action.AttributeValue is { } value ? CustomerProfileFields.AttributeText(value) : null;
+        using var session = await database.Client.StartSessionAsync(cancellationToken: ct);
+        return await session.WithTransactionAsync(async (s, token) =>
+        {
+            var found = await customers.Find(s, CustomerFilter.In(c => c.Id, customerIds) & CustomerFilter.Eq(c => c.WorkspaceId, workspaceId)
+                & (FilterDefinition<CustomerDocument>)new BsonDocument("mergedInto", BsonNull.Value)).ToListAsync(token);
+            var changes = new List<ProfileChangeDocument>();
+            foreach (var document in found)
+            {
+                var profile = ToProfile(document);
+                var from = profile.Fields.Attributes.TryGetValue(key, out var current) ? CustomerProfileFields.AttributeText(current) : null;
+                if (from == to) continue;
+                var attributes = new Dictionary<string, System.Text.Json.JsonElement>(profile.Fields.Attributes);
+                if (action.AttributeValue is { } set) attributes[key] = set;
+                else attributes.Remove(key);
+                var update = Builders<CustomerDocument>.Update.Set(c => c.Version, profile.Version + 1);
+                update = ToBson(attributes) is { } bson ? update.Set(c => c.Attributes, bson) : update.Unset(c => c.Attributes);
+                // The version read: a profile changed in between is left for a repeat of the action, not overwritten.
+                var atVersion = profile.Version == 0
+                    ? CustomerFilter.Eq(c => c.Version, 0) | CustomerFilter.Exists(c => c.Version, false)
+                    : CustomerFilter.Eq(c => c.Version, profile.Version);
+                var updated = await customers.UpdateOneAsync(s, CustomerFilter.Eq(c => c.Id, profile.Id) & atVersion, update, cancellationToken: token);
+                if (updated.ModifiedCount == 0) continue;
+                changes.Add(new ProfileChangeDocument
+                {
+                    Id = Guid.NewGuid(), WorkspaceId = workspaceId, CustomerId = profile.Id, Version = profile.Version + 1,
+                    Field = CustomerProfileFields.AttributeFieldPrefix + key, From = from, To = to, ChangedBy = changedBy, AtTicks = now.UtcTicks,
                 });
             }
             if (changes.Count > 0) await ProfileChanges.InsertManyAsync(s, changes, cancellationToken: token);

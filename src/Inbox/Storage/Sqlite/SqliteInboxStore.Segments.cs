@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Text.Json;
 using Crm.Inbox.Customers;
 using Crm.Inbox.Segments;
 using Microsoft.Data.Sqlite;
@@ -99,6 +99,7 @@ public sealed partial class SqliteInboxStore : ISegmentStore
         CancellationToken ct = default)
         => customerIds.Count == 0 ? Task.FromResult(0) : WriteAsync(async (connection, transaction) =>
         {
+            if (action.Kind == BulkAction.SetAttribute) return await SetAttributeAsync(connection, transaction, workspaceId, customerIds, action, changedBy, now, ct);
             var ids = customerIds.Select((id, i) => ($"$c{i}", (object?)id.ToString())).ToArray();
             var idList = string.Join(", ", ids.Select(i => i.Item1));
             // Only the customers this would change (a repeated batch finds none): their version and the value before.
@@ -145,6 +146,32 @@ public sealed partial class SqliteInboxStore : ISegmentStore
             }
             return targets.Count;
         }, ct);
+
+    /// <summary>Sets (or clears, when the value is null) one attribute on each customer whose value differs, as a profile change would.</summary>
+    private static async Task<int> SetAttributeAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, IReadOnlyList<Guid> customerIds,
+        BulkAction action, Guid? changedBy, DateTimeOffset now, CancellationToken ct)
+    {
+        var key = action.AttributeKey!;
+        var to = action.AttributeValue is { } value ? CustomerProfileFields.AttributeText(value) : null;
+        var changed = 0;
+        foreach (var customerId in customerIds)
+        {
+            if (await GetProfileAsync(connection, transaction, workspaceId, customerId, ct) is not { } profile) continue;
+            if (await ScalarAsync<string>(connection, transaction, "SELECT merged_into FROM customers WHERE id = $id", ct, ("$id", customerId.ToString())) is not null)
+                continue;
+            var from = profile.Fields.Attributes.TryGetValue(key, out var current) ? CustomerProfileFields.AttributeText(current) : null;
+            if (from == to) continue;
+            var attributes = new Dictionary<string, JsonElement>(profile.Fields.Attributes);
+            if (action.AttributeValue is { } set) attributes[key] = set;
+            else attributes.Remove(key);
+            await ExecuteAsync(connection, transaction, "UPDATE customers SET attributes_json = $attributes, version = $version WHERE id = $id", ct,
+                ("$attributes", AttributesJson(attributes)), ("$version", profile.Version + 1), ("$id", customerId.ToString()));
+            await InsertProfileChangeAsync(connection, transaction, workspaceId, customerId, profile.Version + 1, CustomerProfileFields.AttributeFieldPrefix + key,
+                from, to, changedBy, now, ct);
+            changed++;
+        }
+        return changed;
+    }
 
     public async Task<IReadOnlyDictionary<Guid, CustomerFacts>> GetCustomerFactsAsync(Guid workspaceId, IReadOnlyList<Guid> customerIds,
         CancellationToken ct = default)
