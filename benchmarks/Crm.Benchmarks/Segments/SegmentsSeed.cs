@@ -50,11 +50,8 @@ public static class SegmentsSeed
             var choice = random.Next(20);
             if (choice < 2) Run(consent, workspace.ToString(), id, choice == 0 ? "opted-out" : "opted-in", now.AddDays(-random.Next(1, 300)).UtcTicks);
         }
+        // No ANALYZE: Crm never runs it, so the planner here knows what it knows in production.
         transaction.Commit();
-        using var analyze = connection.CreateCommand();
-        // What a long-running store's planner would know; a fresh file has no statistics.
-        analyze.CommandText = "ANALYZE";
-        analyze.ExecuteNonQuery();
     }
 
     private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] names)

@@ -49,19 +49,9 @@ public interface ISegmentStore
     Task<int> ApplyBulkActionAsync(Guid workspaceId, IReadOnlyList<Guid> customerIds, BulkAction action, Guid? changedBy, DateTimeOffset now,
         CancellationToken ct = default);
 
-    /// <summary>What an export shows beyond the profile (labels, consent, behaviour, attributes) for these customers of the workspace.</summary>
-    Task<IReadOnlyDictionary<Guid, CustomerFacts>> GetCustomerFactsAsync(Guid workspaceId, IReadOnlyList<Guid> customerIds, CancellationToken ct = default);
+    /// <summary>
+    /// The profiles (of a page this store listed) with their behaviour and consents filled in, as one profile read shows them:
+    /// what an export writes beyond the list's fields.
+    /// </summary>
+    Task<IReadOnlyList<CustomerProfile>> WithBehaviourAndConsentsAsync(IReadOnlyList<CustomerProfile> profiles, CancellationToken ct = default);
 }
-
-/// <summary>A customer's facts kept by the system and by other features, as one export row shows them.</summary>
-public sealed record CustomerFacts(
-    IReadOnlyList<Guid> LabelIds,
-    IReadOnlyDictionary<string, string> Consents,
-    DateTimeOffset? FirstSeenAt,
-    DateTimeOffset? LastInboundAt,
-    DateTimeOffset? LastOutboundAgentAt,
-    DateTimeOffset? LastOutboundAutomationAt,
-    string? LastChannel,
-    long InboundCount,
-    long OutboundCount,
-    string? AttributesJson);

@@ -35,10 +35,9 @@ public static class SegmentExport
         {
             var batch = await store.ListSegmentAsync(workspaceId, filter, now, after, BatchSize, ct);
             if (batch.Count == 0) break;
-            var facts = await store.GetCustomerFactsAsync(workspaceId, batch.Select(c => c.Id).ToList(), ct);
-            foreach (var customer in batch)
+            foreach (var customer in await store.WithBehaviourAndConsentsAsync(batch, ct))
             {
-                WriteRow(csv, customer, facts.GetValueOrDefault(customer.Id), labelNames, definitions);
+                WriteRow(csv, customer, labelNames, definitions);
                 await csv.EndRecordAsync(ct);
             }
             // Each batch goes out as it is read: a large segment starts downloading at once.
@@ -48,7 +47,7 @@ public static class SegmentExport
         }
     }
 
-    private static void WriteRow(CsvWriter csv, CustomerProfile customer, CustomerFacts? facts, IReadOnlyDictionary<Guid, string> labelNames,
+    private static void WriteRow(CsvWriter csv, CustomerProfile customer, IReadOnlyDictionary<Guid, string> labelNames,
         IReadOnlyList<CustomerAttributeDefinition> definitions)
     {
         static string? Time(DateTimeOffset? at) => at?.ToString("O", CultureInfo.InvariantCulture);
@@ -66,16 +65,16 @@ public static class SegmentExport
         csv.WriteField(f.ValueTier);
         csv.WriteField(Time(customer.CreatedAt));
         csv.WriteField(string.Join("; ", customer.Identities.Select(i => $"{i.Channel}:{i.Value}")));
-        csv.WriteField(string.Join("; ", (facts?.LabelIds ?? []).Select(id => labelNames.GetValueOrDefault(id)).OfType<string>()));
-        csv.WriteField(string.Join("; ", (facts?.Consents ?? new Dictionary<string, string>()).OrderBy(c => c.Key, StringComparer.Ordinal)
-            .Select(c => $"{c.Key}:{c.Value}")));
-        csv.WriteField(Time(facts?.FirstSeenAt));
-        csv.WriteField(Time(facts?.LastInboundAt));
-        csv.WriteField(Time(facts?.LastOutboundAgentAt));
-        csv.WriteField(Time(facts?.LastOutboundAutomationAt));
-        csv.WriteField(facts?.LastChannel);
-        csv.WriteField((facts?.InboundCount ?? 0).ToString(CultureInfo.InvariantCulture));
-        csv.WriteField((facts?.OutboundCount ?? 0).ToString(CultureInfo.InvariantCulture));
+        csv.WriteField(string.Join("; ", customer.LabelIds.Select(id => labelNames.GetValueOrDefault(id)).OfType<string>()));
+        csv.WriteField(string.Join("; ", customer.Consents.Select(c => $"{c.Channel}:{c.State}")));
+        var behaviour = customer.Behaviour;
+        csv.WriteField(Time(behaviour.FirstSeenAt));
+        csv.WriteField(Time(behaviour.LastInboundAt));
+        csv.WriteField(Time(behaviour.LastOutboundAgentAt));
+        csv.WriteField(Time(behaviour.LastOutboundAutomationAt));
+        csv.WriteField(behaviour.LastChannel);
+        csv.WriteField(behaviour.InboundCount.ToString(CultureInfo.InvariantCulture));
+        csv.WriteField(behaviour.OutboundCount.ToString(CultureInfo.InvariantCulture));
         foreach (var definition in definitions)
             csv.WriteField(f.Attributes.TryGetValue(definition.Key, out var value) ? Cell(value) : null);
     }

@@ -366,6 +366,26 @@ public abstract class SegmentStoreContract
     }
 
     [SkippableFact]
+    public async Task A_listed_page_gets_the_behaviour_and_consents_one_profile_read_shows()
+    {
+        var data = await SeedAsync();
+        var (filter, _) = SegmentFilterParser.Parse(JsonDocument.Parse(Condition("consent", "equals", "opted-out")).RootElement, SegmentSchema.Empty);
+        var profiles = (ICustomerProfileStore)data.Store;
+
+        var page = await Segments(data.Store).WithBehaviourAndConsentsAsync(await Segments(data.Store).ListSegmentAsync(Workspace, filter!, Now, null, 10));
+
+        Assert.Equal(["Bob Li", "Dan"], page.Select(p => p.Fields.Name));
+        foreach (var listed in page)
+        {
+            var read = (await profiles.GetProfileAsync(Workspace, listed.Id))!;
+            Assert.Equivalent(read.Behaviour with { Channels = [] }, listed.Behaviour with { Channels = [] }, strict: true);
+            Assert.Equal(read.Consents, listed.Consents);
+            Assert.Equal(read.LabelIds, listed.LabelIds);
+        }
+        Assert.Equal((2L, Channels.WeChat), (page[0].Behaviour.InboundCount, page[0].Behaviour.LastChannel));
+    }
+
+    [SkippableFact]
     public async Task A_bulk_action_changes_each_customer_once_with_an_audit_entry_and_a_repeat_changes_nothing()
     {
         var data = await SeedAsync();
@@ -395,11 +415,11 @@ public abstract class SegmentStoreContract
         var ids = new[] { data.Ids["Alice"], data.Ids["Carol"] };
 
         var removed = await segments.ApplyBulkActionAsync(Workspace, ids, new BulkAction(BulkAction.RemoveLabel, LabelId: Vip), Ben, Now);
-        var facts = await segments.GetCustomerFactsAsync(Workspace, [data.Ids["Alice"], data.Ids["Bob"]]);
+        var profiles = (ICustomerProfileStore)data.Store;
 
         Assert.Equal(1, removed);
-        Assert.Empty(facts[data.Ids["Alice"]].LabelIds);
-        Assert.Equal([Vip, Late], facts[data.Ids["Bob"]].LabelIds);
+        Assert.Empty((await profiles.GetProfileAsync(Workspace, data.Ids["Alice"]))!.LabelIds);
+        Assert.Equal([Vip, Late], (await profiles.GetProfileAsync(Workspace, data.Ids["Bob"]))!.LabelIds);
         var entry = (await ((ICustomerProfileStore)data.Store).ListProfileChangesAsync(Workspace, data.Ids["Alice"], 10))[0];
         Assert.Equal(("labels", "vip", (string?)null, (Guid?)Ben), (entry.Field, entry.From, entry.To, entry.ChangedBy));
     }
@@ -494,6 +514,29 @@ public sealed class SqliteSegmentStoreTests : SegmentStoreContract, IDisposable
         command.Parameters.AddWithValue("$survivor", survivorId.ToString());
         command.Parameters.AddWithValue("$id", customerId.ToString());
         Assert.Equal(1, await command.ExecuteNonQueryAsync());
+    }
+
+    [Theory]
+    [InlineData("""{"op":"and","conditions":[{"field":"lifecycleStage","operator":"equals","value":"vip"},{"field":"lastInboundAt","operator":"moreThanDaysAgo","value":60},{"field":"consent.whatsapp","operator":"notEquals","value":"opted-out"}]}""",
+        "SEARCH c USING INDEX ix_customers_segment_stage (workspace_id=? AND lifecycle_stage=? AND last_inbound_at<?)")]
+    [InlineData("""{"op":"or","conditions":[{"field":"lastInboundAt","operator":"moreThanDaysAgo","value":90},{"op":"and","conditions":[{"field":"lastInboundAt","operator":"never"},{"field":"createdAt","operator":"moreThanDaysAgo","value":90}]}]}""",
+        "SEARCH c USING INDEX ix_customers_segment_last_inbound (workspace_id=?)")]
+    public async Task A_segment_count_reads_its_index_not_the_customers(string filterJson, string expectedFirstStep)
+    {
+        await stores.CreateAsync();
+        var (filter, _) = SegmentFilterParser.Parse(System.Text.Json.JsonDocument.Parse(filterJson).RootElement, SegmentSchema.Empty);
+        var (sql, parameters) = Crm.Inbox.Storage.Sqlite.SqliteInboxStore.SegmentQuery("SELECT count(*)", Workspace, filter!, T0, "");
+        await using var connection = new SqliteConnection($"Data Source={stores.File};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(3));
+
+        Assert.Equal(expectedFirstStep, plan[0]);
     }
 
     public void Dispose() => stores.Dispose();

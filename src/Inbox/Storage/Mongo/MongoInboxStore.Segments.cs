@@ -22,10 +22,16 @@ public sealed partial class MongoInboxStore : ISegmentStore
         await Segments.Indexes.CreateOneAsync(new CreateIndexModel<SegmentDocument>(
             Builders<SegmentDocument>.IndexKeys.Ascending(s => s.WorkspaceId).Ascending(s => s.SegmentId),
             new CreateIndexOptions { Name = "ux_segments_workspace_id", Unique = true }), cancellationToken: ct);
-        // Segment conditions on the lifecycle stage, as ix_customers_workspace_stage in SQLite.
-        await customers.Indexes.CreateOneAsync(new CreateIndexModel<CustomerDocument>(
-            Builders<CustomerDocument>.IndexKeys.Ascending(c => c.WorkspaceId).Ascending(c => c.LifecycleStage),
-            new CreateIndexOptions { Name = "ix_customers_workspace_stage" }), cancellationToken: ct);
+        // As in SQLite: a stage and the last inbound ("VIPs silent for 60 days"), and the last inbound and creation ("dormant").
+        await customers.Indexes.CreateManyAsync(
+        [
+            new CreateIndexModel<CustomerDocument>(
+                Builders<CustomerDocument>.IndexKeys.Ascending(c => c.WorkspaceId).Ascending(c => c.LifecycleStage).Ascending("lastInboundAtTicks"),
+                new CreateIndexOptions { Name = "ix_customers_segment_stage" }),
+            new CreateIndexModel<CustomerDocument>(
+                Builders<CustomerDocument>.IndexKeys.Ascending(c => c.WorkspaceId).Ascending("lastInboundAtTicks").Ascending(c => c.CreatedAtTicks),
+                new CreateIndexOptions { Name = "ix_customers_segment_last_inbound" }),
+        ], ct);
     }
 
     /// <summary>The workspace's customers that are not merged away and match the filter.</summary>
@@ -183,34 +189,9 @@ public sealed partial class MongoInboxStore : ISegmentStore
         }, cancellationToken: ct);
     }
 
-    public async Task<IReadOnlyDictionary<Guid, CustomerFacts>> GetCustomerFactsAsync(Guid workspaceId, IReadOnlyList<Guid> customerIds,
-        CancellationToken ct = default)
-    {
-        var filter = new BsonDocument
-        {
-            { "_id", new BsonDocument("$in", new BsonArray(customerIds.Select(id => new BsonBinaryData(id, GuidRepresentation.Standard)))) },
-            { "workspaceId", new BsonBinaryData(workspaceId, GuidRepresentation.Standard) },
-        };
-        var found = await CustomerBson.Find(filter).ToListAsync(ct);
-        var facts = new Dictionary<Guid, CustomerFacts>();
-        foreach (var d in found)
-        {
-            DateTimeOffset? At(string field) => d.TryGetValue(field, out var t) && t.IsNumeric ? FromTicks(t.ToInt64()) : null;
-            long Count(string field) => d.TryGetValue(field, out var n) && n.IsNumeric ? n.ToInt64() : 0;
-            var labels = d.TryGetValue("labelIds", out var l) && l.IsBsonArray ? l.AsBsonArray.Select(x => x.AsBsonBinaryData.ToGuid()).ToList() : [];
-            var consents = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (d.TryGetValue("consents", out var k) && k.IsBsonArray)
-                foreach (var consent in k.AsBsonArray.OfType<BsonDocument>())
-                    consents[consent["channel"].AsString] = consent["state"].AsString;
-            var attributes = d.TryGetValue("attributes", out var a) && a.IsBsonDocument
-                ? a.AsBsonDocument.ToJson(new MongoDB.Bson.IO.JsonWriterSettings { OutputMode = MongoDB.Bson.IO.JsonOutputMode.RelaxedExtendedJson })
-                : null;
-            facts[d["_id"].AsBsonBinaryData.ToGuid()] = new CustomerFacts(labels, consents, At("firstSeenAtTicks"), At("lastInboundAtTicks"), At("lastOutboundAgentAtTicks"),
-                At("lastOutboundAutomationAtTicks"), d.TryGetValue("lastChannel", out var c) && c.IsString ? c.AsString : null, Count("inboundCount"),
-                Count("outboundCount"), attributes);
-        }
-        return facts;
-    }
+    /// <summary>Nothing to add: a customer document holds its behaviour and consents, and every read here fills them in (ToProfile).</summary>
+    public Task<IReadOnlyList<CustomerProfile>> WithBehaviourAndConsentsAsync(IReadOnlyList<CustomerProfile> profiles, CancellationToken ct = default)
+        => Task.FromResult(profiles);
 
     private static Segment ToSegment(SegmentDocument d)
         => new(d.SegmentId, d.WorkspaceId, d.Name, d.FilterJson, d.BuiltIn, d.CreatedBy, FromTicks(d.CreatedAtTicks), FromTicks(d.UpdatedAtTicks));

@@ -26,12 +26,19 @@ public sealed partial class SqliteInboxStore : ISegmentStore
                 updated_at INTEGER NOT NULL,
                 -- Built-ins have the same id in every workspace: the workspace is part of the key.
                 PRIMARY KEY (workspace_id, id));
-            -- Segment conditions on the lifecycle stage (the benchmark's "VIP, silent 60 days" starts here).
-            CREATE INDEX IF NOT EXISTS ix_customers_workspace_stage ON customers(workspace_id, lifecycle_stage);
+            """, ct);
+        // Only customers not merged away (every segment reads only those). A stage and the last inbound: "VIPs silent for 60
+        // days" reads a range of it, and the page sorts it by its name and id without reading each row first. The last
+        // inbound and the creation time: "dormant" (never wrote, and joined long ago) is counted along this index.
+        await ExecuteAsync(connection, null, $"""
+            DROP INDEX IF EXISTS ix_customers_workspace_stage;
+            CREATE INDEX IF NOT EXISTS ix_customers_segment_stage ON customers(workspace_id, lifecycle_stage, last_inbound_at, {SortName}, id)
+                WHERE merged_into IS NULL;
+            CREATE INDEX IF NOT EXISTS ix_customers_segment_last_inbound ON customers(workspace_id, last_inbound_at, created_at, id) WHERE merged_into IS NULL;
             """, ct);
     }
 
-    private static (string Sql, (string, object?)[] Parameters) SegmentQuery(string select, Guid workspaceId, SegmentGroup filter, DateTimeOffset now,
+    internal static (string Sql, (string, object?)[] Parameters) SegmentQuery(string select, Guid workspaceId, SegmentGroup filter, DateTimeOffset now,
         string tail, params (string, object?)[] more)
     {
         var (where, parameters) = SegmentSql.Translate(filter, now);
@@ -173,54 +180,39 @@ public sealed partial class SqliteInboxStore : ISegmentStore
         return changed;
     }
 
-    public async Task<IReadOnlyDictionary<Guid, CustomerFacts>> GetCustomerFactsAsync(Guid workspaceId, IReadOnlyList<Guid> customerIds,
-        CancellationToken ct = default)
+    public async Task<IReadOnlyList<CustomerProfile>> WithBehaviourAndConsentsAsync(IReadOnlyList<CustomerProfile> profiles, CancellationToken ct = default)
     {
-        var facts = new Dictionary<Guid, CustomerFacts>();
-        if (customerIds.Count == 0) return facts;
+        if (profiles.Count == 0) return profiles;
         await using var connection = await OpenAsync(ct);
-        var ids = customerIds.Select((id, i) => ($"$c{i}", (object?)id.ToString())).ToArray();
+        var ids = profiles.Select((p, i) => ($"$c{i}", (object?)p.Id.ToString())).ToArray();
         var idList = string.Join(", ", ids.Select(i => i.Item1));
-
-        var labels = new Dictionary<Guid, List<Guid>>();
-        var consents = new Dictionary<Guid, Dictionary<string, string>>();
-        // Primary keys of customer_labels and customer_consents (customer_id first).
-        await using (var command = Command(connection, null, $"SELECT customer_id, label_id FROM customer_labels WHERE customer_id IN ({idList}) ORDER BY rowid", ids))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                var id = Guid.Parse(reader.GetString(0));
-                if (!labels.TryGetValue(id, out var list)) labels[id] = list = [];
-                list.Add(Guid.Parse(reader.GetString(1)));
-            }
-        }
-        await using (var command = Command(connection, null, $"SELECT customer_id, channel, state FROM customer_consents WHERE customer_id IN ({idList})", ids))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-        {
-            while (await reader.ReadAsync(ct))
-            {
-                var id = Guid.Parse(reader.GetString(0));
-                if (!consents.TryGetValue(id, out var map)) consents[id] = map = new Dictionary<string, string>(StringComparer.Ordinal);
-                map[reader.GetString(1)] = reader.GetString(2);
-            }
-        }
+        // Two reads for the whole page (primary keys of customers and customer_consents), not four per customer.
+        var behaviours = new Dictionary<Guid, CustomerBehaviour>();
         await using (var command = Command(connection, null, $"""
-            SELECT id, first_seen_at, last_inbound_at, last_outbound_agent_at, last_outbound_automation_at, last_channel, inbound_count, outbound_count,
-                attributes_json
-            FROM customers WHERE workspace_id = $workspace AND id IN ({idList})
-            """, [("$workspace", workspaceId.ToString()), .. ids]))
+            SELECT id, first_seen_at, last_inbound_at, last_outbound_agent_at, last_outbound_automation_at, last_channel, inbound_count, outbound_count
+            FROM customers WHERE id IN ({idList})
+            """, ids))
         await using (var reader = await command.ExecuteReaderAsync(ct))
         {
-            DateTimeOffset? At(int ordinal) => reader.IsDBNull(ordinal) ? null : FromTicks(reader.GetInt64(ordinal));
+            while (await reader.ReadAsync(ct))
+                behaviours[Guid.Parse(reader.GetString(0))] = new CustomerBehaviour(NullableTime(reader, 1), NullableTime(reader, 2), NullableTime(reader, 3),
+                    NullableTime(reader, 4), NullableString(reader, 5), reader.GetInt64(6), reader.GetInt64(7), []);
+        }
+        var consents = new Dictionary<Guid, List<ChannelConsent>>();
+        await using (var command = Command(connection, null,
+            $"SELECT customer_id, channel, state, changed_at, source, detail, changed_by FROM customer_consents WHERE customer_id IN ({idList}) ORDER BY channel", ids))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
             while (await reader.ReadAsync(ct))
             {
                 var id = Guid.Parse(reader.GetString(0));
-                facts[id] = new CustomerFacts(labels.GetValueOrDefault(id) ?? [], consents.GetValueOrDefault(id) ?? new Dictionary<string, string>(),
-                    At(1), At(2), At(3), At(4), NullableString(reader, 5), reader.GetInt64(6), reader.GetInt64(7), NullableString(reader, 8));
+                if (!consents.TryGetValue(id, out var list)) consents[id] = list = [];
+                list.Add(new ChannelConsent(reader.GetString(1), reader.GetString(2), FromTicks(reader.GetInt64(3)), reader.GetString(4),
+                    NullableString(reader, 5), NullableGuid(reader, 6)));
             }
         }
-        return facts;
+        return profiles.Select(p => p with { Behaviour = behaviours.GetValueOrDefault(p.Id) ?? CustomerBehaviour.None, Consents = consents.GetValueOrDefault(p.Id) ?? [] })
+            .ToList();
     }
 
     private static async Task<List<Segment>> QuerySegmentsAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken ct,
