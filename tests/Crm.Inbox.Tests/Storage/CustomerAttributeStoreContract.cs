@@ -3,7 +3,9 @@ using Crm.Contracts;
 using Crm.Inbox.Conversations;
 using Crm.Inbox.Customers;
 using Crm.Inbox.Storage;
+using Crm.Inbox.Storage.Sqlite;
 using Crm.Inbox.Timelines;
+using Microsoft.Data.Sqlite;
 using static Crm.Inbox.Tests.Storage.InboxStoreContract;
 
 namespace Crm.Inbox.Tests.Storage;
@@ -339,6 +341,27 @@ public sealed class SqliteCustomerAttributeStoreTests : CustomerAttributeStoreCo
 
     // Another store on the same file has its own writer connection: two processes.
     protected override Task<IInboxStore> OpenAgainAsync() => stores.CreateAsync();
+
+    [Theory]
+    [InlineData(nameof(SqliteInboxStore.CustomersInStageSql), "SEARCH customers USING COVERING INDEX ix_customers_workspace_lifecycle_stage (workspace_id=? AND lifecycle_stage=?)")]
+    [InlineData(nameof(SqliteInboxStore.RemoveLabelFromCustomersSql), "SEARCH customer_labels USING INDEX ix_customer_labels_label (workspace_id=? AND label_id=?)")]
+    public async Task Customers_in_a_stage_or_carrying_a_label_are_found_through_an_index(string query, string expectedPlan)
+    {
+        await stores.CreateAsync();
+        var sql = (string)typeof(SqliteInboxStore).GetField(query, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!;
+        await using var connection = new SqliteConnection($"Data Source={stores.File};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        foreach (var name in new[] { "$workspace", "$stage", "$label" })
+            if (sql.Contains(name)) command.Parameters.AddWithValue(name, "x");
+
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(3));
+
+        Assert.Equal([expectedPlan], plan);
+    }
 
     public void Dispose() => stores.Dispose();
 }

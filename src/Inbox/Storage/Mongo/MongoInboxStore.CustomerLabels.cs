@@ -41,8 +41,8 @@ public sealed partial class MongoInboxStore : ICustomerLabelStore
         }, cancellationToken: ct);
     }
 
-    /// <summary>Takes a deleted label off every customer of the workspace (ix_customers_workspace_labels).</summary>
-    private Task RemoveLabelFromCustomersAsync(Guid workspaceId, Guid labelId, CancellationToken ct)
-        => customers.UpdateManyAsync(CustomerFilter.Eq(c => c.WorkspaceId, workspaceId) & CustomerFilter.AnyEq(c => c.LabelIds, labelId),
+    /// <summary>Takes a deleted label off every customer of the workspace (ix_customers_workspace_labels), in the label's delete transaction.</summary>
+    private Task RemoveLabelFromCustomersAsync(IClientSessionHandle session, Guid workspaceId, Guid labelId, CancellationToken ct)
+        => customers.UpdateManyAsync(session, CustomerFilter.Eq(c => c.WorkspaceId, workspaceId) & CustomerFilter.AnyEq(c => c.LabelIds, labelId),
             Builders<CustomerDocument>.Update.Pull(c => c.LabelIds, labelId), cancellationToken: ct);
 }

@@ -13,6 +13,10 @@ public sealed partial class SqliteInboxStore : ICustomerAttributeDefinitionStore
 {
     private const string DefinitionColumns = "id, workspace_id, key, label, type, options_json, position, created_at";
 
+    // ix_customers_workspace_lifecycle_stage (its NOCASE collation matches the comparison's, so SQLite can seek it).
+    internal const string CustomersInStageSql =
+        "SELECT COUNT(*) FROM customers WHERE workspace_id = $workspace AND lifecycle_stage = $stage COLLATE NOCASE";
+
     private static async Task InitializeAttributesAsync(SqliteConnection connection, CancellationToken ct)
     {
         await AddMissingColumnsAsync(connection, "customers", [("attributes_json", "TEXT")], ct);
@@ -145,9 +149,7 @@ public sealed partial class SqliteInboxStore : ICustomerAttributeDefinitionStore
             var heldBy = new Dictionary<string, long>();
             foreach (var removed in current.Where(s => !stages.Contains(s, StringComparer.OrdinalIgnoreCase)))
             {
-                // ix_customers_workspace_lifecycle_stage
-                var held = await ScalarAsync<long>(connection, transaction,
-                    "SELECT COUNT(*) FROM customers WHERE workspace_id = $workspace AND lifecycle_stage = $stage COLLATE NOCASE", ct,
+                var held = await ScalarAsync<long>(connection, transaction, CustomersInStageSql, ct,
                     ("$workspace", workspaceId.ToString()), ("$stage", removed));
                 if (held > 0) heldBy[removed] = held;
             }
@@ -162,6 +164,7 @@ public sealed partial class SqliteInboxStore : ICustomerAttributeDefinitionStore
     private static async Task<IReadOnlyList<string>> GetLifecycleStagesAsync(SqliteConnection connection, SqliteTransaction? transaction, Guid workspaceId,
         CancellationToken ct)
     {
+        // Primary key of customer_lifecycle_stages.
         var json = await ScalarAsync<string>(connection, transaction, "SELECT stages_json FROM customer_lifecycle_stages WHERE workspace_id = $workspace", ct,
             ("$workspace", workspaceId.ToString()));
         return json is null ? LifecycleStages.Default : JsonSerializer.Deserialize<List<string>>(json, Json) ?? [];

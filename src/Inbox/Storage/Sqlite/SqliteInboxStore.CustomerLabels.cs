@@ -60,9 +60,12 @@ public sealed partial class SqliteInboxStore : ICustomerLabelStore
         return labels;
     }
 
-    /// <summary>Takes a deleted label off every customer of the workspace (ix_customer_labels_label), in the label's delete transaction.</summary>
+    // ix_customer_labels_label: the customers carrying a label, without reading anyone else's rows.
+    internal const string RemoveLabelFromCustomersSql = "DELETE FROM customer_labels WHERE workspace_id = $workspace AND label_id = $label";
+
+    /// <summary>Takes a deleted label off every customer of the workspace, in the label's delete transaction.</summary>
     private static Task<int> RemoveLabelFromCustomersAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, Guid labelId,
         CancellationToken ct)
-        => ExecuteAsync(connection, transaction, "DELETE FROM customer_labels WHERE workspace_id = $workspace AND label_id = $label", ct,
+        => ExecuteAsync(connection, transaction, RemoveLabelFromCustomersSql, ct,
             ("$workspace", workspaceId.ToString()), ("$label", labelId.ToString()));
 }
