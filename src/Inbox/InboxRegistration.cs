@@ -5,6 +5,7 @@ using Crm.Inbox.Assignment;
 using Crm.Inbox.Conversations;
 using Crm.Inbox.Customers;
 using Crm.Inbox.Replies;
+using Crm.Inbox.Segments;
 using Crm.Inbox.Storage;
 using Crm.Inbox.Storage.Mongo;
 using Crm.Inbox.Storage.Sqlite;
@@ -54,6 +55,10 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ICustomerMergeStore)provider.GetRequiredService<IInboxStore>());
         services.AddOptions<CustomerMergeOptions>().BindConfiguration(CustomerMergeOptions.Section);
         services.AddSingleton<CustomerMerging>();
+        services.AddSingleton(provider => (ISegmentStore)provider.GetRequiredService<IInboxStore>());
+        services.AddOptions<SegmentOptions>().BindConfiguration(SegmentOptions.Section)
+            .Validate(options => options.BulkBatchSize is >= 1 and <= 5_000, $"{SegmentOptions.Section}:BulkBatchSize must be between 1 and 5000.");
+        services.AddSingleton<SegmentBulkJobs>();
         services.AddSingleton(provider => (ITeamStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAssignmentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAgentPresenceStore)provider.GetRequiredService<IInboxStore>());
@@ -101,6 +106,7 @@ public static class InboxRegistration
         app.MapAssignmentApi();
         app.MapSearchApi();
         app.MapCustomersApi();
+        app.MapSegmentsApi();
         app.MapCustomerAttributesApi();
         app.MapLifecycleStagesApi();
         app.MapCustomerLabelsApi();

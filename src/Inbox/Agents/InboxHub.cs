@@ -43,6 +43,9 @@ public interface IInboxClient
 
     /// <summary>Two customers were merged (or a merge undone): the listed conversations changed customer, or were joined.</summary>
     Task CustomersMerged(CustomersMergedPush push);
+
+    /// <summary>A segment bulk action moved on (after each batch) or finished: the agent who started it sees it count up.</summary>
+    Task SegmentJobProgress(Crm.Inbox.Segments.BulkJob job);
 }
 
 public sealed record CustomerChangedPush(Guid CustomerId, long Version, Crm.Inbox.Customers.CustomerProfile Profile);

@@ -104,6 +104,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeProfilesAsync(ct);
         await InitializeAttributesAsync(ct);
         await InitializeMergeAsync(ct);
+        await InitializeSegmentsAsync(ct);
     }
 
     public Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)

@@ -145,6 +145,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeAttributesAsync(connection, ct);
             await InitializeBehaviourAsync(connection, ct);
             await InitializeMergeAsync(connection, ct);
+            await InitializeSegmentsAsync(connection, ct);
             return true;
         }, ct);
     }
