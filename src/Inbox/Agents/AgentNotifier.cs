@@ -31,5 +31,8 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
     public Task AvailabilityChangedAsync(Guid workspaceId, Crm.Inbox.Assignment.AssignmentApi.AvailabilityView availability)
         => Workspace(workspaceId).AvailabilityChanged(availability);
 
+    public Task CustomerImportProgressedAsync(Guid workspaceId, Crm.Inbox.Customers.Import.CustomerImportProgressPush push)
+        => Workspace(workspaceId).CustomerImportProgressed(push);
+
     private IInboxClient Workspace(Guid workspaceId) => hub.Clients.Group(InboxHub.WorkspaceGroup(workspaceId));
 }

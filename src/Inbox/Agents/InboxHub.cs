@@ -34,6 +34,9 @@ public interface IInboxClient
 
     /// <summary>An agent chose another availability, or went offline or away by the engine's reckoning.</summary>
     Task AvailabilityChanged(Crm.Inbox.Assignment.AssignmentApi.AvailabilityView availability);
+
+    /// <summary>A customer import moved on (at most about once a second while it runs) or finished.</summary>
+    Task CustomerImportProgressed(Crm.Inbox.Customers.Import.CustomerImportProgressPush push);
 }
 
 public sealed record ConversationReadPush(Guid ConversationId, DateTimeOffset ReadUpTo);

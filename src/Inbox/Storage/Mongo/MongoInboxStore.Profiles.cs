@@ -47,39 +47,53 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
             var changes = fields.ChangesFrom(current.Fields);
             if (changes.Count == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current);
 
-            var version = expectedVersion + 1;
-            // Customers nobody has edited have no version field: they are at version 0.
-            var atVersion = expectedVersion == 0
-                ? CustomerFilter.Eq(c => c.Version, 0) | CustomerFilter.Exists(c => c.Version, false)
-                : CustomerFilter.Eq(c => c.Version, expectedVersion);
-            var update = Builders<CustomerDocument>.Update
-                .Set(c => c.DisplayName, fields.Name)
-                .Set(c => c.Language, fields.Language)
-                .Set(c => c.TimeZone, fields.TimeZone)
-                .Set(c => c.Birthday, fields.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
-                .Set(c => c.Company, fields.Company)
-                .Set(c => c.Notes, fields.Notes)
-                .Set(c => c.Phones, fields.Phones.Select(p => new PhoneDocument { Number = p.Number, Verified = p.Verified }).ToList())
-                .Set(c => c.Emails, fields.Emails.Select(e => new EmailDocument { Address = e.Address, Verified = e.Verified }).ToList())
-                .Set(c => c.LifecycleStage, fields.LifecycleStage)
-                .Set(c => c.OwnerAgentId, fields.OwnerAgentId)
-                .Set(c => c.ValueTier, fields.ValueTier)
-                .Set(c => c.Version, version);
-            var updated = await customers.UpdateOneAsync(s, owned & atVersion, update, cancellationToken: token);
-            if (updated.ModifiedCount == 0)
+            if (await WriteProfileFieldsAsync(s, workspaceId, current, fields, changes, changedBy, now, token) is not { } version)
                 return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, ToProfile(await customers.Find(s, owned).FirstAsync(token)));
-
-            await ProfileChanges.InsertManyAsync(s, changes.Select(c => new ProfileChangeDocument
-            {
-                Id = Guid.NewGuid(), WorkspaceId = workspaceId, CustomerId = customerId, Version = version, Field = c.Field,
-                From = c.From, To = c.To, ChangedBy = changedBy, AtTicks = now.UtcTicks,
-            }), cancellationToken: token);
-            if (current.Fields.Name != fields.Name)
-                // Conversations show the customer's name too (ix_conversations_customer).
-                await conversations.UpdateManyAsync(s, ConversationFilter.Eq(c => c.CustomerId, customerId),
-                    Builders<ConversationDocument>.Update.Set(c => c.CustomerName, fields.Name), cancellationToken: token);
             return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
         }, cancellationToken: ct);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="fields"/> over <paramref name="current"/> in the session's transaction (its
+    /// <paramref name="changes"/> audited as one new version by <paramref name="changedBy"/>); the new version, or null when
+    /// the customer is no longer at current's version.
+    /// </summary>
+    private async Task<long?> WriteProfileFieldsAsync(IClientSessionHandle s, Guid workspaceId, CustomerProfile current, CustomerProfileFields fields,
+        IReadOnlyList<(string Field, string? From, string? To)> changes, Guid? changedBy, DateTimeOffset now, CancellationToken token)
+    {
+        var (customerId, expectedVersion) = (current.Id, current.Version);
+        var owned = CustomerFilter.Eq(c => c.Id, customerId) & CustomerFilter.Eq(c => c.WorkspaceId, workspaceId);
+        var version = expectedVersion + 1;
+        // Customers nobody has edited have no version field: they are at version 0.
+        var atVersion = expectedVersion == 0
+            ? CustomerFilter.Eq(c => c.Version, 0) | CustomerFilter.Exists(c => c.Version, false)
+            : CustomerFilter.Eq(c => c.Version, expectedVersion);
+        var update = Builders<CustomerDocument>.Update
+            .Set(c => c.DisplayName, fields.Name)
+            .Set(c => c.Language, fields.Language)
+            .Set(c => c.TimeZone, fields.TimeZone)
+            .Set(c => c.Birthday, fields.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .Set(c => c.Company, fields.Company)
+            .Set(c => c.Notes, fields.Notes)
+            .Set(c => c.Phones, fields.Phones.Select(p => new PhoneDocument { Number = p.Number, Verified = p.Verified }).ToList())
+            .Set(c => c.Emails, fields.Emails.Select(e => new EmailDocument { Address = e.Address, Verified = e.Verified }).ToList())
+            .Set(c => c.LifecycleStage, fields.LifecycleStage)
+            .Set(c => c.OwnerAgentId, fields.OwnerAgentId)
+            .Set(c => c.ValueTier, fields.ValueTier)
+            .Set(c => c.Version, version);
+        var updated = await customers.UpdateOneAsync(s, owned & atVersion, update, cancellationToken: token);
+        if (updated.ModifiedCount == 0) return null;
+
+        await ProfileChanges.InsertManyAsync(s, changes.Select(c => new ProfileChangeDocument
+        {
+            Id = Guid.NewGuid(), WorkspaceId = workspaceId, CustomerId = customerId, Version = version, Field = c.Field,
+            From = c.From, To = c.To, ChangedBy = changedBy, AtTicks = now.UtcTicks,
+        }), cancellationToken: token);
+        if (current.Fields.Name != fields.Name)
+            // Conversations show the customer's name too (ix_conversations_customer).
+            await conversations.UpdateManyAsync(s, ConversationFilter.Eq(c => c.CustomerId, customerId),
+                Builders<ConversationDocument>.Update.Set(c => c.CustomerName, fields.Name), cancellationToken: token);
+        return version;
     }
 
     public async Task<IReadOnlyList<CustomerProfile>> ListProfilesAsync(Guid workspaceId, CustomerPageCursor? after, int take, CancellationToken ct = default)

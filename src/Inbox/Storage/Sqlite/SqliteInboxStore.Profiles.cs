@@ -69,32 +69,46 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
             var changes = fields.ChangesFrom(current.Fields);
             if (changes.Count == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current);
 
-            var version = expectedVersion + 1;
-            // The version check again in the statement: another process sharing the file may have written in between.
-            var updated = await ExecuteAsync(connection, transaction, """
-                UPDATE customers SET display_name = $name, language = $language, time_zone = $zone, birthday = $birthday, company = $company,
-                    notes = $notes, phones_json = $phones, emails_json = $emails, lifecycle_stage = $stage, owner_agent_id = $owner,
-                    value_tier = $tier, version = $version
-                WHERE id = $id AND workspace_id = $workspace AND version = $expected
-                """, ct,
-                ("$name", fields.Name), ("$language", fields.Language), ("$zone", fields.TimeZone),
-                ("$birthday", fields.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), ("$company", fields.Company),
-                ("$notes", fields.Notes), ("$phones", JsonSerializer.Serialize(fields.Phones, Json)), ("$emails", JsonSerializer.Serialize(fields.Emails, Json)),
-                ("$stage", fields.LifecycleStage), ("$owner", fields.OwnerAgentId?.ToString()), ("$tier", fields.ValueTier),
-                ("$version", version), ("$id", customerId.ToString()), ("$workspace", workspaceId.ToString()), ("$expected", expectedVersion));
-            if (updated == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, await GetProfileAsync(connection, transaction, workspaceId, customerId, ct));
-
-            foreach (var (field, from, to) in changes)
-                await InsertProfileChangeAsync(connection, transaction, workspaceId, customerId, version, field, from, to, changedBy, now, ct);
-            if (current.Fields.Name != fields.Name)
-            {
-                // Conversations show the customer's name too (ix_conversations_customer), and search finds them by it.
-                await ExecuteAsync(connection, transaction, "UPDATE conversations SET customer_name = $name WHERE customer_id = $id AND customer_name IS NOT $name", ct,
-                    ("$name", fields.Name), ("$id", customerId.ToString()));
-                await ReindexCustomerConversationsAsync(connection, transaction, customerId, ct);
-            }
+            if (await WriteProfileFieldsAsync(connection, transaction, workspaceId, current, fields, changes, changedBy, now, ct) is not { } version)
+                return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, await GetProfileAsync(connection, transaction, workspaceId, customerId, ct));
             return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
         }, ct);
+
+    /// <summary>
+    /// Writes <paramref name="fields"/> over <paramref name="current"/> (its <paramref name="changes"/> audited as one new
+    /// version by <paramref name="changedBy"/>); the new version, or null when the customer is no longer at current's version.
+    /// </summary>
+    private static async Task<long?> WriteProfileFieldsAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId,
+        CustomerProfile current, CustomerProfileFields fields, IReadOnlyList<(string Field, string? From, string? To)> changes, Guid? changedBy,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        var (customerId, expectedVersion) = (current.Id, current.Version);
+        var version = expectedVersion + 1;
+        // The version check again in the statement: another process sharing the file may have written in between.
+        var updated = await ExecuteAsync(connection, transaction, """
+            UPDATE customers SET display_name = $name, language = $language, time_zone = $zone, birthday = $birthday, company = $company,
+                notes = $notes, phones_json = $phones, emails_json = $emails, lifecycle_stage = $stage, owner_agent_id = $owner,
+                value_tier = $tier, version = $version
+            WHERE id = $id AND workspace_id = $workspace AND version = $expected
+            """, ct,
+            ("$name", fields.Name), ("$language", fields.Language), ("$zone", fields.TimeZone),
+            ("$birthday", fields.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), ("$company", fields.Company),
+            ("$notes", fields.Notes), ("$phones", JsonSerializer.Serialize(fields.Phones, Json)), ("$emails", JsonSerializer.Serialize(fields.Emails, Json)),
+            ("$stage", fields.LifecycleStage), ("$owner", fields.OwnerAgentId?.ToString()), ("$tier", fields.ValueTier),
+            ("$version", version), ("$id", customerId.ToString()), ("$workspace", workspaceId.ToString()), ("$expected", expectedVersion));
+        if (updated == 0) return null;
+
+        foreach (var (field, from, to) in changes)
+            await InsertProfileChangeAsync(connection, transaction, workspaceId, customerId, version, field, from, to, changedBy, now, ct);
+        if (current.Fields.Name != fields.Name)
+        {
+            // Conversations show the customer's name too (ix_conversations_customer), and search finds them by it.
+            await ExecuteAsync(connection, transaction, "UPDATE conversations SET customer_name = $name WHERE customer_id = $id AND customer_name IS NOT $name", ct,
+                ("$name", fields.Name), ("$id", customerId.ToString()));
+            await ReindexCustomerConversationsAsync(connection, transaction, customerId, ct);
+        }
+        return version;
+    }
 
     private static Task<int> InsertProfileChangeAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, Guid customerId,
         long version, string field, string? from, string? to, Guid? changedBy, DateTimeOffset now, CancellationToken ct)
