@@ -51,6 +51,7 @@ public sealed partial class MongoInboxStore
         if (deleted.DeletedCount == 0) return false;
         await conversations.UpdateManyAsync(ConversationFilter.Eq(c => c.WorkspaceId, workspaceId) & ConversationFilter.AnyEq(c => c.Labels, id),
             Builders<ConversationDocument>.Update.Pull(c => c.Labels, id), cancellationToken: ct);
+        await RemoveLabelFromCustomersAsync(workspaceId, id, ct);
         return true;
     }
 

@@ -103,6 +103,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeSearchAsync(ct);
         await InitializeProfilesAsync(ct);
         await InitializeCustomerImportsAsync(ct);
+        await InitializeAttributesAsync(ct);
     }
 
     public Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
@@ -473,7 +474,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         Mentions = d.Mentions ?? [],
     }.WithExtras(d.Extras);
 
-    private sealed class CustomerDocument
+    private sealed partial class CustomerDocument
     {
         [BsonId, BsonGuidRepresentation(GuidRepresentation.Standard)]
         public Guid Id { get; set; }
