@@ -49,6 +49,7 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ICannedReplyStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerProfileStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerImportStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerConsentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ITeamStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAssignmentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAgentPresenceStore)provider.GetRequiredService<IInboxStore>());

@@ -113,7 +113,8 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
             .Sort(Builders<CustomerDocument>.Sort.Ascending(c => c.DisplayName).Ascending(c => c.Id))
             .Limit(take)
             .ToListAsync(ct);
-        return found.Select(ToProfile).ToList();
+        // Behaviour, consent and identity details come with one profile, as in SQLite.
+        return found.Select(d => ToProfile(d) with { Behaviour = CustomerBehaviour.None, Consents = [], IdentityDetails = [] }).ToList();
     }
 
     public async Task<IReadOnlyList<CustomerProfileChange>> ListProfileChangesAsync(Guid workspaceId, Guid customerId, int take, CancellationToken ct = default)
@@ -153,7 +154,7 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
             ValueTier = d.ValueTier,
             Attributes = FromBson(d.Attributes),
         };
-        return new CustomerProfile(d.Id, d.WorkspaceId, fields, customer.Identities, customer.CreatedAt, d.Version) { LabelIds = d.LabelIds ?? [] };
+        return WithCustomerState(new CustomerProfile(d.Id, d.WorkspaceId, fields, customer.Identities, customer.CreatedAt, d.Version) { LabelIds = d.LabelIds ?? [] }, d);
     }
 
     private sealed class PhoneDocument

@@ -506,7 +506,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         [BsonElement("version")] public long Version { get; set; }
     }
 
-    private sealed class IdentityDocument
+    private sealed partial class IdentityDocument
     {
         [BsonElement("channel")] public string Channel { get; set; } = "";
         [BsonElement("value")] public string Value { get; set; } = "";

@@ -177,7 +177,7 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
             while (await reader.ReadAsync(ct)) identities.Add(new ChannelIdentity(reader.GetString(0), reader.GetString(1)));
         }
         var labels = await ReadCustomerLabelsAsync(connection, transaction, [customerId], ct);
-        return found[0] with { Identities = identities, LabelIds = labels.GetValueOrDefault(customerId) ?? [] };
+        return await WithCustomerStateAsync(connection, transaction, found[0] with { Identities = identities, LabelIds = labels.GetValueOrDefault(customerId) ?? [] }, ct);
     }
 
     /// <summary>attributes_json: null for a customer with no attribute values, so segments' json_extract reads nothing.</summary>
