@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Crm.Inbox.Conversations;
+
 namespace Crm.Inbox.Customers.Import;
 
 /// <summary>Where an import stands. Values are stored, so never rename one.</summary>
@@ -116,10 +119,11 @@ public sealed record ImportRecord
     /// <summary>Channel → <c>opted-in</c> / <c>opted-out</c>.</summary>
     public IReadOnlyDictionary<string, string> Consents { get; init; } = new Dictionary<string, string>();
 
-    public IReadOnlyList<Guid> LabelIds { get; init; } = [];
+    /// <summary>Workspace labels to put on the customer (never taken off by an import).</summary>
+    public IReadOnlyList<Label> Labels { get; init; } = [];
 
-    /// <summary>Attribute key → its value as JSON text (a string, number, boolean or array), already typed and checked.</summary>
-    public IReadOnlyDictionary<string, string> AttributesJson { get; init; } = new Dictionary<string, string>();
+    /// <summary>Custom attribute key (as defined) → its typed value, as <see cref="CustomerProfileFields.Attributes"/> holds it.</summary>
+    public IReadOnlyDictionary<string, JsonElement> Attributes { get; init; } = new Dictionary<string, JsonElement>();
 }
 
 /// <summary>A row that will not be applied: its cells as in the file and every reason.</summary>

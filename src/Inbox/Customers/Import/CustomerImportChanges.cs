@@ -21,6 +21,8 @@ public static class CustomerImportChanges
         Phones = [.. current.Phones, .. record.Phones.Where(p => current.Phones.All(c => c.Number != p)).Select(p => new ContactPhone(p, false))],
         Emails = [.. current.Emails, .. record.Emails.Where(e => current.Emails.All(c => !c.Address.Equals(e, StringComparison.OrdinalIgnoreCase)))
             .Select(e => new ContactEmail(e, false))],
+        Attributes = record.Attributes.Count == 0 ? current.Attributes
+            : current.Attributes.Where(a => !record.Attributes.ContainsKey(a.Key)).Concat(record.Attributes).ToDictionary(),
     };
 }
 

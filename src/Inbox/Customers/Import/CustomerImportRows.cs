@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Crm.Contracts;
+using Crm.Inbox.Conversations;
 using PhoneNumbers;
 
 namespace Crm.Inbox.Customers.Import;
@@ -24,23 +25,22 @@ public static class CustomerImportRows
     private static readonly HashSet<string> OutValues = new(StringComparer.OrdinalIgnoreCase)
         { OptedOut, "out", "no", "n", "false", "0", "unsubscribed", "否", "拒绝", "退订" };
 
-    // Unambiguous spellings of a date (year first); day/month orders differ by country, so 03/04/1990 is refused.
-    private static readonly string[] DateFormats = ["yyyy-MM-dd", "yyyy-M-d", "yyyy/MM/dd", "yyyy/M/d", "yyyy.MM.dd", "yyyy.M.d", "yyyy年M月d日"];
-
-    /// <summary>Reads a cell as a custom attribute's value: its JSON, or the problem.</summary>
-    public delegate (string? Json, string? Problem) AttributeReader(string cell);
+    /// <summary>Reads a cell as a custom attribute's value: the typed value, or the problem.</summary>
+    public delegate (JsonElement? Value, string? Problem) AttributeReader(string cell);
 
     /// <summary>What rows are checked against: the mapping, and the workspace's agents, labels and attributes.</summary>
     /// <param name="AgentsByEmail">The workspace's agents, by email (any case).</param>
     /// <param name="LabelsByName">The workspace's labels, by name (any case).</param>
-    /// <param name="Attributes">The workspace's custom attributes, by key.</param>
+    /// <param name="Attributes">The workspace's custom attributes, by key (any case), with the key as defined.</param>
+    /// <param name="LifecycleStages">The workspace's lifecycle stages.</param>
     /// <param name="LatestToday">The date somewhere on earth now: a birthday after it is in the future.</param>
     public sealed record Context(
         IReadOnlyList<string> Headers,
         ImportMapping Mapping,
         IReadOnlyDictionary<string, Guid> AgentsByEmail,
-        IReadOnlyDictionary<string, Guid> LabelsByName,
-        IReadOnlyDictionary<string, AttributeReader> Attributes,
+        IReadOnlyDictionary<string, Label> LabelsByName,
+        IReadOnlyDictionary<string, (string Key, AttributeReader Read)> Attributes,
+        IReadOnlyList<string> LifecycleStages,
         DateOnly LatestToday);
 
     /// <summary>The record to apply, or the row's rejection with every reason.</summary>
@@ -59,9 +59,9 @@ public static class CustomerImportRows
         var emailHeaders = new List<string>();
         Guid? owner = null;
         string? whatsApp = null;
-        var labels = new List<Guid>();
+        var labels = new List<Label>();
         var consents = new Dictionary<string, string>();
-        var attributes = new Dictionary<string, string>();
+        var attributes = new Dictionary<string, JsonElement>();
 
         for (var i = 0; i < context.Headers.Count; i++)
         {
@@ -107,8 +107,16 @@ public static class CustomerImportRows
                         else if (!labels.Contains(label)) labels.Add(label);
                     }
                     break;
+                case CustomerImportMapping.LifecycleStage:
+                    if (Customers.LifecycleStages.Canonical(context.LifecycleStages, cell) is { } stage)
+                    {
+                        profile[target] = stage;
+                        profileHeaders[target] = header;
+                    }
+                    else Reason($"Not one of this workspace's lifecycle stages: {string.Join(", ", context.LifecycleStages)}.");
+                    break;
                 case CustomerImportMapping.Birthday:
-                    if (DateOnly.TryParseExact(cell, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var birthday))
+                    if (DateOnly.TryParseExact(cell, CustomerImportAttributes.DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var birthday))
                     {
                         profile["birthday"] = birthday.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
                         profileHeaders["birthday"] = header;
@@ -122,13 +130,13 @@ public static class CustomerImportRows
                     break;
                 case var attribute when attribute.StartsWith(CustomerImportMapping.AttributePrefix, StringComparison.Ordinal):
                     var key = attribute[CustomerImportMapping.AttributePrefix.Length..];
-                    if (!context.Attributes.TryGetValue(key, out var read))
+                    if (!context.Attributes.TryGetValue(key, out var definition))
                     {
                         Reason($"No custom attribute \"{key}\" in this workspace.");
                         break;
                     }
-                    var (json, problem) = read(cell);
-                    if (json is not null) attributes[key] = json;
+                    var (value, problem) = definition.Read(cell);
+                    if (value is { } typed) attributes[definition.Key] = typed;
                     else Reason(problem ?? "Not a valid value.");
                     break;
                 default:
@@ -169,8 +177,8 @@ public static class CustomerImportRows
             Emails = fields.Emails.Select(e => e.Address).ToList(),
             WhatsApp = whatsApp,
             Consents = consents,
-            LabelIds = labels,
-            AttributesJson = attributes,
+            Labels = labels,
+            Attributes = attributes,
         }, null);
     }
 

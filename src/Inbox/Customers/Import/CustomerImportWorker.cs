@@ -1,5 +1,6 @@
 using Crm.Inbox.Agents;
 using Crm.Inbox.Conversations;
+using Crm.Inbox.Storage;
 using Crm.Inbox.Workspaces;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -54,22 +55,29 @@ public sealed class CustomerImportSignal
     public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => queued.WaitAsync(timeout, ct);
 }
 
-/// <summary>The workspace facts mapping and rows are checked against: agents, labels, custom attributes.</summary>
-public sealed class CustomerImportWorkspace(IAgentStore agents, ILabelStore labels)
+/// <summary>The workspace facts mapping and rows are checked against: agents, labels, custom attributes, lifecycle stages.</summary>
+public sealed class CustomerImportWorkspace(IAgentStore agents, ILabelStore labels, IInboxStore store)
 {
-    public Task<CustomerImportMapping.Workspace> MappingFactsAsync(Guid workspaceId, CancellationToken ct)
-        => Task.FromResult(new CustomerImportMapping.Workspace(new HashSet<string>(StringComparer.OrdinalIgnoreCase)));
+    // Both stores keep attribute definitions and stages with the customers, in the same class as the inbox store.
+    private ICustomerAttributeDefinitionStore Definitions => (ICustomerAttributeDefinitionStore)store;
+    private ILifecycleStageStore Stages => (ILifecycleStageStore)store;
+
+    public async Task<CustomerImportMapping.Workspace> MappingFactsAsync(Guid workspaceId, CancellationToken ct)
+        => new(new HashSet<string>((await Definitions.ListAttributeDefinitionsAsync(workspaceId, ct)).Select(d => d.Key), StringComparer.OrdinalIgnoreCase));
 
     public async Task<CustomerImportRows.Context> RowContextAsync(CustomerImport import, DateTimeOffset now, CancellationToken ct)
     {
         var agentsByEmail = new Dictionary<string, Guid>(StringComparer.OrdinalIgnoreCase);
         foreach (var agent in await agents.ListAsync(import.WorkspaceId, ct)) agentsByEmail.TryAdd(agent.Email, agent.Id);
-        var labelsByName = new Dictionary<string, Guid>(StringComparer.OrdinalIgnoreCase);
-        foreach (var label in await labels.ListLabelsAsync(import.WorkspaceId, ct)) labelsByName.TryAdd(label.Name, label.Id);
+        var labelsByName = new Dictionary<string, Label>(StringComparer.OrdinalIgnoreCase);
+        foreach (var label in await labels.ListLabelsAsync(import.WorkspaceId, ct)) labelsByName.TryAdd(label.Name, label);
+        var attributes = new Dictionary<string, (string, CustomerImportRows.AttributeReader)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var definition in await Definitions.ListAttributeDefinitionsAsync(import.WorkspaceId, ct))
+            attributes[definition.Key] = (definition.Key, CustomerImportAttributes.ReaderFor(definition));
         // The latest date anywhere on earth (UTC+14): a birthday after it is in the future for everyone.
         var latestToday = DateOnly.FromDateTime(now.UtcDateTime.AddHours(14));
-        return new CustomerImportRows.Context(import.Headers, import.Mapping!, agentsByEmail, labelsByName,
-            new Dictionary<string, CustomerImportRows.AttributeReader>(), latestToday);
+        return new CustomerImportRows.Context(import.Headers, import.Mapping!, agentsByEmail, labelsByName, attributes,
+            await Stages.GetLifecycleStagesAsync(import.WorkspaceId, ct), latestToday);
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Crm.Contracts;
+using Crm.Inbox.Customers;
 using Crm.Inbox.Customers.Import;
 using MongoDB.Bson;
 using MongoDB.Bson.Serialization.Attributes;
@@ -182,6 +183,7 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
                     await customers.InsertOneAsync(s, NewImportedCustomer(chunk, customerId, record), cancellationToken: token);
                     created++;
                 }
+                await WriteImportedConsentAndLabelsAsync(s, chunk, customerId, record, token);
                 owners.Remember(customerId, record);
             }
 
@@ -252,7 +254,47 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
         LifecycleStage = record.LifecycleStage,
         OwnerAgentId = record.OwnerAgentId,
         ValueTier = record.ValueTier,
+        Attributes = ToBson(record.Attributes),
     };
+
+    /// <summary>
+    /// The row's consent choices (source import; an older or equal choice changes nothing) and labels (added, never taken
+    /// off), in the chunk's transaction: one new version and one history entry per change, as when an agent makes it.
+    /// </summary>
+    private async Task WriteImportedConsentAndLabelsAsync(IClientSessionHandle s, ImportChunk chunk, Guid customerId, ImportRecord record, CancellationToken ct)
+    {
+        if (record.Consents.Count == 0 && record.Labels.Count == 0) return;
+        var owned = CustomerFilter.Eq(c => c.Id, customerId) & CustomerFilter.Eq(c => c.WorkspaceId, chunk.WorkspaceId);
+        var found = await customers.Find(s, owned).FirstAsync(ct);
+        var consents = found.Consents ?? [];
+        var labelIds = found.LabelIds ?? [];
+        var changes = new List<(string Field, string? From, string? To)>();
+        foreach (var (channel, state) in record.Consents)
+        {
+            var recorded = consents.FirstOrDefault(c => c.Channel == channel);
+            if (recorded is not null && (recorded.State == state || recorded.ChangedAtTicks > chunk.Now.UtcTicks)) continue;
+            consents = [.. consents.Where(c => c.Channel != channel), new ConsentDocument
+            {
+                Channel = channel, State = state, ChangedAtTicks = chunk.Now.UtcTicks, Source = ConsentSources.Import, Detail = $"import {chunk.ImportId}",
+                ChangedBy = chunk.ChangedBy,
+            }];
+            changes.Add((ConsentKeywords.HistoryField(channel), recorded?.State, state));
+        }
+        foreach (var label in record.Labels.Where(l => !labelIds.Contains(l.Id)))
+        {
+            labelIds = [.. labelIds, label.Id];
+            changes.Add(("labels", null, label.Name));
+        }
+        if (changes.Count == 0) return;
+        await customers.UpdateOneAsync(s, owned, Builders<CustomerDocument>.Update
+            .Set(c => c.Consents, consents.OrderBy(c => c.Channel, StringComparer.Ordinal).ToList()).Set(c => c.LabelIds, labelIds)
+            .Inc(c => c.Version, changes.Count), cancellationToken: ct);
+        await ProfileChanges.InsertManyAsync(s, changes.Select((change, i) => new ProfileChangeDocument
+        {
+            Id = Guid.NewGuid(), WorkspaceId = chunk.WorkspaceId, CustomerId = customerId, Version = found.Version + i + 1, Field = change.Field,
+            From = change.From, To = change.To, ChangedBy = chunk.ChangedBy, AtTicks = chunk.Now.UtcTicks,
+        }), cancellationToken: ct);
+    }
 
     public async Task<bool> FinishImportAsync(Guid importId, string worker, string status, string? failure, DateTimeOffset now, CancellationToken ct = default)
     {

@@ -201,6 +201,7 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
                     await ExecuteAsync(connection, transaction,
                         "INSERT INTO customer_identities (workspace_id, channel, value, customer_id) VALUES ($workspace, $channel, $value, $customer)", ct,
                         ("$workspace", chunk.WorkspaceId.ToString()), ("$channel", Channels.WhatsApp), ("$value", identity), ("$customer", customerId.ToString()));
+                await WriteImportedConsentAndLabelsAsync(connection, transaction, chunk, customerId, record, ct);
                 // Later rows of the file meet this customer as an existing one.
                 owners.Remember(customerId, record);
             }
@@ -264,16 +265,37 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
     {
         var insert = Reused(connection, transaction, """
             INSERT INTO customers (id, workspace_id, display_name, created_at, language, time_zone, birthday, company, notes, phones_json, emails_json,
-                lifecycle_stage, owner_agent_id, value_tier, version)
-            VALUES ($id, $workspace, $name, $created, $language, $zone, $birthday, $company, $notes, $phones, $emails, $stage, $owner, $tier, 0)
+                lifecycle_stage, owner_agent_id, value_tier, attributes_json, version)
+            VALUES ($id, $workspace, $name, $created, $language, $zone, $birthday, $company, $notes, $phones, $emails, $stage, $owner, $tier, $attributes, 0)
             """);
         SetParameters(insert, ("$id", customerId.ToString()), ("$workspace", chunk.WorkspaceId.ToString()), ("$name", record.Name),
             ("$created", chunk.Now.UtcTicks), ("$language", record.Language), ("$zone", record.TimeZone),
             ("$birthday", record.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), ("$company", record.Company), ("$notes", record.Notes),
             ("$phones", JsonSerializer.Serialize(record.Phones.Select(p => new ContactPhone(p, false)), Json)),
             ("$emails", JsonSerializer.Serialize(record.Emails.Select(e => new ContactEmail(e, false)), Json)),
-            ("$stage", record.LifecycleStage), ("$owner", record.OwnerAgentId?.ToString()), ("$tier", record.ValueTier));
+            ("$stage", record.LifecycleStage), ("$owner", record.OwnerAgentId?.ToString()), ("$tier", record.ValueTier),
+            ("$attributes", AttributesJson(record.Attributes)));
         await insert.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// The row's consent choices (source import; an older or equal choice changes nothing) and labels (added, never taken
+    /// off), each a profile change by the importing agent, as when an agent makes it.
+    /// </summary>
+    private static async Task WriteImportedConsentAndLabelsAsync(SqliteConnection connection, SqliteTransaction transaction, ImportChunk chunk,
+        Guid customerId, ImportRecord record, CancellationToken ct)
+    {
+        foreach (var (channel, state) in record.Consents)
+            await WriteConsentAsync(connection, transaction, chunk.WorkspaceId, customerId, channel,
+                new ConsentChange(state, ConsentSources.Import, $"import {chunk.ImportId}", chunk.ChangedBy), chunk.Now, ct);
+        foreach (var label in record.Labels)
+        {
+            // Primary key of customer_labels: a label the customer has is not added again.
+            var added = await ExecuteAsync(connection, transaction,
+                "INSERT INTO customer_labels (workspace_id, customer_id, label_id) VALUES ($workspace, $customer, $label) ON CONFLICT DO NOTHING", ct,
+                ("$workspace", chunk.WorkspaceId.ToString()), ("$customer", customerId.ToString()), ("$label", label.Id.ToString()));
+            if (added > 0) await AuditCustomerChangeAsync(connection, transaction, chunk.WorkspaceId, customerId, "labels", null, label.Name, chunk.ChangedBy, chunk.Now, ct);
+        }
     }
 
     private static async Task UpdateImportedCustomerAsync(SqliteConnection connection, SqliteTransaction transaction, ImportChunk chunk, Guid customerId,
