@@ -92,8 +92,7 @@ public static class CustomerImportRows
                     }
                     break;
                 case CustomerImportMapping.WhatsApp:
-                    if (ParsePhone(cell, context.Mapping.DefaultCountry) is { } number)
-                        whatsApp = WhatsAppIdentities.FoldVariants(Phones.Parse(number, null).CountryCode, number);
+                    if (ParseWhatsApp(cell, context.Mapping.DefaultCountry) is { } number) whatsApp = number;
                     else Reason(PhoneProblem(context.Mapping.DefaultCountry));
                     break;
                 case CustomerImportMapping.Owner:
@@ -193,6 +192,25 @@ public static class CustomerImportRows
         {
             var number = Phones.Parse(text, text.StartsWith('+') ? null : defaultCountry);
             return Phones.IsValidNumber(number) ? Phones.Format(number, PhoneNumberFormat.E164) : null;
+        }
+        catch (NumberParseException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A WhatsApp number as the connectors key its customer (<see cref="WhatsAppIdentities.FoldVariants"/>): the spellings
+    /// WhatsApp itself uses (Mexico's +52 1…, Argentina's +54 9…) are accepted and folded, then must be a valid number.
+    /// </summary>
+    public static string? ParseWhatsApp(string text, string? defaultCountry)
+    {
+        if (text.Length > 40) return null;
+        try
+        {
+            var number = Phones.Parse(text, text.StartsWith('+') ? null : defaultCountry);
+            var folded = WhatsAppIdentities.FoldVariants(number.CountryCode, Phones.Format(number, PhoneNumberFormat.E164));
+            return Phones.IsValidNumber(Phones.Parse(folded, null)) ? folded : null;
         }
         catch (NumberParseException)
         {
