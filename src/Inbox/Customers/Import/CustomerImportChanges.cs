@@ -37,13 +37,25 @@ public sealed class ImportMatches
     public Dictionary<string, Guid> Identities { get; } = [];
 
     /// <summary>The customer the row meets on the dedupe key; null when none (or the row has no value for the key).</summary>
-    public Guid? Match(string dedupeOn, ImportRecord record) => dedupeOn switch
+    private Guid? Match(string dedupeOn, ImportRecord record) => dedupeOn switch
     {
         DedupeKeys.Phone => record.Phones.Select(p => Phones.TryGetValue(p, out var id) ? id : (Guid?)null).FirstOrDefault(id => id is not null),
         DedupeKeys.Email => record.Emails.Select(e => Emails.TryGetValue(e.ToLowerInvariant(), out var id) ? id : (Guid?)null).FirstOrDefault(id => id is not null),
         DedupeKeys.Identity => record.WhatsApp is { } identity && Identities.TryGetValue(identity, out var id) ? id : null,
         _ => null,
     };
+
+    /// <summary>
+    /// What to do with the row, the same in both stores: reject it (a WhatsApp number that is another customer's identity:
+    /// the reason), skip it (found, and the rule says skip), update the customer found, or create one (no match).
+    /// </summary>
+    public (string? Rejection, bool Skip, Guid? Update) Decide(DedupeRule dedupe, ImportRecord record)
+    {
+        var match = Match(dedupe.On, record);
+        if (record.WhatsApp is { } whatsApp && Identities.TryGetValue(whatsApp, out var holder) && holder != match)
+            return ($"The WhatsApp number {whatsApp} is already another customer's channel identity.", false, null);
+        return match is not null && dedupe.WhenFound == WhenFound.Skip ? (null, true, null) : (null, false, match);
+    }
 
     /// <summary>After the row was applied to <paramref name="customerId"/>: later rows with the same keys meet that customer.</summary>
     public void Remember(Guid customerId, ImportRecord record)

@@ -186,31 +186,25 @@ public static class CustomerImportRows
     /// spaces, dashes, dots and brackets allowed, as people write numbers in spreadsheets.
     /// </summary>
     public static string? ParsePhone(string text, string? defaultCountry)
-    {
-        if (text.Length > 40) return null;
-        try
-        {
-            var number = Phones.Parse(text, text.StartsWith('+') ? null : defaultCountry);
-            return Phones.IsValidNumber(number) ? Phones.Format(number, PhoneNumberFormat.E164) : null;
-        }
-        catch (NumberParseException)
-        {
-            return null;
-        }
-    }
+        => Read(text, defaultCountry) is { } number && Phones.IsValidNumber(number) ? Phones.Format(number, PhoneNumberFormat.E164) : null;
 
     /// <summary>
     /// A WhatsApp number as the connectors key its customer (<see cref="WhatsAppIdentities.FoldVariants"/>): the spellings
     /// WhatsApp itself uses (Mexico's +52 1…, Argentina's +54 9…) are accepted and folded, then must be a valid number.
     /// </summary>
     public static string? ParseWhatsApp(string text, string? defaultCountry)
+        => Read(text, defaultCountry) is { } number
+           && WhatsAppIdentities.FoldVariants(number.CountryCode, Phones.Format(number, PhoneNumberFormat.E164)) is var folded
+           && ParsePhone(folded, null) == folded
+            ? folded
+            : null;
+
+    private static PhoneNumber? Read(string text, string? defaultCountry)
     {
         if (text.Length > 40) return null;
         try
         {
-            var number = Phones.Parse(text, text.StartsWith('+') ? null : defaultCountry);
-            var folded = WhatsAppIdentities.FoldVariants(number.CountryCode, Phones.Format(number, PhoneNumberFormat.E164));
-            return Phones.IsValidNumber(Phones.Parse(folded, null)) ? folded : null;
+            return Phones.Parse(text, text.StartsWith('+') ? null : defaultCountry);
         }
         catch (NumberParseException)
         {

@@ -174,14 +174,13 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
             int created = 0, updated = 0, skipped = 0;
             foreach (var record in chunk.Records)
             {
-                var match = owners.Match(chunk.Dedupe.On, record);
-                if (record.WhatsApp is { } whatsApp && owners.Identities.TryGetValue(whatsApp, out var holder) && holder != match)
+                var (rejection, skip, match) = owners.Decide(chunk.Dedupe, record);
+                if (rejection is not null)
                 {
-                    rejections.Add(new ImportRejection(record.RowNumber, record.Cells,
-                        [$"The WhatsApp number {whatsApp} is already another customer's channel identity."]));
+                    rejections.Add(new ImportRejection(record.RowNumber, record.Cells, [rejection]));
                     continue;
                 }
-                if (match is { } existing && chunk.Dedupe.WhenFound == WhenFound.Skip)
+                if (skip)
                 {
                     skipped++;
                     continue;
