@@ -147,6 +147,33 @@ public abstract class CustomerImportStoreContract
     }
 
     [SkippableFact]
+    public async Task A_job_claimed_five_times_in_a_row_without_a_chunk_committed_is_failed_instead_of_retried_for_ever()
+    {
+        var store = await CreateStoreAsync();
+        var import = await RunningAsync(store);
+        var at = T0;
+        for (var claim = 2; claim <= ImportStatuses.MaxClaimsWithoutProgress; claim++)
+        {
+            at = at.AddMinutes(2);
+            Assert.Equal(import.Id, (await Imports(store).ClaimImportAsync($"worker-{claim}", at, at.AddMinutes(1)))?.Id);
+        }
+        // A committed chunk starts the count again.
+        Assert.NotNull(await Imports(store).ApplyImportChunkAsync(Chunk(import, $"worker-{ImportStatuses.MaxClaimsWithoutProgress}", 1, 2,
+            [Row(1, "Ann", "+8613800138000")])));
+        for (var claim = 1; claim <= ImportStatuses.MaxClaimsWithoutProgress; claim++)
+        {
+            at = at.AddMinutes(10);
+            Assert.Equal(import.Id, (await Imports(store).ClaimImportAsync($"again-{claim}", at, at.AddMinutes(1)))?.Id);
+        }
+
+        Assert.Null(await Imports(store).ClaimImportAsync("last", at.AddMinutes(10), at.AddMinutes(11)));
+        var failed = (await Imports(store).GetImportAsync(Workspace, import.Id))!;
+        Assert.Equal((ImportStatuses.Failed, ImportStatuses.TooManyAttempts, 2), (failed.Status, failed.Failure, failed.NextRow));
+        Assert.Single(await Profiles(store).ListProfilesAsync(Workspace, null, 10));
+        Assert.Equal(T0, failed.StartedAt);
+    }
+
+    [SkippableFact]
     public async Task A_chunk_creates_updates_and_rejects_rows_and_moves_the_checkpoint_with_its_counts()
     {
         var store = await CreateStoreAsync();

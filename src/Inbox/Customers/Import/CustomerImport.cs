@@ -20,6 +20,11 @@ public static class ImportStatuses
 
     public const string Failed = "failed";
 
+    /// <summary>Claims in a row without a chunk committed after which a job is failed rather than tried again.</summary>
+    public const int MaxClaimsWithoutProgress = 5;
+
+    public const string TooManyAttempts = "Stopped after 5 attempts in a row that applied no rows; the rows applied before stay.";
+
     public static bool IsFinished(string status) => status is Completed or Cancelled or Failed;
 }
 
@@ -182,7 +187,9 @@ public interface ICustomerImportStore
 
     /// <summary>
     /// Leases the oldest queued job, or a running one whose lease ran out (its worker died), to <paramref name="worker"/>
-    /// until <paramref name="leaseUntil"/>; null when there is none. Any workspace: workers serve them all.
+    /// until <paramref name="leaseUntil"/>; null when there is none. Any workspace: workers serve them all. A job claimed
+    /// <see cref="ImportStatuses.MaxClaimsWithoutProgress"/> times in a row without a chunk committed is marked failed
+    /// instead (the rows applied before stay): a job that kills every worker must not be retried for ever.
     /// </summary>
     Task<CustomerImport?> ClaimImportAsync(string worker, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken ct = default);
 

@@ -113,11 +113,25 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
     public async Task<CustomerImport?> ClaimImportAsync(string worker, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken ct = default)
     {
         // ix_customer_imports_pending; one atomic update, so two workers never claim the same job.
+        var abandoned = ImportFilter.Eq(i => i.Status, ImportStatuses.Running) & ImportFilter.Lt(i => i.LeaseUntilTicks, now.UtcTicks);
+        await Imports.UpdateManyAsync(abandoned & ImportFilter.Gte(i => i.Claims, ImportStatuses.MaxClaimsWithoutProgress),
+            Builders<ImportDocument>.Update.Set(i => i.Status, ImportStatuses.Failed).Set(i => i.Failure, ImportStatuses.TooManyAttempts)
+                .Set(i => i.FinishedAtTicks, now.UtcTicks).Set(i => i.Worker, null).Set(i => i.LeaseUntilTicks, null), cancellationToken: ct);
         var claimable = ImportFilter.Eq(i => i.Status, ImportStatuses.Queued)
-                        | (ImportFilter.Eq(i => i.Status, ImportStatuses.Running) & ImportFilter.Lt(i => i.LeaseUntilTicks, now.UtcTicks));
-        var claimed = await Imports.FindOneAndUpdateAsync(claimable,
-            Builders<ImportDocument>.Update.Set(i => i.Status, ImportStatuses.Running).Set(i => i.Worker, worker)
-                .Set(i => i.LeaseUntilTicks, leaseUntil.UtcTicks).Max(i => i.StartedAtTicks, now.UtcTicks),
+                        | (abandoned & ImportFilter.Lt(i => i.Claims, ImportStatuses.MaxClaimsWithoutProgress));
+        // A pipeline update: the first start time is kept when another worker resumes the job.
+        var claim = new PipelineUpdateDefinition<ImportDocument>(new[]
+        {
+            new BsonDocument("$set", new BsonDocument
+            {
+                ["status"] = ImportStatuses.Running,
+                ["worker"] = new BsonDocument("$literal", worker),
+                ["leaseUntilTicks"] = leaseUntil.UtcTicks,
+                ["startedAtTicks"] = new BsonDocument("$ifNull", new BsonArray { "$startedAtTicks", now.UtcTicks }),
+                ["claims"] = new BsonDocument("$add", new BsonArray { new BsonDocument("$ifNull", new BsonArray { "$claims", 0 }), 1 }),
+            }),
+        });
+        var claimed = await Imports.FindOneAndUpdateAsync(claimable, claim,
             new FindOneAndUpdateOptions<ImportDocument>
             {
                 ReturnDocument = ReturnDocument.After,
@@ -199,7 +213,8 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
                 .Inc(i => i.Updated, updated)
                 .Inc(i => i.Skipped, skipped)
                 .Inc(i => i.Rejected, rejections.Count)
-                .Set(i => i.LeaseUntilTicks, chunk.LeaseUntil.UtcTicks),
+                .Set(i => i.LeaseUntilTicks, chunk.LeaseUntil.UtcTicks)
+                .Set(i => i.Claims, 0),
                 new FindOneAndUpdateOptions<ImportDocument> { ReturnDocument = ReturnDocument.After }, token));
         }, cancellationToken: ct);
     }
@@ -372,6 +387,9 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
         [BsonElement("failure")] public string? Failure { get; set; }
         [BsonElement("worker")] public string? Worker { get; set; }
         [BsonElement("leaseUntilTicks")] public long? LeaseUntilTicks { get; set; }
+
+        // Claims in a row without a chunk committed (ImportStatuses.MaxClaimsWithoutProgress).
+        [BsonElement("claims")] public int Claims { get; set; }
     }
 
     private sealed class ImportMappingDocument

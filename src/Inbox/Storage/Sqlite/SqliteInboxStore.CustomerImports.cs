@@ -47,7 +47,8 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
                 finished_at INTEGER,
                 failure TEXT,
                 worker TEXT,
-                lease_until INTEGER);
+                lease_until INTEGER,
+                claims INTEGER NOT NULL DEFAULT 0);
             -- A workspace's imports, newest first.
             CREATE INDEX IF NOT EXISTS ix_customer_imports_workspace_created ON customer_imports(workspace_id, created_at, id);
             -- Workers looking for work: queued jobs, and running ones whose lease ran out.
@@ -131,6 +132,10 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
         => WriteAsync(async (connection, transaction) =>
         {
             // ix_customer_imports_pending. BEGIN IMMEDIATE holds the file's write lock: no other process claims the same job meanwhile.
+            await ExecuteAsync(connection, transaction, """
+                UPDATE customer_imports SET status = 'failed', failure = $failure, finished_at = $now, worker = NULL, lease_until = NULL
+                WHERE status = 'running' AND lease_until < $now AND claims >= $max
+                """, ct, ("$failure", ImportStatuses.TooManyAttempts), ("$now", now.UtcTicks), ("$max", ImportStatuses.MaxClaimsWithoutProgress));
             var id = await ScalarAsync<string>(connection, transaction, """
                 SELECT id FROM customer_imports
                 WHERE status = 'queued' OR (status = 'running' AND lease_until < $now)
@@ -138,7 +143,8 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
                 """, ct, ("$now", now.UtcTicks));
             if (id is null) return null;
             await ExecuteAsync(connection, transaction, """
-                UPDATE customer_imports SET status = 'running', worker = $worker, lease_until = $lease, started_at = ifnull(started_at, $now)
+                UPDATE customer_imports SET status = 'running', worker = $worker, lease_until = $lease, started_at = ifnull(started_at, $now),
+                    claims = claims + 1
                 WHERE id = $id
                 """, ct, ("$worker", worker), ("$lease", leaseUntil.UtcTicks), ("$now", now.UtcTicks), ("$id", id));
             return (await QueryImportsAsync(connection, transaction, $"SELECT {ImportColumns} FROM customer_imports WHERE id = $id", ct, ("$id", id)))[0];
@@ -214,7 +220,7 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
             await ExecuteAsync(connection, transaction, """
                 UPDATE customer_imports SET next_row = $next, processed = processed + $processed, created_count = created_count + $created,
                     updated_count = updated_count + $updated, skipped_count = skipped_count + $skipped, rejected_count = rejected_count + $rejected,
-                    lease_until = $lease
+                    lease_until = $lease, claims = 0
                 WHERE id = $id
                 """, ct, ("$next", chunk.NextRow), ("$processed", chunk.NextRow - chunk.FromRow), ("$created", created), ("$updated", updated),
                 ("$skipped", skipped), ("$rejected", rejections.Count), ("$lease", chunk.LeaseUntil.UtcTicks), ("$id", chunk.ImportId.ToString()));
