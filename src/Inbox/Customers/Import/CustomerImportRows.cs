@@ -189,12 +189,12 @@ public static class CustomerImportRows
         => Read(text, defaultCountry) is { } number && Phones.IsValidNumber(number) ? Phones.Format(number, PhoneNumberFormat.E164) : null;
 
     /// <summary>
-    /// A WhatsApp number as the connectors key its customer (<see cref="WhatsAppIdentities.FoldVariants"/>): the spellings
+    /// A WhatsApp number as the connectors key its customer (<see cref="WhatsAppPhoneVariants"/>): the spellings
     /// WhatsApp itself uses (Mexico's +52 1…, Argentina's +54 9…) are accepted and folded, then must be a valid number.
     /// </summary>
     public static string? ParseWhatsApp(string text, string? defaultCountry)
         => Read(text, defaultCountry) is { } number
-           && WhatsAppIdentities.FoldVariants(number.CountryCode, Phones.Format(number, PhoneNumberFormat.E164)) is var folded
+           && WhatsAppPhoneVariants.Canonical(Phones.Format(number, PhoneNumberFormat.E164)) is var folded
            && ParsePhone(folded, null) == folded
             ? folded
             : null;
