@@ -180,9 +180,9 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
                     customerId = existing;
                     var owned = CustomerFilter.Eq(c => c.Id, existing) & CustomerFilter.Eq(c => c.WorkspaceId, chunk.WorkspaceId);
                     var current = ToProfile(await customers.Find(s, owned).FirstAsync(token));
-                    var fields = CustomerImportChanges.Apply(current.Fields, record);
-                    var changes = fields.ChangesFrom(current.Fields);
-                    if (changes.Count > 0 && await WriteProfileFieldsAsync(s, chunk.WorkspaceId, current, fields, changes, chunk.ChangedBy, chunk.Now, token) is null)
+                    var result = await UpdateProfileAsync(s, chunk.WorkspaceId, existing, current.Version, CustomerImportChanges.Apply(current.Fields, record),
+                        chunk.ChangedBy, chunk.Now, token);
+                    if (result.Outcome != ProfileUpdateOutcome.Updated)
                         // Changed by someone else inside this transaction's snapshot: abort, and the worker retries the chunk.
                         throw new InvalidOperationException($"Customer {existing} changed while an import chunk was applied.");
                     if (record.WhatsApp is { } identity && !owners.Identities.ContainsKey(identity))

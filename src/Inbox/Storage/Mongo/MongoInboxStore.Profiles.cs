@@ -37,32 +37,22 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
         Guid? changedBy, DateTimeOffset now, CancellationToken ct = default)
     {
         using var session = await database.Client.StartSessionAsync(cancellationToken: ct);
-        return await session.WithTransactionAsync(async (s, token) =>
-        {
-            var owned = CustomerFilter.Eq(c => c.Id, customerId) & CustomerFilter.Eq(c => c.WorkspaceId, workspaceId);
-            var found = await customers.Find(s, owned).FirstOrDefaultAsync(token);
-            if (found is null) return new ProfileUpdateResult(ProfileUpdateOutcome.NotFound, null);
-            var current = ToProfile(found);
-            if (current.Version != expectedVersion) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, current);
-            var changes = fields.ChangesFrom(current.Fields);
-            if (changes.Count == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current);
-
-            if (await WriteProfileFieldsAsync(s, workspaceId, current, fields, changes, changedBy, now, token) is not { } version)
-                return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, ToProfile(await customers.Find(s, owned).FirstAsync(token)));
-            return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
-        }, cancellationToken: ct);
+        return await session.WithTransactionAsync((s, token) => UpdateProfileAsync(s, workspaceId, customerId, expectedVersion, fields, changedBy, now, token),
+            cancellationToken: ct);
     }
 
-    /// <summary>
-    /// Writes <paramref name="fields"/> over <paramref name="current"/> in the session's transaction (its
-    /// <paramref name="changes"/> audited as one new version by <paramref name="changedBy"/>); the new version, or null when
-    /// the customer is no longer at current's version.
-    /// </summary>
-    private async Task<long?> WriteProfileFieldsAsync(IClientSessionHandle s, Guid workspaceId, CustomerProfile current, CustomerProfileFields fields,
-        IReadOnlyList<(string Field, string? From, string? To)> changes, Guid? changedBy, DateTimeOffset now, CancellationToken token)
+    /// <summary>The update inside a transaction: a merge combines the survivor's fields with it too.</summary>
+    private async Task<ProfileUpdateResult> UpdateProfileAsync(IClientSessionHandle s, Guid workspaceId, Guid customerId, long expectedVersion,
+        CustomerProfileFields fields, Guid? changedBy, DateTimeOffset now, CancellationToken token)
     {
-        var (customerId, expectedVersion) = (current.Id, current.Version);
         var owned = CustomerFilter.Eq(c => c.Id, customerId) & CustomerFilter.Eq(c => c.WorkspaceId, workspaceId);
+        var found = await customers.Find(s, owned).FirstOrDefaultAsync(token);
+        if (found is null) return new ProfileUpdateResult(ProfileUpdateOutcome.NotFound, null);
+        var current = ToProfile(found);
+        if (current.Version != expectedVersion) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, current);
+        var changes = fields.ChangesFrom(current.Fields);
+        if (changes.Count == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current);
+
         var version = expectedVersion + 1;
         // Customers nobody has edited have no version field: they are at version 0.
         var atVersion = expectedVersion == 0
@@ -84,7 +74,8 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
         // No values: no subdocument at all, so an attribute's absence reads the same whether it was cleared or never set.
         update = ToBson(fields.Attributes) is { } attributes ? update.Set(c => c.Attributes, attributes) : update.Unset(c => c.Attributes);
         var updated = await customers.UpdateOneAsync(s, owned & atVersion, update, cancellationToken: token);
-        if (updated.ModifiedCount == 0) return null;
+        if (updated.ModifiedCount == 0)
+            return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, ToProfile(await customers.Find(s, owned).FirstAsync(token)));
 
         await ProfileChanges.InsertManyAsync(s, changes.Select(c => new ProfileChangeDocument
         {
@@ -95,7 +86,7 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
             // Conversations show the customer's name too (ix_conversations_customer).
             await conversations.UpdateManyAsync(s, ConversationFilter.Eq(c => c.CustomerId, customerId),
                 Builders<ConversationDocument>.Update.Set(c => c.CustomerName, fields.Name), cancellationToken: token);
-        return version;
+        return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
     }
 
     public async Task<IReadOnlyList<CustomerProfile>> ListProfilesAsync(Guid workspaceId, CustomerPageCursor? after, int take, CancellationToken ct = default)

@@ -307,10 +307,9 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
         ImportRecord record, CancellationToken ct)
     {
         var current = (await GetProfileAsync(connection, transaction, chunk.WorkspaceId, customerId, ct))!;
-        var fields = CustomerImportChanges.Apply(current.Fields, record);
-        var changes = fields.ChangesFrom(current.Fields);
-        // Inside this store's one write transaction nobody else writes the row: the version cannot have moved.
-        if (changes.Count > 0) await WriteProfileFieldsAsync(connection, transaction, chunk.WorkspaceId, current, fields, changes, chunk.ChangedBy, chunk.Now, ct);
+        // Inside this store's one write transaction nobody else writes the row: the version read is still the current one.
+        await UpdateProfileAsync(connection, transaction, chunk.WorkspaceId, customerId, current.Version, CustomerImportChanges.Apply(current.Fields, record),
+            chunk.ChangedBy, chunk.Now, ct);
     }
 
     public Task<bool> FinishImportAsync(Guid importId, string worker, string status, string? failure, DateTimeOffset now, CancellationToken ct = default)

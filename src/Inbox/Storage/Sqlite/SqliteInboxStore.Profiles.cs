@@ -61,28 +61,18 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
 
     public Task<ProfileUpdateResult> UpdateProfileAsync(Guid workspaceId, Guid customerId, long expectedVersion, CustomerProfileFields fields,
         Guid? changedBy, DateTimeOffset now, CancellationToken ct = default)
-        => WriteAsync(async (connection, transaction) =>
-        {
-            var current = await GetProfileAsync(connection, transaction, workspaceId, customerId, ct);
-            if (current is null) return new ProfileUpdateResult(ProfileUpdateOutcome.NotFound, null);
-            if (current.Version != expectedVersion) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, current);
-            var changes = fields.ChangesFrom(current.Fields);
-            if (changes.Count == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current);
+        => WriteAsync((connection, transaction) => UpdateProfileAsync(connection, transaction, workspaceId, customerId, expectedVersion, fields, changedBy, now, ct), ct);
 
-            if (await WriteProfileFieldsAsync(connection, transaction, workspaceId, current, fields, changes, changedBy, now, ct) is not { } version)
-                return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, await GetProfileAsync(connection, transaction, workspaceId, customerId, ct));
-            return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
-        }, ct);
-
-    /// <summary>
-    /// Writes <paramref name="fields"/> over <paramref name="current"/> (its <paramref name="changes"/> audited as one new
-    /// version by <paramref name="changedBy"/>); the new version, or null when the customer is no longer at current's version.
-    /// </summary>
-    private static async Task<long?> WriteProfileFieldsAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId,
-        CustomerProfile current, CustomerProfileFields fields, IReadOnlyList<(string Field, string? From, string? To)> changes, Guid? changedBy,
-        DateTimeOffset now, CancellationToken ct)
+    /// <summary>The update inside a write transaction: a merge combines the survivor's fields with it too.</summary>
+    private static async Task<ProfileUpdateResult> UpdateProfileAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, Guid customerId,
+        long expectedVersion, CustomerProfileFields fields, Guid? changedBy, DateTimeOffset now, CancellationToken ct)
     {
-        var (customerId, expectedVersion) = (current.Id, current.Version);
+        var current = await GetProfileAsync(connection, transaction, workspaceId, customerId, ct);
+        if (current is null) return new ProfileUpdateResult(ProfileUpdateOutcome.NotFound, null);
+        if (current.Version != expectedVersion) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, current);
+        var changes = fields.ChangesFrom(current.Fields);
+        if (changes.Count == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current);
+
         var version = expectedVersion + 1;
         // The version check again in the statement: another process sharing the file may have written in between.
         var updated = await ExecuteAsync(connection, transaction, """
@@ -97,7 +87,7 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
             ("$stage", fields.LifecycleStage), ("$owner", fields.OwnerAgentId?.ToString()), ("$tier", fields.ValueTier),
             ("$attributes", AttributesJson(fields.Attributes)), ("$version", version), ("$id", customerId.ToString()), ("$workspace", workspaceId.ToString()),
             ("$expected", expectedVersion));
-        if (updated == 0) return null;
+        if (updated == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, await GetProfileAsync(connection, transaction, workspaceId, customerId, ct));
 
         foreach (var (field, from, to) in changes)
             await InsertProfileChangeAsync(connection, transaction, workspaceId, customerId, version, field, from, to, changedBy, now, ct);
@@ -108,7 +98,7 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
                 ("$name", fields.Name), ("$id", customerId.ToString()));
             await ReindexCustomerConversationsAsync(connection, transaction, customerId, ct);
         }
-        return version;
+        return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
     }
 
     private static Task<int> InsertProfileChangeAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, Guid customerId,
