@@ -105,6 +105,7 @@ public static class InboxRegistration
         app.MapSearchApi();
         app.MapCustomersApi();
         app.MapCustomerImportsApi();
+        app.MapConsentApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;

@@ -30,6 +30,7 @@ public sealed class AgentFeed : IAsyncDisposable
         connection.On<MentionPush>("Mentioned", m => Record("Mentioned", m));
         connection.On<AssignmentApi.AvailabilityView>("AvailabilityChanged", a => Record("AvailabilityChanged", a));
         connection.On<CustomerImportProgressPush>("CustomerImportProgressed", p => Record("CustomerImportProgressed", p));
+        connection.On<CustomerChangedPush>("CustomerChanged", c => Record("CustomerChanged", c));
     }
 
     public Task<TimelineMessage> MessageAddedAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageAdded", match);
@@ -46,6 +47,8 @@ public sealed class AgentFeed : IAsyncDisposable
         => WaitForAsync("AvailabilityChanged", match);
 
     public Task<CustomerImportProgressPush> ImportProgressedAsync(Func<CustomerImportProgressPush, bool> match) => WaitForAsync("CustomerImportProgressed", match);
+
+    public Task<CustomerChangedPush> CustomerChangedAsync(Func<CustomerChangedPush, bool> match) => WaitForAsync("CustomerChanged", match);
 
     public Task<PresencePush> PresenceAsync(string kind, Func<PresencePush, bool> match) => WaitForAsync(kind, match);
 

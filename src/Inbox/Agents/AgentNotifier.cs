@@ -34,5 +34,8 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
     public Task CustomerImportProgressedAsync(Guid workspaceId, Crm.Inbox.Customers.Import.CustomerImportProgressPush push)
         => Workspace(workspaceId).CustomerImportProgressed(push);
 
+    public Task CustomerChangedAsync(Crm.Inbox.Customers.CustomerProfile profile)
+        => Workspace(profile.WorkspaceId).CustomerChanged(new CustomerChangedPush(profile.Id, profile.Version, profile));
+
     private IInboxClient Workspace(Guid workspaceId) => hub.Clients.Group(InboxHub.WorkspaceGroup(workspaceId));
 }

@@ -37,7 +37,15 @@ public interface IInboxClient
 
     /// <summary>A customer import moved on (at most about once a second while it runs) or finished.</summary>
     Task CustomerImportProgressed(Crm.Inbox.Customers.Import.CustomerImportProgressPush push);
+
+    /// <summary>
+    /// An agent changed a customer's profile, consent or reachability: the profile as it now stands, so an open profile
+    /// updates without a fetch. Not sent for new messages (behaviour moves with every one; the timeline push carries those).
+    /// </summary>
+    Task CustomerChanged(CustomerChangedPush push);
 }
+
+public sealed record CustomerChangedPush(Guid CustomerId, long Version, Crm.Inbox.Customers.CustomerProfile Profile);
 
 public sealed record ConversationReadPush(Guid ConversationId, DateTimeOffset ReadUpTo);
 

@@ -1,3 +1,6 @@
+using Crm.Contracts;
+using Crm.Inbox.Timelines;
+
 namespace Crm.Inbox.Customers;
 
 /// <summary>
@@ -55,6 +58,25 @@ public sealed class ActivityDelta(Guid workspaceId, Guid customerId, string chan
     public DateTimeOffset? LastOutboundAutomationAt { get; private set; }
     public long InboundCount { get; private set; }
     public long OutboundCount { get; private set; }
+
+    /// <summary>A reply stored to be sent: by an agent when it has one, else by automation.</summary>
+    public static ActivityDelta ForReply(TimelineMessage reply)
+    {
+        var delta = new ActivityDelta(reply.WorkspaceId, reply.CustomerId, reply.Channel);
+        delta.Outbound(reply.CreatedAt, byAgent: reply.Agent is not null);
+        return delta;
+    }
+
+    /// <summary>
+    /// A stored arrival from the channel: the customer's turn is inbound, the business's echo outbound by a person, anything
+    /// else (a reaction, an unfollow) only shows the customer seen.
+    /// </summary>
+    public void Arrived(InboundMessageReceived inbound)
+    {
+        if (inbound.SentByBusiness) Outbound(inbound.ReceivedAt, byAgent: true);
+        else if (InboundTimeline.IsCustomerTurn(inbound)) Inbound(inbound.ReceivedAt);
+        else Seen(inbound.ReceivedAt);
+    }
 
     /// <summary>Anything that arrived from the channel for the customer (even an unfollow) shows them seen.</summary>
     public void Seen(DateTimeOffset at) => FirstSeenAt = Earliest(FirstSeenAt, at);

@@ -1,7 +1,9 @@
 using Crm.Contracts;
 using Crm.Inbox.Customers;
 using Crm.Inbox.Storage;
+using Crm.Inbox.Storage.Sqlite;
 using Crm.Inbox.Timelines;
+using Microsoft.Data.Sqlite;
 using static Crm.Inbox.Tests.Storage.InboxStoreContract;
 
 namespace Crm.Inbox.Tests.Storage;
@@ -26,7 +28,7 @@ public abstract class CustomerConsentStoreContract
     private static ICustomerProfileStore Profiles(IInboxStore store) => (ICustomerProfileStore)store;
     private static ICustomerConsentStore Consents(IInboxStore store) => (ICustomerConsentStore)store;
 
-    private static async Task<CustomerProfile> ProfileAsync(IInboxStore store, Guid customerId)
+    protected static async Task<CustomerProfile> ProfileAsync(IInboxStore store, Guid customerId)
         => (await Profiles(store).GetProfileAsync(Workspace, customerId))!;
 
     private static InboundMessageReceived WeChatEvent(string sid, DateTimeOffset at, string kind) => new(
@@ -46,7 +48,7 @@ public abstract class CustomerConsentStoreContract
         WorkspaceId = conversation.WorkspaceId,
     };
 
-    private static async Task<TimelineMessage> ReplyAsync(IInboxStore store, Conversation conversation, DateTimeOffset at, string? agent = "Ann")
+    protected static async Task<TimelineMessage> ReplyAsync(IInboxStore store, Conversation conversation, DateTimeOffset at, string? agent = "Ann")
     {
         var reply = Reply(conversation, at, agent);
         Assert.True(await ((IReplyOutbox)store).AppendReplyAsync(reply, new OutboundReply(conversation.CustomerIdentity, conversation.BusinessIdentity, at.AddHours(1))));
@@ -338,6 +340,50 @@ public sealed class SqliteCustomerConsentStoreTests : CustomerConsentStoreContra
 
     // Another store on the same file has its own writer connection: two processes.
     protected override Task<IInboxStore> OpenAgainAsync() => stores.CreateAsync();
+
+    [Fact]
+    public async Task A_file_from_before_behaviour_was_kept_is_worked_out_once_from_its_timeline()
+    {
+        var store = await stores.CreateAsync();
+        var stored = await store.AppendInboundBatchAsync([Arrival("SM1", T0), Arrival("SM2", T0.AddMinutes(1))]);
+        await ReplyAsync(store, stored[0].Conversation, T0.AddMinutes(2), agent: "Ann");
+        await using (var connection = new SqliteConnection($"Data Source={stores.File};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE customer_channel_activity;" + string.Concat(
+                new[] { "first_seen_at", "last_inbound_at", "last_outbound_agent_at", "last_outbound_automation_at", "last_channel", "inbound_count", "outbound_count" }
+                    .Select(column => $"ALTER TABLE customers DROP COLUMN {column};"));
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var upgraded = await stores.CreateAsync();
+        await upgraded.InitializeAsync();
+
+        var behaviour = (await ProfileAsync(upgraded, stored[0].Message.CustomerId)).Behaviour;
+        Assert.Equal(new CustomerBehaviour(T0, T0.AddMinutes(1), T0.AddMinutes(2), null, Channels.WhatsApp, 2, 1, []), behaviour with { Channels = [] });
+        Assert.Equal(new ChannelBehaviour(Channels.WhatsApp, T0, T0.AddMinutes(1), T0.AddMinutes(2), null, 2, 1), Assert.Single(behaviour.Channels));
+    }
+
+    [Fact]
+    public async Task A_history_page_is_read_straight_from_the_index_backwards_from_its_cursor()
+    {
+        await stores.CreateAsync();
+        await using var connection = new SqliteConnection($"Data Source={stores.File};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteInboxStore.ProfileChangesPageSql;
+        foreach (var name in new[] { "$workspace", "$customer", "$field" }) command.Parameters.AddWithValue(name, "x");
+        command.Parameters.AddWithValue("$version", 3L);
+        command.Parameters.AddWithValue("$take", 1);
+
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(3));
+
+        // One step, on the index, in its order: a deep page skips nothing it has to read.
+        Assert.Equal(["SEARCH customer_profile_changes USING INDEX ix_customer_profile_changes_customer (workspace_id=? AND customer_id=? AND version<?)"], plan);
+    }
 
     public void Dispose() => stores.Dispose();
 }

@@ -189,12 +189,12 @@ public sealed partial class MongoInboxStore : ICustomerConsentStore
     public async Task<IReadOnlyList<CustomerProfileChange>> ListProfileChangesAsync(Guid workspaceId, Guid customerId, ProfileChangeCursor? after, int take,
         CancellationToken ct = default)
     {
-        if (after is not { } cursor) return await ListProfileChangesAsync(workspaceId, customerId, take, ct);
         var filter = Builders<ProfileChangeDocument>.Filter;
+        var ofCustomer = filter.Eq(c => c.WorkspaceId, workspaceId) & filter.Eq(c => c.CustomerId, customerId);
         // ix_customer_profile_changes_customer, from the cursor on.
         var found = await ProfileChanges
-            .Find(filter.Eq(c => c.WorkspaceId, workspaceId) & filter.Eq(c => c.CustomerId, customerId)
-                  & (filter.Lt(c => c.Version, cursor.Version) | (filter.Eq(c => c.Version, cursor.Version) & filter.Lt(c => c.Field, cursor.Field))))
+            .Find(after is not { } cursor ? ofCustomer
+                : ofCustomer & (filter.Lt(c => c.Version, cursor.Version) | (filter.Eq(c => c.Version, cursor.Version) & filter.Lt(c => c.Field, cursor.Field))))
             .Sort(Builders<ProfileChangeDocument>.Sort.Descending(c => c.Version).Descending(c => c.Field))
             .Limit(take)
             .ToListAsync(ct);
@@ -230,9 +230,18 @@ public sealed partial class MongoInboxStore : ICustomerConsentStore
             var customer = customersByIdentity[(inbound.WorkspaceId, new ChannelIdentity(inbound.Channel, inbound.CustomerIdentity))];
             await WriteConsentAsync(inbound.WorkspaceId, customer.Id, inbound.Channel, change, inbound.ReceivedAt, ct);
         }
+        // One read for the batch's identities as stored, so the writes below happen only when something changes: most batches
+        // come from identities whose connection is known and that are reachable, and write nothing here.
+        var ids = customersByIdentity.Values.Select(c => c.Id).Distinct().ToList();
+        var identities = (await customers.Find(CustomerFilter.In(c => c.Id, ids))
+                .Project<CustomerDocument>(Builders<CustomerDocument>.Projection.Include(c => c.WorkspaceId).Include(c => c.Identities))
+                .ToListAsync(ct))
+            .SelectMany(d => d.Identities.Select(i => (Key: (d.WorkspaceId, new ChannelIdentity(i.Channel, i.Value)), Identity: i)))
+            .ToDictionary(pair => pair.Key, pair => pair.Identity);
         foreach (var arrivals in fresh.Where(m => !m.SentByBusiness).GroupBy(m => (m.WorkspaceId, Identity: new ChannelIdentity(m.Channel, m.CustomerIdentity))))
         {
-            if (arrivals.Select(m => m.ConnectionId).FirstOrDefault(id => id is not null) is { } connectionId)
+            if (!identities.TryGetValue(arrivals.Key, out var stored)) continue; // moved to another customer meanwhile
+            if (stored.ConnectionId is null && arrivals.Select(m => m.ConnectionId).FirstOrDefault(id => id is not null) is { } connectionId)
             {
                 // ux_customers_workspace_identity; only the first connection is kept.
                 await customers.UpdateOneAsync(HasIdentity(arrivals.Key.WorkspaceId, arrivals.Key.Identity),
@@ -248,7 +257,8 @@ public sealed partial class MongoInboxStore : ICustomerConsentStore
                         ],
                     }, ct);
             }
-            if (arrivals.Where(InboundTimeline.IsCustomerTurn).Select(m => (DateTimeOffset?)m.ReceivedAt).Max() is { } wroteAt)
+            if (stored.UnreachableAtTicks is { } unreachableAt
+                && arrivals.Where(InboundTimeline.IsCustomerTurn).Select(m => (DateTimeOffset?)m.ReceivedAt).Max() is { } wroteAt && wroteAt.UtcTicks > unreachableAt)
                 await SetReachableAsync(arrivals.Key.WorkspaceId, arrivals.Key.Identity, wroteAt, null, wroteAt, ct);
         }
     }
@@ -261,20 +271,13 @@ public sealed partial class MongoInboxStore : ICustomerConsentStore
         {
             if (!deltas.TryGetValue((customerId, inbound.Channel), out var delta))
                 deltas[(customerId, inbound.Channel)] = delta = new ActivityDelta(inbound.WorkspaceId, customerId, inbound.Channel);
-            if (inbound.SentByBusiness) delta.Outbound(inbound.ReceivedAt, byAgent: true);
-            else if (InboundTimeline.IsCustomerTurn(inbound)) delta.Inbound(inbound.ReceivedAt);
-            else delta.Seen(inbound.ReceivedAt);
+            delta.Arrived(inbound);
         }
         await WriteBehaviourAsync(deltas.Values, ct);
     }
 
-    /// <summary>A reply stored in the outbox counts as outbound: by an agent when it has one, else by automation.</summary>
-    private Task WriteReplyBehaviourAsync(TimelineMessage reply, CancellationToken ct)
-    {
-        var delta = new ActivityDelta(reply.WorkspaceId, reply.CustomerId, reply.Channel);
-        delta.Outbound(reply.CreatedAt, byAgent: reply.Agent is not null);
-        return WriteBehaviourAsync([delta], ct);
-    }
+    /// <summary>A reply stored in the outbox counts as outbound.</summary>
+    private Task WriteReplyBehaviourAsync(TimelineMessage reply, CancellationToken ct) => WriteBehaviourAsync([ActivityDelta.ForReply(reply)], ct);
 
     /// <summary>$inc the counts, $min/$max the times: each only moves its own way, whatever order messages arrive in.</summary>
     private async Task WriteBehaviourAsync(IReadOnlyCollection<ActivityDelta> deltas, CancellationToken ct)

@@ -108,16 +108,9 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
         return found.Select(d => ToProfile(d) with { Behaviour = CustomerBehaviour.None, Consents = [], IdentityDetails = [] }).ToList();
     }
 
-    public async Task<IReadOnlyList<CustomerProfileChange>> ListProfileChangesAsync(Guid workspaceId, Guid customerId, int take, CancellationToken ct = default)
-    {
-        // ix_customer_profile_changes_customer
-        var found = await ProfileChanges
-            .Find(Builders<ProfileChangeDocument>.Filter.Eq(c => c.WorkspaceId, workspaceId) & Builders<ProfileChangeDocument>.Filter.Eq(c => c.CustomerId, customerId))
-            .Sort(Builders<ProfileChangeDocument>.Sort.Descending(c => c.Version).Descending(c => c.Field))
-            .Limit(take)
-            .ToListAsync(ct);
-        return found.Select(c => new CustomerProfileChange(c.Id, c.CustomerId, c.Version, c.Field, c.From, c.To, c.ChangedBy, FromTicks(c.AtTicks))).ToList();
-    }
+    // The first page of the keyset paging in MongoInboxStore.Consent.cs.
+    public Task<IReadOnlyList<CustomerProfileChange>> ListProfileChangesAsync(Guid workspaceId, Guid customerId, int take, CancellationToken ct = default)
+        => ListProfileChangesAsync(workspaceId, customerId, null, take, ct);
 
     // Not in one transaction with the rename (that is the inbound hot path): a crash between the two loses this entry, never the name.
     private Task RecordChannelRenameAsync(CustomerDocument renamed, string? before, DateTimeOffset now, CancellationToken ct)

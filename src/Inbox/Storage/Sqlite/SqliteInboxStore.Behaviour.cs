@@ -140,10 +140,8 @@ public sealed partial class SqliteInboxStore
         {
             var key = (customer.Id, inbound.Channel);
             if (!Activity.TryGetValue(key, out var delta)) Activity[key] = delta = new ActivityDelta(inbound.WorkspaceId, customer.Id, inbound.Channel);
+            delta.Arrived(inbound);
             var turn = InboundTimeline.IsCustomerTurn(inbound);
-            if (inbound.SentByBusiness) delta.Outbound(inbound.ReceivedAt, byAgent: true);
-            else if (turn) delta.Inbound(inbound.ReceivedAt);
-            else delta.Seen(inbound.ReceivedAt);
 
             if (ConsentKeywords.ChangeFrom(inbound) is { } change) Consents.Add((inbound.WorkspaceId, customer.Id, inbound.Channel, change, inbound.ReceivedAt));
 
@@ -181,11 +179,7 @@ public sealed partial class SqliteInboxStore
         }
     }
 
-    /// <summary>A reply stored in the outbox counts as outbound: by an agent when it has one, else by automation.</summary>
+    /// <summary>A reply stored in the outbox counts as outbound, in the same transaction.</summary>
     private Task WriteReplyBehaviourAsync(SqliteConnection connection, SqliteTransaction transaction, TimelineMessage reply, CancellationToken ct)
-    {
-        var delta = new ActivityDelta(reply.WorkspaceId, reply.CustomerId, reply.Channel);
-        delta.Outbound(reply.CreatedAt, byAgent: reply.Agent is not null);
-        return WriteBehaviourAsync(connection, transaction, [delta], ct);
-    }
+        => WriteBehaviourAsync(connection, transaction, [ActivityDelta.ForReply(reply)], ct);
 }

@@ -159,18 +159,20 @@ public sealed partial class SqliteInboxStore : ICustomerConsentStore
             """, ct, ("$customer", customerId.ToString()), ("$workspace", workspaceId.ToString()), ("$channel", channel)) == 1;
     }
 
+    internal const string ProfileChangesPageSql = """
+        SELECT id, customer_id, version, field, old_value, new_value, changed_by, changed_at FROM customer_profile_changes
+        WHERE workspace_id = $workspace AND customer_id = $customer AND version <= $version AND (version, field) < ($version, $field)
+        ORDER BY version DESC, field DESC LIMIT $take
+        """;
+
     public async Task<IReadOnlyList<CustomerProfileChange>> ListProfileChangesAsync(Guid workspaceId, Guid customerId, ProfileChangeCursor? after, int take,
         CancellationToken ct = default)
     {
-        if (after is not { } cursor) return await ListProfileChangesAsync(workspaceId, customerId, take, ct);
         await using var connection = await OpenAsync(ct);
         // ix_customer_profile_changes_customer (workspace_id, customer_id, version, field), backwards from the cursor: the first term
-        // seeks, the row value skips the rest of the cursor's own version.
-        await using var command = Command(connection, null, """
-            SELECT id, customer_id, version, field, old_value, new_value, changed_by, changed_at FROM customer_profile_changes
-            WHERE workspace_id = $workspace AND customer_id = $customer AND version <= $version AND (version, field) < ($version, $field)
-            ORDER BY version DESC, field DESC LIMIT $take
-            """, ("$workspace", workspaceId.ToString()), ("$customer", customerId.ToString()), ("$version", cursor.Version), ("$field", cursor.Field),
+        // seeks, the row value skips the rest of the cursor's own version. No cursor: from the newest.
+        var (version, field) = after is { } cursor ? (cursor.Version, cursor.Field) : (long.MaxValue, "");
+        await using var command = Command(connection, null, ProfileChangesPageSql, ("$workspace", workspaceId.ToString()), ("$customer", customerId.ToString()), ("$version", version), ("$field", field),
             ("$take", take));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var changes = new List<CustomerProfileChange>();
