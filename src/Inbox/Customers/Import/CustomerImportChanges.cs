@@ -26,6 +26,42 @@ public static class CustomerImportChanges
     };
 }
 
+/// <summary>The rows of a chunk in file order, the same in both stores; the store supplies its own write of one row.</summary>
+public static class CustomerImportChunks
+{
+    /// <summary>
+    /// Decides each row (<see cref="ImportMatches.Decide"/>) and hands the ones to apply to <paramref name="write"/> with the
+    /// customer they update (null: create one), which returns the customer's id; the counts and every rejection (the
+    /// chunk's own and those decided here) come back for the checkpoint.
+    /// </summary>
+    public static async Task<(ImportCounters Counts, List<ImportRejection> Rejections)> ApplyAsync(ImportChunk chunk, ImportMatches owners,
+        Func<ImportRecord, Guid?, Task<Guid>> write)
+    {
+        var rejections = chunk.Rejections.ToList();
+        int created = 0, updated = 0, skipped = 0;
+        foreach (var record in chunk.Records)
+        {
+            var (rejection, skip, match) = owners.Decide(chunk.Dedupe, record);
+            if (rejection is not null)
+            {
+                rejections.Add(new ImportRejection(record.RowNumber, record.Cells, [rejection]));
+                continue;
+            }
+            if (skip)
+            {
+                skipped++;
+                continue;
+            }
+            var customerId = await write(record, match);
+            if (match is null) created++;
+            else updated++;
+            // Later rows of the file meet this customer as an existing one.
+            owners.Remember(customerId, record);
+        }
+        return (new ImportCounters(chunk.NextRow - chunk.FromRow, created, updated, skipped, rejections.Count), rejections);
+    }
+}
+
 /// <summary>
 /// Who holds each phone, email (lower case) and WhatsApp identity a chunk's rows carry, as found in the store at the start
 /// of the chunk's transaction and kept up to date as its rows create customers.

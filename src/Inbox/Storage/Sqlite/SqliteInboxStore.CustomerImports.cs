@@ -176,40 +176,18 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
             if (ours == 0) return null;
 
             var owners = await FindImportMatchesAsync(connection, transaction, chunk, ct);
-            var rejections = chunk.Rejections.ToList();
-            int created = 0, updated = 0, skipped = 0;
-            foreach (var record in chunk.Records)
+            var (counts, rejections) = await CustomerImportChunks.ApplyAsync(chunk, owners, async (record, match) =>
             {
-                var (rejection, skip, match) = owners.Decide(chunk.Dedupe, record);
-                if (rejection is not null)
-                {
-                    rejections.Add(new ImportRejection(record.RowNumber, record.Cells, [rejection]));
-                    continue;
-                }
-                if (skip)
-                {
-                    skipped++;
-                    continue;
-                }
-                if (match is { } customerId)
-                {
-                    await UpdateImportedCustomerAsync(connection, transaction, chunk, customerId, record, ct);
-                    updated++;
-                }
-                else
-                {
-                    customerId = Guid.NewGuid();
-                    await InsertImportedCustomerAsync(connection, transaction, chunk, customerId, record, ct);
-                    created++;
-                }
+                var customerId = match ?? Guid.NewGuid();
+                if (match is null) await InsertImportedCustomerAsync(connection, transaction, chunk, customerId, record, ct);
+                else await UpdateImportedCustomerAsync(connection, transaction, chunk, customerId, record, ct);
                 if (record.WhatsApp is { } identity && !owners.Identities.ContainsKey(identity))
                     await ExecuteAsync(connection, transaction,
                         "INSERT INTO customer_identities (workspace_id, channel, value, customer_id) VALUES ($workspace, $channel, $value, $customer)", ct,
                         ("$workspace", chunk.WorkspaceId.ToString()), ("$channel", Channels.WhatsApp), ("$value", identity), ("$customer", customerId.ToString()));
                 await WriteImportedConsentAndLabelsAsync(connection, transaction, chunk, customerId, record, ct);
-                // Later rows of the file meet this customer as an existing one.
-                owners.Remember(customerId, record);
-            }
+                return customerId;
+            });
 
             foreach (var rejection in rejections)
                 await ExecuteAsync(connection, transaction, """
@@ -222,8 +200,8 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
                     updated_count = updated_count + $updated, skipped_count = skipped_count + $skipped, rejected_count = rejected_count + $rejected,
                     lease_until = $lease, claims = 0
                 WHERE id = $id
-                """, ct, ("$next", chunk.NextRow), ("$processed", chunk.NextRow - chunk.FromRow), ("$created", created), ("$updated", updated),
-                ("$skipped", skipped), ("$rejected", rejections.Count), ("$lease", chunk.LeaseUntil.UtcTicks), ("$id", chunk.ImportId.ToString()));
+                """, ct, ("$next", chunk.NextRow), ("$processed", counts.Processed), ("$created", counts.Created), ("$updated", counts.Updated),
+                ("$skipped", counts.Skipped), ("$rejected", counts.Rejected), ("$lease", chunk.LeaseUntil.UtcTicks), ("$id", chunk.ImportId.ToString()));
             return (await QueryImportsAsync(connection, transaction, $"SELECT {ImportColumns} FROM customer_imports WHERE id = $id", ct,
                 ("$id", chunk.ImportId.ToString())))[0];
         }, ct);
