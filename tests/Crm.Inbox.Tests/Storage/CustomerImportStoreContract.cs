@@ -37,9 +37,12 @@ public abstract class CustomerImportStoreContract
     {
         RowNumber = number,
         Cells = [name ?? "", phone ?? "", email ?? ""],
-        Name = name,
-        Phones = phone is null ? [] : [phone],
-        Emails = email is null ? [] : [email],
+        Fields = new CustomerProfileFields
+        {
+            Name = name,
+            Phones = phone is null ? [] : [new ContactPhone(phone, false)],
+            Emails = email is null ? [] : [new ContactEmail(email, false)],
+        },
         WhatsApp = whatsApp,
     };
 

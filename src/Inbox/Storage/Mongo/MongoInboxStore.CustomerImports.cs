@@ -207,14 +207,14 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
         var matches = new ImportMatches();
         var workspace = CustomerFilter.Eq(c => c.WorkspaceId, chunk.WorkspaceId);
         var oldestFirst = Builders<CustomerDocument>.Sort.Ascending(c => c.CreatedAtTicks).Ascending(c => c.Id);
-        if (chunk.Dedupe.On == DedupeKeys.Phone && chunk.Records.SelectMany(r => r.Phones).Distinct().ToList() is { Count: > 0 } phones)
+        if (chunk.Dedupe.On == DedupeKeys.Phone && chunk.Records.SelectMany(r => r.Fields.Phones).Select(p => p.Number).Distinct().ToList() is { Count: > 0 } phones)
         {
             var keys = phones.ToHashSet();
             foreach (var found in await customers.Find(s, workspace & CustomerFilter.In("phones.number", phones)).Sort(oldestFirst).ToListAsync(ct))
             foreach (var phone in found.Phones ?? [])
                 if (keys.Contains(phone.Number)) matches.Phones.TryAdd(phone.Number, found.Id);
         }
-        if (chunk.Dedupe.On == DedupeKeys.Email && chunk.Records.SelectMany(r => r.Emails).Select(e => e.ToLowerInvariant()).Distinct().ToList() is { Count: > 0 } emails)
+        if (chunk.Dedupe.On == DedupeKeys.Email && chunk.Records.SelectMany(r => r.Fields.Emails).Select(e => e.Address.ToLowerInvariant()).Distinct().ToList() is { Count: > 0 } emails)
         {
             var keys = emails.ToHashSet();
             var find = customers.Find(s, workspace & CustomerFilter.In("emails.address", emails), new FindOptions { Collation = IgnoreCase }).Sort(oldestFirst);
@@ -237,20 +237,20 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
     {
         Id = customerId,
         WorkspaceId = chunk.WorkspaceId,
-        DisplayName = record.Name,
+        DisplayName = record.Fields.Name,
         CreatedAtTicks = chunk.Now.UtcTicks,
         Identities = record.WhatsApp is { } identity ? [new IdentityDocument { Channel = Channels.WhatsApp, Value = identity }] : [],
-        Language = record.Language,
-        TimeZone = record.TimeZone,
-        Birthday = record.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        Company = record.Company,
-        Notes = record.Notes,
-        Phones = record.Phones.Select(p => new PhoneDocument { Number = p }).ToList(),
-        Emails = record.Emails.Select(e => new EmailDocument { Address = e }).ToList(),
-        LifecycleStage = record.LifecycleStage,
-        OwnerAgentId = record.OwnerAgentId,
-        ValueTier = record.ValueTier,
-        Attributes = ToBson(record.Attributes),
+        Language = record.Fields.Language,
+        TimeZone = record.Fields.TimeZone,
+        Birthday = record.Fields.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        Company = record.Fields.Company,
+        Notes = record.Fields.Notes,
+        Phones = record.Fields.Phones.Select(p => new PhoneDocument { Number = p.Number, Verified = p.Verified }).ToList(),
+        Emails = record.Fields.Emails.Select(e => new EmailDocument { Address = e.Address, Verified = e.Verified }).ToList(),
+        LifecycleStage = record.Fields.LifecycleStage,
+        OwnerAgentId = record.Fields.OwnerAgentId,
+        ValueTier = record.Fields.ValueTier,
+        Attributes = ToBson(record.Fields.Attributes),
     };
 
     /// <summary>

@@ -223,13 +223,13 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
             while (await reader.ReadAsync(ct)) into.TryAdd(reader.GetString(1), Guid.Parse(reader.GetString(0)));
         }
 
-        if (chunk.Dedupe.On == DedupeKeys.Phone && chunk.Records.SelectMany(r => r.Phones).Distinct().ToList() is { Count: > 0 } phones)
+        if (chunk.Dedupe.On == DedupeKeys.Phone && chunk.Records.SelectMany(r => r.Fields.Phones).Select(p => p.Number).Distinct().ToList() is { Count: > 0 } phones)
             await ReadAsync("""
                 SELECT c.id, p.value ->> '$.number' FROM customers c, json_each(c.phones_json) p
                 WHERE c.workspace_id = $workspace AND p.value ->> '$.number' IN (SELECT value FROM json_each($keys))
                 ORDER BY c.created_at, c.id
                 """, phones, matches.Phones);
-        if (chunk.Dedupe.On == DedupeKeys.Email && chunk.Records.SelectMany(r => r.Emails).Select(e => e.ToLowerInvariant()).Distinct().ToList() is { Count: > 0 } emails)
+        if (chunk.Dedupe.On == DedupeKeys.Email && chunk.Records.SelectMany(r => r.Fields.Emails).Select(e => e.Address.ToLowerInvariant()).Distinct().ToList() is { Count: > 0 } emails)
             await ReadAsync("""
                 SELECT c.id, lower(e.value ->> '$.address') FROM customers c, json_each(c.emails_json) e
                 WHERE c.workspace_id = $workspace AND lower(e.value ->> '$.address') IN (SELECT value FROM json_each($keys))
@@ -251,13 +251,12 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
                 lifecycle_stage, owner_agent_id, value_tier, attributes_json, version)
             VALUES ($id, $workspace, $name, $created, $language, $zone, $birthday, $company, $notes, $phones, $emails, $stage, $owner, $tier, $attributes, 0)
             """);
-        SetParameters(insert, ("$id", customerId.ToString()), ("$workspace", chunk.WorkspaceId.ToString()), ("$name", record.Name),
-            ("$created", chunk.Now.UtcTicks), ("$language", record.Language), ("$zone", record.TimeZone),
-            ("$birthday", record.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), ("$company", record.Company), ("$notes", record.Notes),
-            ("$phones", JsonSerializer.Serialize(record.Phones.Select(p => new ContactPhone(p, false)), Json)),
-            ("$emails", JsonSerializer.Serialize(record.Emails.Select(e => new ContactEmail(e, false)), Json)),
-            ("$stage", record.LifecycleStage), ("$owner", record.OwnerAgentId?.ToString()), ("$tier", record.ValueTier),
-            ("$attributes", AttributesJson(record.Attributes)));
+        var row = record.Fields;
+        SetParameters(insert, ("$id", customerId.ToString()), ("$workspace", chunk.WorkspaceId.ToString()), ("$name", row.Name),
+            ("$created", chunk.Now.UtcTicks), ("$language", row.Language), ("$zone", row.TimeZone),
+            ("$birthday", row.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), ("$company", row.Company), ("$notes", row.Notes),
+            ("$phones", JsonSerializer.Serialize(row.Phones, Json)), ("$emails", JsonSerializer.Serialize(row.Emails, Json)),
+            ("$stage", row.LifecycleStage), ("$owner", row.OwnerAgentId?.ToString()), ("$tier", row.ValueTier), ("$attributes", AttributesJson(row.Attributes)));
         await insert.ExecuteNonQueryAsync(ct);
     }
 
