@@ -52,7 +52,7 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
             -- A workspace's imports, newest first.
             CREATE INDEX IF NOT EXISTS ix_customer_imports_workspace_created ON customer_imports(workspace_id, created_at, id);
             -- Workers looking for work: queued jobs, and running ones whose lease ran out.
-            CREATE INDEX IF NOT EXISTS ix_customer_imports_pending ON customer_imports(status, lease_until) WHERE status IN ('queued', 'running');
+            CREATE INDEX IF NOT EXISTS ix_customer_imports_pending ON customer_imports(status, lease_until);
             CREATE TABLE IF NOT EXISTS customer_import_files (
                 import_id TEXT NOT NULL,
                 seq INTEGER NOT NULL,
@@ -136,11 +136,12 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
                 UPDATE customer_imports SET status = 'failed', failure = $failure, finished_at = $now, worker = NULL, lease_until = NULL
                 WHERE status = 'running' AND lease_until < $now AND claims >= $max
                 """, ct, ("$failure", ImportStatuses.TooManyAttempts), ("$now", now.UtcTicks), ("$max", ImportStatuses.MaxClaimsWithoutProgress));
-            var id = await ScalarAsync<string>(connection, transaction, """
-                SELECT id FROM customer_imports
-                WHERE status = 'queued' OR (status = 'running' AND lease_until < $now)
-                ORDER BY queued_at, id LIMIT 1
-                """, ct, ("$now", now.UtcTicks));
+            // Two seeks rather than one OR, which SQLite would answer with a scan of every import ever made.
+            var id = await ScalarAsync<string>(connection, transaction,
+                         "SELECT id FROM customer_imports WHERE status = 'queued' ORDER BY queued_at, id LIMIT 1", ct)
+                     ?? await ScalarAsync<string>(connection, transaction,
+                         "SELECT id FROM customer_imports WHERE status = 'running' AND lease_until < $now ORDER BY queued_at, id LIMIT 1", ct,
+                         ("$now", now.UtcTicks));
             if (id is null) return null;
             await ExecuteAsync(connection, transaction, """
                 UPDATE customer_imports SET status = 'running', worker = $worker, lease_until = $lease, started_at = ifnull(started_at, $now),
