@@ -20,6 +20,13 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
         mapping_json, next_row, processed, created_count, updated_count, skipped_count, rejected_count, started_at, finished_at, failure
         """;
 
+    // ix_customer_imports_pending, sought twice rather than with one OR, which SQLite answers with a scan of every import
+    // ever made (a test pins both plans). Only the few pending jobs are sorted.
+    internal const string NextQueuedImportSql = "SELECT id FROM customer_imports WHERE status = 'queued' ORDER BY queued_at, id LIMIT 1";
+
+    internal const string NextAbandonedImportSql =
+        "SELECT id FROM customer_imports WHERE status = 'running' AND lease_until < $now ORDER BY queued_at, id LIMIT 1";
+
     private static async Task InitializeCustomerImportsAsync(SqliteConnection connection, CancellationToken ct)
         => await ExecuteAsync(connection, null, """
             CREATE TABLE IF NOT EXISTS customer_imports (
@@ -136,12 +143,8 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
                 UPDATE customer_imports SET status = 'failed', failure = $failure, finished_at = $now, worker = NULL, lease_until = NULL
                 WHERE status = 'running' AND lease_until < $now AND claims >= $max
                 """, ct, ("$failure", ImportStatuses.TooManyAttempts), ("$now", now.UtcTicks), ("$max", ImportStatuses.MaxClaimsWithoutProgress));
-            // Two seeks rather than one OR, which SQLite would answer with a scan of every import ever made.
-            var id = await ScalarAsync<string>(connection, transaction,
-                         "SELECT id FROM customer_imports WHERE status = 'queued' ORDER BY queued_at, id LIMIT 1", ct)
-                     ?? await ScalarAsync<string>(connection, transaction,
-                         "SELECT id FROM customer_imports WHERE status = 'running' AND lease_until < $now ORDER BY queued_at, id LIMIT 1", ct,
-                         ("$now", now.UtcTicks));
+            var id = await ScalarAsync<string>(connection, transaction, NextQueuedImportSql, ct)
+                     ?? await ScalarAsync<string>(connection, transaction, NextAbandonedImportSql, ct, ("$now", now.UtcTicks));
             if (id is null) return null;
             await ExecuteAsync(connection, transaction, """
                 UPDATE customer_imports SET status = 'running', worker = $worker, lease_until = $lease, started_at = ifnull(started_at, $now),
