@@ -1,5 +1,6 @@
 using Crm.Inbox.Agents;
 using Crm.Inbox.Assignment;
+using Crm.Inbox.Customers.Import;
 using Crm.Inbox.Timelines;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -28,6 +29,7 @@ public sealed class AgentFeed : IAsyncDisposable
         connection.On<PresencePush>("AgentTyping", p => Record("AgentTyping", p));
         connection.On<MentionPush>("Mentioned", m => Record("Mentioned", m));
         connection.On<AssignmentApi.AvailabilityView>("AvailabilityChanged", a => Record("AvailabilityChanged", a));
+        connection.On<CustomerImportProgressPush>("CustomerImportProgressed", p => Record("CustomerImportProgressed", p));
         connection.On<CustomerChangedPush>("CustomerChanged", c => Record("CustomerChanged", c));
         connection.On<CustomersMergedPush>("CustomersMerged", m => Record("CustomersMerged", m));
     }
@@ -44,6 +46,8 @@ public sealed class AgentFeed : IAsyncDisposable
 
     public Task<AssignmentApi.AvailabilityView> AvailabilityChangedAsync(Func<AssignmentApi.AvailabilityView, bool> match)
         => WaitForAsync("AvailabilityChanged", match);
+
+    public Task<CustomerImportProgressPush> ImportProgressedAsync(Func<CustomerImportProgressPush, bool> match) => WaitForAsync("CustomerImportProgressed", match);
 
     public Task<CustomerChangedPush> CustomerChangedAsync(Func<CustomerChangedPush, bool> match) => WaitForAsync("CustomerChanged", match);
 

@@ -31,6 +31,9 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
     public Task AvailabilityChangedAsync(Guid workspaceId, Crm.Inbox.Assignment.AssignmentApi.AvailabilityView availability)
         => Workspace(workspaceId).AvailabilityChanged(availability);
 
+    public Task CustomerImportProgressedAsync(Guid workspaceId, Crm.Inbox.Customers.Import.CustomerImportProgressPush push)
+        => Workspace(workspaceId).CustomerImportProgressed(push);
+
     public Task CustomerChangedAsync(Crm.Inbox.Customers.CustomerProfile profile)
         => Workspace(profile.WorkspaceId).CustomerChanged(new CustomerChangedPush(profile.Id, profile.Version, profile));
 

@@ -35,6 +35,9 @@ public interface IInboxClient
     /// <summary>An agent chose another availability, or went offline or away by the engine's reckoning.</summary>
     Task AvailabilityChanged(Crm.Inbox.Assignment.AssignmentApi.AvailabilityView availability);
 
+    /// <summary>A customer import moved on (at most about once a second while it runs) or finished.</summary>
+    Task CustomerImportProgressed(Crm.Inbox.Customers.Import.CustomerImportProgressPush push);
+
     /// <summary>
     /// An agent changed a customer's profile, consent or reachability: the profile as it now stands, so an open profile
     /// updates without a fetch. Not sent for new messages (behaviour moves with every one; the timeline push carries those).

@@ -146,6 +146,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeBehaviourAsync(connection, ct);
             await InitializeMergeAsync(connection, ct);
             await InitializeSegmentsAsync(connection, ct);
+            await InitializeCustomerImportsAsync(connection, ct);
             return true;
         }, ct);
     }
