@@ -351,7 +351,8 @@ public sealed class SqliteCustomerConsentStoreTests : CustomerConsentStoreContra
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
-            command.CommandText = "DROP TABLE customer_channel_activity;" + string.Concat(
+            // A file from before behaviour had no segment indexes either (they are on behaviour's columns).
+            command.CommandText = "DROP INDEX ix_customers_segment_stage; DROP INDEX ix_customers_segment_last_inbound; DROP TABLE customer_channel_activity;" + string.Concat(
                 new[] { "first_seen_at", "last_inbound_at", "last_outbound_agent_at", "last_outbound_automation_at", "last_channel", "inbound_count", "outbound_count" }
                     .Select(column => $"ALTER TABLE customers DROP COLUMN {column};"));
             await command.ExecuteNonQueryAsync();
