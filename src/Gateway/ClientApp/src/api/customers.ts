@@ -71,6 +71,8 @@ export interface CustomerProfile {
   labelIds?: string[];
   consents?: CustomerConsent[];
   behaviour?: CustomerBehaviour | null;
+  /** The identities with their connection and reachability (on the single-profile read). */
+  identityDetails?: (CustomerIdentity & { reachable?: boolean })[];
   mergedInto?: string | null;
 }
 
@@ -89,6 +91,9 @@ export interface ProfileChange {
 }
 
 export interface HistoryPage { items: ProfileChange[]; nextCursor?: string | null }
+
+/** The hub's push after an agent changed a profile, a consent or a reachability. */
+export interface CustomerChangedPush { customerId: string; version: number; profile: CustomerProfile }
 
 export type AttributeType = 'text' | 'number' | 'date' | 'boolean' | 'choice' | 'multi-choice' | 'url';
 

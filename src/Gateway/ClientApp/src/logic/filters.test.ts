@@ -15,8 +15,14 @@ const catalog = fieldCatalog({
   ],
 });
 
+function spec(field: string) {
+  const found = specOf(catalog, field);
+  if (!found) throw new Error(`no field ${field}`);
+  return found;
+}
+
 function condition(field: string, operator: string, value = '', values: string[] = []): ConditionDraft {
-  return { ...newCondition(specOf(catalog, field)!), operator, value, values };
+  return { ...newCondition(spec(field)), operator, value, values };
 }
 
 function group(op: 'and' | 'or', ...children: GroupDraft['children']): GroupDraft {
@@ -99,7 +105,7 @@ describe('the filter builder', () => {
   });
 
   it('offers each field type its own operators: no "contains" on a choice, no relative days on a number', () => {
-    const operators = (field: string) => operatorsFor(specOf(catalog, field)!).map(o => o.operator);
+    const operators = (field: string) => operatorsFor(spec(field)).map(o => o.operator);
     expect(operators('attribute.plan')).not.toContain('contains');
     expect(operators('name')).toContain('contains');
     expect(operators('inboundCount')).not.toContain('moreThanDaysAgo');
@@ -110,11 +116,11 @@ describe('the filter builder', () => {
   });
 
   it('keeps the days when the agent switches between relative operators, and clears the value when the kind changes', () => {
-    const spec = specOf(catalog, 'lastInboundAt')!;
+    const lastInbound = spec('lastInboundAt');
     const days = condition('lastInboundAt', 'moreThanDaysAgo', '30');
-    expect(withOperator(days, spec, 'withinLastDays').value).toBe('30');
-    expect(withOperator(days, spec, 'greaterThan').value).toBe('');
-    const changed = withField(days, specOf(catalog, 'labels')!);
+    expect(withOperator(days, lastInbound, 'withinLastDays').value).toBe('30');
+    expect(withOperator(days, lastInbound, 'greaterThan').value).toBe('');
+    const changed = withField(days, spec('labels'));
     expect(changed).toMatchObject({ field: 'labels', operator: 'hasAnyOf', value: '', values: [] });
   });
 

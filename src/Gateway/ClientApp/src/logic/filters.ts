@@ -207,7 +207,7 @@ export function emptyGroup(op: 'and' | 'or' = 'and'): GroupDraft {
 }
 
 export function newCondition(spec: FieldSpec): ConditionDraft {
-  return { kind: 'condition', id: newId(), field: spec.field, operator: operatorsFor(spec)[0]!.operator, value: '', values: [] };
+  return { kind: 'condition', id: newId(), field: spec.field, operator: operatorsFor(spec)[0]?.operator ?? 'isPresent', value: '', values: [] };
 }
 
 export const specOf = (catalog: FieldSpec[], field: string): FieldSpec | undefined => catalog.find(f => f.field === field);
@@ -239,7 +239,7 @@ export const removeNode = (root: GroupDraft, id: string): GroupDraft => updateNo
 
 /** Another field: its type's first operator, and the value cleared (a value of one field rarely fits another). */
 export function withField(condition: ConditionDraft, spec: FieldSpec): ConditionDraft {
-  return { ...condition, field: spec.field, operator: operatorsFor(spec)[0]!.operator, value: '', values: [] };
+  return { ...condition, field: spec.field, operator: operatorsFor(spec)[0]?.operator ?? 'isPresent', value: '', values: [] };
 }
 
 /** Another operator: the value is kept when it is of the same kind (10 days stays 10 days), else cleared. */
@@ -398,7 +398,7 @@ export function errorsOnNodes(root: GroupDraft, errors: Record<string, string[]>
     let path = key.replace(/^\$\./, '');
     // The nearest node: "filter.conditions[1].value" is about condition 1.
     while (path && !paths.has(path)) path = path.includes('.') ? path.slice(0, path.lastIndexOf('.')) : '';
-    const target = path ? paths.get(path)! : key;
+    const target = (path ? paths.get(path) : undefined) ?? key;
     placed[target] = [placed[target], ...messages].filter(Boolean).join(' ');
   }
   return placed;

@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { MergeConflict } from '../api/customers';
 import { chooseAll, fieldLabel, initialChoices, mergeChoices, resultOf, swapChoices, unchosen, undoOpen, valueText } from './merge';
 
-const conflicts: MergeConflict[] = [
-  { field: 'name', survivor: 'Ana', merged: 'Ana Lima' },
-  { field: 'company', survivor: null, merged: 'Acme' },
-  { field: 'attributes.tier', survivor: '"gold"', merged: '"silver"' },
-];
+const name: MergeConflict = { field: 'name', survivor: 'Ana', merged: 'Ana Lima' };
+const company: MergeConflict = { field: 'company', survivor: null, merged: 'Acme' };
+const tier: MergeConflict = { field: 'attributes.tier', survivor: '"gold"', merged: '"silver"' };
+const conflicts: MergeConflict[] = [name, company, tier];
 
 describe('merge choices', () => {
   it('chooses up front only where one side is empty, leaving real conflicts to the agent', () => {
@@ -19,8 +18,8 @@ describe('merge choices', () => {
   it('sends a choice for every conflict once all are chosen, and nothing else', () => {
     const choices = { ...initialChoices(conflicts), name: 'merged' as const, 'attributes.tier': 'survivor' as const, stale: 'merged' as const };
     expect(mergeChoices(conflicts, choices)).toEqual({ name: 'merged', company: 'merged', 'attributes.tier': 'survivor' });
-    expect(resultOf(conflicts[0]!, choices.name)).toBe('Ana Lima');
-    expect(resultOf(conflicts[2]!, choices['attributes.tier'])).toBe('"gold"');
+    expect(resultOf(name, choices.name)).toBe('Ana Lima');
+    expect(resultOf(tier, choices['attributes.tier'])).toBe('"gold"');
   });
 
   it('keeps every choice on the same value when the agent swaps which customer survives', () => {
@@ -29,7 +28,7 @@ describe('merge choices', () => {
     expect(swapped).toEqual({ name: 'survivor', company: 'survivor', 'attributes.tier': 'merged' });
     // The same conflicts seen from the other side pick the same values.
     const flipped = conflicts.map(c => ({ field: c.field, survivor: c.merged, merged: c.survivor }));
-    flipped.forEach((c, i) => expect(resultOf(c, swapped[c.field])).toBe(resultOf(conflicts[i]!, choices[c.field as keyof typeof choices])));
+    flipped.forEach((c, i) => expect(resultOf(c, swapped[c.field])).toBe(resultOf(conflicts[i] ?? name, choices[c.field as keyof typeof choices])));
   });
 
   it('takes every conflict from one side at once', () => {

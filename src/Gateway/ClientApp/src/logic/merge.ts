@@ -68,7 +68,7 @@ export function swapChoices(choices: Choices): Choices {
 /** The merge request's choices: only the conflicts' fields, or null while one is unchosen. */
 export function mergeChoices(conflicts: MergeConflict[], choices: Choices): Choices | null {
   if (unchosen(conflicts, choices).length > 0) return null;
-  return Object.fromEntries(conflicts.map(c => [c.field, choices[c.field]!]));
+  return Object.fromEntries(conflicts.map(c => [c.field, choices[c.field] as MergeSide]));
 }
 
 /** The value the survivor will hold for a conflicting field. */
