@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api/client';
-import type { CustomerProfile, FilterGroup, Segment, SegmentPage } from '../api/customers';
+import { api, ApiError, qs } from '../api/client';
+import type { CustomerPage, CustomerProfile, FilterGroup, Segment, SegmentPage } from '../api/customers';
+
+type Found = Omit<SegmentPage, 'count'> & { count: number | null };
 import { buildFilter, draftOf, emptyGroup, errorsOnNodes, isEmpty, MatchEveryone, type GroupDraft } from '../logic/filters';
 import { countText, customerTitle, daysAgo } from '../logic/customers';
 import { customerHref, segmentHref } from '../logic/route';
@@ -37,10 +39,17 @@ export function useMatches(filterText: string | null, segmentId: string | null =
   const key = segmentId ?? filterText;
   const request = useRef<AbortController | null>(null);
 
-  const page = useCallback((after: string | null, signal: AbortSignal): Promise<SegmentPage> => {
+  const page = useCallback(async (after: string | null, signal: AbortSignal): Promise<Found> => {
     if (segmentId) return api<SegmentPage>(`/api/segments/${segmentId}/customers?limit=${PageSize}${after ? `&after=${encodeURIComponent(after)}` : ''}`, { signal });
     const filter = JSON.parse(filterText ?? 'null') as FilterGroup;
-    return api<SegmentPage>('/api/segments/preview', { method: 'POST', body: { filter, limit: PageSize, ...(after ? { after } : {}) }, signal });
+    try {
+      return await api<SegmentPage>('/api/segments/preview', { method: 'POST', body: { filter, limit: PageSize, ...(after ? { after } : {}) }, signal });
+    } catch (failure) {
+      // A server without segments still lists everyone, by name, uncounted.
+      if (!(failure instanceof ApiError && failure.status === 404 && filterText === JSON.stringify(MatchEveryone))) throw failure;
+      const list = await api<CustomerPage>(`/api/customers${qs({ limit: PageSize, cursor: after })}`, { signal });
+      return { count: null, customers: list.items, nextCursor: list.nextCursor };
+    }
   }, [segmentId, filterText]);
 
   useEffect(() => {

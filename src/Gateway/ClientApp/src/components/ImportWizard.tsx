@@ -211,12 +211,12 @@ function Mapping({ job, directory, onStarted }: { job: CustomerImport; directory
 
 function Counts({ job }: { job: CustomerImport }) {
   return (
-    <dl className="counts" aria-label="Counts">
-      <div><dt>Created</dt><dd>{job.created}</dd></div>
-      <div><dt>Updated</dt><dd>{job.updated}</dd></div>
-      <div><dt>Skipped</dt><dd>{job.skipped}</dd></div>
-      <div><dt>Rejected</dt><dd>{job.rejected}</dd></div>
-    </dl>
+    <ul className="counts" aria-label="Counts">
+      <li><span className="n">{job.created}</span> created</li>
+      <li><span className="n">{job.updated}</span> updated</li>
+      <li><span className="n">{job.skipped}</span> skipped</li>
+      <li><span className="n">{job.rejected}</span> rejected</li>
+    </ul>
   );
 }
 
