@@ -13,15 +13,30 @@ export interface CustomerProfile {
   labelIds?: string[];
 }
 
-interface SegmentPage { count: number; customers: CustomerProfile[] }
-
-/** The workspace's customer of exactly that name (once the inbox has stored them), through the segments preview. */
+/**
+ * The workspace's customer of exactly that name, once the inbox has stored them: the list by name, page after page
+ * (an e2e run holds a few hundred customers), so arranging a test needs no segments.
+ */
 export async function customerNamed(crmUrl: string, session: Session, name: string): Promise<CustomerProfile> {
   return eventually(async () => {
-    const page = await api<SegmentPage>(crmUrl, session, "POST", "/api/segments/preview",
-      { filter: { op: "and", conditions: [{ field: "name", operator: "equals", value: name }] }, limit: 5 });
-    return page.customers[0];
+    let cursor: string | null = null;
+    do {
+      const page: { items: CustomerProfile[]; nextCursor: string | null } = await api(crmUrl, session, "GET",
+        `/api/customers?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const found = page.items.find((c) => c.fields.name === name);
+      if (found) return found;
+      cursor = page.nextCursor;
+    } while (cursor);
+    return undefined;
   }, live.timeout, `the customer ${name} being stored`);
+}
+
+/**
+ * A number an import accepts: a valid Chinese mobile (+86 138…), random per call. The webhooks' +1 555 numbers are
+ * not valid numbers to libphonenumber, and an import checks them (Twilio's webhooks are not checked).
+ */
+export function mobileNumber(): string {
+  return "+86138" + String(Math.floor(Math.random() * 100_000_000)).padStart(8, "0");
 }
 
 export interface CustomerImport {

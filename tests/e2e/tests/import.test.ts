@@ -4,9 +4,8 @@ import { readFile } from "node:fs/promises";
 import { launchBrowser, live, newAgentPage, screenshot, signIn, visible } from "../harness/browser.js";
 import { ann } from "../harness/accounts.js";
 import { signInApi, type Session } from "../harness/api.js";
-import { customerNamed, openCustomers } from "../harness/customers.js";
+import { customerNamed, mobileNumber, openCustomers } from "../harness/customers.js";
 import { selectedOption, selectOptionMatching } from "../harness/inbox.js";
-import { newCustomerNumber } from "../harness/twilio.js";
 
 const crmUrl = inject("crmUrl");
 let browser: Browser;
@@ -23,17 +22,17 @@ describe("Importing customers", () => {
   test("a CSV with bad rows imports the good ones, counts the rejected ones and offers their report with reasons", async () => {
     const csv = [
       "Name,Phone,Email,Birthday",
-      `Ivy ${tag},${newCustomerNumber()},ivy.${tag}@example.com,1990-04-01`,
-      `Igor ${tag},${newCustomerNumber()},,`,
+      `Ivy ${tag},${mobileNumber()},ivy.${tag}@example.com,1990-04-01`,
+      `Igor ${tag},${mobileNumber()},,`,
       `Bad Phone ${tag},12,,`,
-      `Bad Date ${tag},${newCustomerNumber()},,1990-13-45`,
+      `Bad Date ${tag},${mobileNumber()},,1990-13-45`,
     ].join("\n") + "\n";
 
     const { page, context, consoleErrors } = await newAgentPage(browser);
     await signIn(page, crmUrl, ann);
     await openCustomers(page);
     await page.getByRole("navigation", { name: "Customer screens" }).getByRole("link", { name: "Import" }).click();
-    await page.getByLabel("CSV file").setInputFiles({ name: `customers-${tag}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv, "utf8") });
+    await page.getByLabel("CSV file", { exact: true }).setInputFiles({ name: `customers-${tag}.csv`, mimeType: "text/csv", buffer: Buffer.from(csv, "utf8") });
     await page.getByRole("button", { name: "Upload" }).click();
 
     // The mapping step: Crm's suggestion is shown; the agent completes it.

@@ -3,7 +3,7 @@ import type { Browser } from "playwright-core";
 import { launchBrowser, live, newAgentPage, screenshot, signIn, visible } from "../harness/browser.js";
 import { ann } from "../harness/accounts.js";
 import { api, signInApi, type Session } from "../harness/api.js";
-import { condition, customerNamed, importCsv, liveCount, openCustomers, setCondition } from "../harness/customers.js";
+import { condition, customerNamed, importCsv, mobileNumber, liveCount, openCustomers, setCondition } from "../harness/customers.js";
 import { eventually } from "../harness/eventually.js";
 import { newCustomerNumber, sendCustomerMessage } from "../harness/twilio.js";
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   // Two customers who wrote just now, and one imported who never wrote: the only dormant one.
   await sendCustomerMessage(crmUrl, { from: newCustomerNumber(), body: "Still here", profileName: dora });
   await sendCustomerMessage(crmUrl, { from: newCustomerNumber(), body: "Me too", profileName: dan });
-  await importCsv(crmUrl, session, `Name,Phone\n${diana},${newCustomerNumber()}\n`, { Name: "name", Phone: "phone" });
+  await importCsv(crmUrl, session, `Name,Phone\n${diana},${mobileNumber()}\n`, { Name: "name", Phone: "phone" });
   await customerNamed(crmUrl, session, dora);
   await customerNamed(crmUrl, session, dan);
   await customerNamed(crmUrl, session, diana);
@@ -85,7 +85,7 @@ describe("Segments", () => {
 
   test("a bulk action on a segment labels every matching customer, not only the page on screen", async () => {
     const bulkTag = "bk" + Math.random().toString(36).slice(2, 8);
-    const rows = Array.from({ length: 55 }, (_, i) => `Bulk ${bulkTag} ${String(i).padStart(2, "0")},${newCustomerNumber()}`).join("\n");
+    const rows = Array.from({ length: 55 }, (_, i) => `Bulk ${bulkTag} ${String(i).padStart(2, "0")},${mobileNumber()}`).join("\n");
     await importCsv(crmUrl, session, `Name,Phone\n${rows}\n`, { Name: "name", Phone: "phone" });
     const owner = await signInApi(crmUrl, "owner@demo.crm", "demo-password-1");
     const label = await api<{ id: string; name: string }>(crmUrl, owner, "POST", "/api/labels", { name: `Bulk ${bulkTag}`, color: "#0e7490" });

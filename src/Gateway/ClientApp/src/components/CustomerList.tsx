@@ -1,8 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, qs } from '../api/client';
 import type { CustomerPage, CustomerProfile, FilterGroup, Segment, SegmentPage } from '../api/customers';
-
-type Found = Omit<SegmentPage, 'count'> & { count: number | null };
 import { buildFilter, draftOf, emptyGroup, errorsOnNodes, isEmpty, MatchEveryone, type GroupDraft } from '../logic/filters';
 import { countText, customerTitle, daysAgo } from '../logic/customers';
 import { customerHref, segmentHref } from '../logic/route';
@@ -11,6 +9,9 @@ import type { CustomerDirectory } from './Customers';
 import { FilterBuilder } from './FilterBuilder';
 import { message } from './AdminParts';
 import { useNow } from './useNow';
+
+/** A page as the list shows it: without a count when the server could not count (no segments there). */
+type Found = Omit<SegmentPage, 'count'> & { count: number | null };
 
 const PageSize = 50;
 const StoredFilter = 'crm.customerFilter';

@@ -252,7 +252,7 @@ function Result({ job }: { job: CustomerImport }) {
     : `Import failed: ${job.failure ?? 'an unexpected error'}.`;
   return (
     <div className="card">
-      <h2 role="status">{words}</h2>
+      <div role="status"><h2>{words}</h2></div>
       <p>{job.processed} of {job.total} rows processed.</p>
       <Counts job={job} />
       <div className="buttons">

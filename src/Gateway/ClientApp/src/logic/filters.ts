@@ -364,8 +364,10 @@ export function draftOf(filter: FilterGroup, catalog: FieldSpec[]): GroupDraft {
     const value = node.value;
     if (Array.isArray(value)) {
       const strings = value.map(v => String(v));
+      // Picked choices and range bounds in `values`, a free list as text; a field not (yet) in the catalog keeps both.
       if (kind === 'list' && !spec?.choices) draft.value = strings.join(', ');
       else draft.values = strings;
+      if (!spec) draft.value = strings.join(', ');
     } else if (value !== undefined && value !== null) {
       draft.value = String(value);
     }
