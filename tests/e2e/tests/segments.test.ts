@@ -55,8 +55,8 @@ describe("Segments", () => {
     // N is the agent's: "more than 0 days ago" is everyone who wrote before now.
     await condition(page, "2.1").getByRole("spinbutton", { name: "Condition 2.1: days" }).fill("0");
     await liveCount(page, 3);
-    // An incomplete condition says so instead of counting something else.
-    await condition(page, "2.1").getByRole("spinbutton", { name: "Condition 2.1: days" }).fill("");
+    // A wrong value says so beside its condition, and the count waits instead of counting something else.
+    await condition(page, "2.1").getByRole("spinbutton", { name: "Condition 2.1: days" }).fill("-1");
     await visible(page.getByRole("status").filter({ hasText: "Finish the conditions to see who matches." }));
     await visible(condition(page, "2.1").getByText("Type a whole number of days, 0 to 36500."));
     await condition(page, "2.1").getByRole("spinbutton", { name: "Condition 2.1: days" }).fill("30");

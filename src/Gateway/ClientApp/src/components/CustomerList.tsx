@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, qs } from '../api/client';
 import type { CustomerPage, CustomerProfile, FilterGroup, Segment, SegmentPage } from '../api/customers';
-import { buildFilter, draftOf, emptyGroup, errorsOnNodes, isEmpty, MatchEveryone, type GroupDraft } from '../logic/filters';
+import { buildFilter, draftOf, emptyGroup, errorsOnNodes, isEmpty, MatchEveryone, shownErrors, type GroupDraft } from '../logic/filters';
 import { countText, customerTitle, daysAgo } from '../logic/customers';
 import { customerHref, segmentHref } from '../logic/route';
 import { ChannelBadge } from './ChannelBadge';
@@ -110,6 +110,7 @@ export function CustomerList({ directory }: { directory: CustomerDirectory }) {
   const matches = useMatches(filterText);
   const [name, setName] = useState('');
   const [saveError, setSaveError] = useState<string | null>(null);
+  const [tried, setTried] = useState(false);
 
   useEffect(() => {
     if (filterText) sessionStorage.setItem(StoredFilter, empty ? JSON.stringify({ op: 'and', conditions: [] }) : filterText);
@@ -123,6 +124,7 @@ export function CustomerList({ directory }: { directory: CustomerDirectory }) {
   const save = async (event: FormEvent) => {
     event.preventDefault();
     setSaveError(null);
+    setTried(true);
     if (!built.filter || empty) {
       setSaveError('Add at least one complete condition first.');
       return;
@@ -140,7 +142,7 @@ export function CustomerList({ directory }: { directory: CustomerDirectory }) {
   };
 
   // A refusal of the preview itself (400 keyed by path) belongs beside its condition, like the builder's own checks.
-  const errors = { ...built.errors, ...serverErrors };
+  const errors = { ...shownErrors(draft, built.errors, tried), ...serverErrors };
   return (
     <section aria-labelledby="customers-title" className="customer-list">
       <h1 id="customers-title">Customers</h1>
@@ -149,7 +151,7 @@ export function CustomerList({ directory }: { directory: CustomerDirectory }) {
         <FilterBuilder draft={draft} onChange={change} catalog={directory.catalog} errors={errors} />
         <form className="row-form save-segment" aria-label="Save as segment" onSubmit={e => void save(e)}>
           <label>Segment name <input required maxLength={200} value={name} onChange={e => setName(e.target.value)} /></label>
-          <button type="submit" disabled={empty || !built.filter}>Save as segment</button>
+          <button type="submit" disabled={empty}>Save as segment</button>
         </form>
         {saveError && <p role="alert" className="error">{saveError}</p>}
       </details>

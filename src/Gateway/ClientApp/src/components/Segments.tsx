@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client';
 import { usePush } from '../api/hub';
 import type { AttributeValue, BulkAction, BulkJob, FilterGroup, Segment } from '../api/customers';
-import { buildFilter, draftOf, emptyGroup, errorsOnNodes, type GroupDraft } from '../logic/filters';
+import { buildFilter, draftOf, emptyGroup, errorsOnNodes, shownErrors, type GroupDraft } from '../logic/filters';
 import { countText } from '../logic/customers';
 import { segmentHref, segmentsHref } from '../logic/route';
 import { message, useList } from './AdminParts';
@@ -39,6 +39,7 @@ export function SegmentEditor({ segmentId, directory }: { segmentId: string | nu
   const [saveError, setSaveError] = useState<string | null>(null);
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState<string | null>(null);
+  const [tried, setTried] = useState(false);
   const catalog = directory.catalog;
 
   useEffect(() => {
@@ -62,6 +63,7 @@ export function SegmentEditor({ segmentId, directory }: { segmentId: string | nu
     event.preventDefault();
     setSaveError(null);
     setSaved(null);
+    setTried(true);
     if (!built.filter || draft.children.length === 0) {
       setSaveError('Add at least one complete condition.');
       return;
@@ -108,7 +110,7 @@ export function SegmentEditor({ segmentId, directory }: { segmentId: string | nu
       <form aria-label="Segment" onSubmit={e => void save(e)} className="card">
         <label className="segment-name">Name <input required maxLength={200} value={name} onChange={e => setName(e.target.value)} /></label>
         <FilterBuilder draft={draft} onChange={d => { setDraft(d); setServerErrors({}); setSaved(null); }} catalog={catalog}
-          errors={{ ...built.errors, ...serverErrors }} />
+          errors={{ ...shownErrors(draft, built.errors, tried), ...serverErrors }} />
         <div className="buttons">
           <button type="submit" className="primary">Save segment</button>
           {segment && <button type="button" onClick={() => void remove()}>{segment.builtIn ? 'Restore default' : 'Delete segment'}</button>}

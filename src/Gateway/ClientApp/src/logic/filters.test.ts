@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  addChild, buildFilter, draftOf, emptyGroup, errorsOnNodes, fieldCatalog, newCondition, operatorsFor, specOf, updateNode, withField,
+  addChild, buildFilter, draftOf, emptyGroup, errorsOnNodes, fieldCatalog, newCondition, operatorsFor, shownErrors, specOf, updateNode, withField,
   withOperator, type ConditionDraft, type GroupDraft,
 } from './filters';
 
@@ -169,5 +169,16 @@ describe('the filter builder', () => {
       'filter': ['Too deep.'],
       name: ['Type a name.'],
     })).toEqual({ [b.id]: 'Unknown attribute key "city".', [root.id]: 'Too deep.', name: 'Type a name.' });
+  });
+});
+
+describe('errors shown while building', () => {
+  it('keeps quiet about a condition not filled in yet, until the agent tries to save, but not about a wrong value', () => {
+    const fresh = condition('name', 'equals');
+    const wrong = condition('inboundCount', 'greaterThan', 'many');
+    const root = group('and', fresh, wrong);
+    const { errors } = buildFilter(root, catalog);
+    expect(shownErrors(root, errors, false)).toEqual({ [wrong.id]: 'Type a number.' });
+    expect(shownErrors(root, errors, true)).toEqual(errors);
   });
 });

@@ -406,6 +406,23 @@ export function errorsOnNodes(root: GroupDraft, errors: Record<string, string[]>
   return placed;
 }
 
+/**
+ * The errors to show now: a condition the agent has not filled in yet (a fresh one) is not scolded until they try to
+ * save (`all`); the live count says meanwhile that the conditions are unfinished.
+ */
+export function shownErrors(root: GroupDraft, errors: Record<string, string>, all: boolean): Record<string, string> {
+  if (all) return errors;
+  const fresh = new Set<string>();
+  const visit = (node: NodeDraft) => {
+    if (node.kind === 'group') {
+      if (node.children.length === 0) fresh.add(node.id);
+      node.children.forEach(visit);
+    } else if (node.value.trim() === '' && node.values.every(v => v.trim() === '')) fresh.add(node.id);
+  };
+  visit(root);
+  return Object.fromEntries(Object.entries(errors).filter(([id]) => !fresh.has(id)));
+}
+
 /** Every customer: the list without conditions still counts through the same preview. */
 export const MatchEveryone: FilterGroup = { op: 'and', conditions: [{ field: 'createdAt', operator: 'isPresent' }] };
 
