@@ -53,8 +53,8 @@ describe("Accessibility", () => {
     await openCustomers(page);
     await page.getByText("Filter", { exact: true }).click();
     await page.getByRole("button", { name: "Add condition", exact: true }).click();
-    await setCondition(page, "1", "Last message from the customer", "more than N days ago", "-1");
-    await visible(page.getByText("Type a whole number of days, 0 to 36500."));
+    await setCondition(page, "1", "Last message from the customer", "more than N days ago", "0");
+    await visible(page.getByText("Type a whole number of days, 1 to 36500."));
     const list = await violations(page);
 
     await page.goto(`${crmUrl}/#/customers/${customer.id}`);

@@ -30,7 +30,7 @@ beforeAll(async () => {
 afterAll(async () => { await browser?.close(); });
 
 describe("Segments", () => {
-  test("an agent builds a dormant segment (no message for 30 days, or never), sees its live count follow each change, and saves it", async () => {
+  test("an agent builds a dormant segment (no message for N days, or never), sees its live count follow each change, and saves it", async () => {
     const { page, context, consoleErrors } = await newAgentPage(browser);
     await signIn(page, crmUrl, ann);
     await openCustomers(page);
@@ -52,14 +52,19 @@ describe("Segments", () => {
     expect(await matching.getByRole("link", { name: new RegExp(dora) }).count()).toBe(0);
     await screenshot(page, "customers-dormant-filter");
 
-    // N is the agent's: "more than 0 days ago" is everyone who wrote before now.
-    await condition(page, "2.1").getByRole("spinbutton", { name: "Condition 2.1: days" }).fill("0");
+    // The agent's own N and comparison: "less than 30 days ago, or never" is everyone here (the days are kept).
+    const comparison = condition(page, "2.1").getByRole("combobox", { name: "Condition 2.1: comparison" });
+    await comparison.selectOption({ label: "less than N days ago" });
+    expect(await condition(page, "2.1").getByRole("spinbutton", { name: "Condition 2.1: days" }).inputValue()).toBe("30");
     await liveCount(page, 3);
-    // A wrong value says so beside its condition, and the count waits instead of counting something else.
-    await condition(page, "2.1").getByRole("spinbutton", { name: "Condition 2.1: days" }).fill("-1");
+    await comparison.selectOption({ label: "more than N days ago" });
+    await liveCount(page, 1);
+    // A wrong N says so beside its condition, and the count waits instead of counting something else.
+    const days = condition(page, "2.1").getByRole("spinbutton", { name: "Condition 2.1: days" });
+    await days.fill("0");
     await visible(page.getByRole("status").filter({ hasText: "Finish the conditions to see who matches." }));
-    await visible(condition(page, "2.1").getByText("Type a whole number of days, 0 to 36500."));
-    await condition(page, "2.1").getByRole("spinbutton", { name: "Condition 2.1: days" }).fill("30");
+    await visible(condition(page, "2.1").getByText("Type a whole number of days, 1 to 36500."));
+    await days.fill("90");
     await liveCount(page, 1);
 
     const form = page.getByRole("form", { name: "Save as segment" });

@@ -22,6 +22,8 @@ export interface Matches {
   nextCursor: string | null;
   loading: boolean;
   error: string | null;
+  /** The server's refusal of the filter, keyed by JSON path (`filter.conditions[1].value`). */
+  problems: Record<string, string[]>;
   loadMore: () => void;
   reload: () => void;
 }
@@ -36,6 +38,8 @@ export function useMatches(filterText: string | null, segmentId: string | null =
     { key: null, count: null, customers: [], nextCursor: null });
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The refusal of one filter only: another filter's must not land on this one's conditions.
+  const [problems, setProblems] = useState<{ key: string | null; errors: Record<string, string[]> }>({ key: null, errors: {} });
   const [generation, setGeneration] = useState(0);
   const key = segmentId ?? filterText;
   const request = useRef<AbortController | null>(null);
@@ -63,9 +67,11 @@ export function useMatches(filterText: string | null, segmentId: string | null =
       page(null, abort.signal).then(found => {
         setState({ key, count: found.count, customers: found.customers, nextCursor: found.nextCursor });
         setError(null);
+        setProblems({ key: null, errors: {} });
       }, failure => {
         if (abort.signal.aborted) return;
         setError(message(failure));
+        setProblems({ key, errors: failure instanceof ApiError ? failure.errors : {} });
       }).finally(() => { if (!abort.signal.aborted) setLoading(false); });
     }, segmentId ? 0 : 300);
     return () => {
@@ -88,7 +94,7 @@ export function useMatches(filterText: string | null, segmentId: string | null =
   const current = state.key === key;
   return {
     count: current ? state.count : null, customers: current ? state.customers : [], nextCursor: current ? state.nextCursor : null,
-    loading, error, loadMore, reload: () => setGeneration(g => g + 1),
+    loading, error, problems: problems.key === key ? problems.errors : {}, loadMore, reload: () => setGeneration(g => g + 1),
   };
 }
 
@@ -142,7 +148,7 @@ export function CustomerList({ directory }: { directory: CustomerDirectory }) {
   };
 
   // A refusal of the preview itself (400 keyed by path) belongs beside its condition, like the builder's own checks.
-  const errors = { ...shownErrors(draft, built.errors, tried), ...serverErrors };
+  const errors = { ...shownErrors(draft, built.errors, tried), ...errorsOnNodes(draft, matches.problems), ...serverErrors };
   return (
     <section aria-labelledby="customers-title" className="customer-list">
       <h1 id="customers-title">Customers</h1>

@@ -124,7 +124,7 @@ function Value({ spec, kind, condition, name, described, set }: {
     case 'days':
       return (
         <label className="inline">
-          <input type="number" min={0} step={1} aria-label={`${name}: days`} className="days" value={condition.value} {...common}
+          <input type="number" min={condition.operator === 'anniversaryWithinDays' ? 0 : 1} step={1} aria-label={`${name}: days`} className="days" value={condition.value} {...common}
             onChange={e => set({ value: e.target.value })} /> days
         </label>
       );

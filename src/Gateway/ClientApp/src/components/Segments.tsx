@@ -110,7 +110,7 @@ export function SegmentEditor({ segmentId, directory }: { segmentId: string | nu
       <form aria-label="Segment" onSubmit={e => void save(e)} className="card">
         <label className="segment-name">Name <input required maxLength={200} value={name} onChange={e => setName(e.target.value)} /></label>
         <FilterBuilder draft={draft} onChange={d => { setDraft(d); setServerErrors({}); setSaved(null); }} catalog={catalog}
-          errors={{ ...shownErrors(draft, built.errors, tried), ...serverErrors }} />
+          errors={{ ...shownErrors(draft, built.errors, tried), ...errorsOnNodes(draft, matches.problems), ...serverErrors }} />
         <div className="buttons">
           <button type="submit" className="primary">Save segment</button>
           {segment && <button type="button" onClick={() => void remove()}>{segment.builtIn ? 'Restore default' : 'Delete segment'}</button>}

@@ -81,7 +81,7 @@ describe('the filter builder', () => {
     const built = buildFilter(root, catalog);
     expect(built.filter).toBeNull();
     expect(built.errors).toEqual({
-      [days.id]: 'Type a whole number of days, 0 to 36500.',
+      [days.id]: 'Type a whole number of days, 1 to 36500.',
       [number.id]: 'Type a number.',
       [range.id]: 'The first date must not be after the second.',
       [labels.id]: 'Choose at least one.',

@@ -315,8 +315,10 @@ function conditionValue(spec: FieldSpec, operator: OperatorSpec, condition: Cond
     }
     case 'days': {
       const days = Number(text);
-      const most = operator.operator === 'anniversaryWithinDays' ? 366 : 36_500;
-      return text !== '' && Number.isInteger(days) && days >= 0 && days <= most ? { value: days } : { error: `Type a whole number of days, 0 to ${most}.` };
+      // "Within N days" of a birthday may be 0 (today); "more than 0 days ago" would mean nothing, so the server starts at 1.
+      const [least, most] = operator.operator === 'anniversaryWithinDays' ? [0, 366] : [1, 36_500];
+      return text !== '' && Number.isInteger(days) && days >= least && days <= most
+        ? { value: days } : { error: `Type a whole number of days, ${least} to ${most}.` };
     }
     case 'date':
       return isDate(text) ? { value: text } : { error: 'Choose a date.' };
