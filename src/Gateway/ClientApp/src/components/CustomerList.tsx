@@ -189,7 +189,8 @@ export function MatchList({ matches, directory, incomplete }: { matches: Matches
                   const label = directory.labels.find(l => l.id === id);
                   return label ? <span key={id} className="tag">{label.name}</span> : null;
                 })}
-                {customer.behaviour !== undefined && <span>last message {daysAgo(customer.behaviour?.lastInboundAt, now)}</span>}
+                {/* Lists may leave behaviour empty: only a time known is shown, never a "never" that may not be true. */}
+                {customer.behaviour?.lastInboundAt && <span>last message {daysAgo(customer.behaviour.lastInboundAt, now)}</span>}
               </span>
             </a>
           </li>

@@ -567,7 +567,7 @@ function History({ customerId, directory, reloadKey }: { customerId: string; dir
         {items.map(change => (
           <li key={change.id}>
             <time dateTime={change.at}>{fullTime(change.at)}</time>{' '}
-            <strong>{who(change.changedBy)}</strong> changed <strong>{fieldLabel(change.field.replace(/^attribute\./, 'attributes.'), directory.attributes)}</strong>
+            <strong>{who(change.changedBy)}</strong> changed <strong>{fieldLabel(change.field, directory.attributes)}</strong>
             {': '}<span className="from">{show(change.field, change.from)}</span> → <span className="to">{show(change.field, change.to)}</span>
           </li>
         ))}

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../api/client';
 import type { CustomerDetails, CustomerProfile, MergeDone, MergePreview, MergeSide, MergeSuggestion, SegmentPage } from '../api/customers';
-import { identityText } from '../logic/channels';
+import { channelName, identityText } from '../logic/channels';
 import { customerTitle } from '../logic/customers';
 import { fullTime } from '../logic/format';
 import { chooseAll, fieldLabel, initialChoices, mergeChoices, swapChoices, unchosen, valueText, type Choices } from '../logic/merge';
@@ -176,7 +176,7 @@ export function MergeCustomers({ customerId, otherId, directory }: { customerId:
               </div>
             )}
           {preview.sharedThreads.length > 0 && (
-            <p className="hint">Conversations on the same channel and number are joined: {preview.sharedThreads.map(t => `${t.channel}${t.businessIdentity ? ` to ${identityText(t.businessIdentity)}` : ''}`).join(', ')}.</p>
+            <p className="hint">Conversations on the same channel and number are joined: {preview.sharedThreads.map(t => `${channelName(t.channel)}${t.businessIdentity ? ` to ${identityText(t.businessIdentity)}` : ''}`).join(', ')}.</p>
           )}
           <div className="buttons">
             <button type="button" className="primary" disabled={busy} onClick={() => void merge()}>

@@ -39,6 +39,8 @@ describe('merge choices', () => {
     const attributes = [{ id: '1', key: 'tier', label: 'Tier', type: 'choice' as const, options: [], position: 0 }];
     expect(fieldLabel('attributes.tier', attributes)).toBe('Tier');
     expect(fieldLabel('lifecycleStage')).toBe('Lifecycle stage');
+    expect(fieldLabel('consent.whatsapp')).toBe('Consent on WhatsApp');
+    expect(fieldLabel('reachability.whatsapp:+14155550100')).toBe('Reachability of WhatsApp +14155550100');
     expect(valueText('attributes.tier', '"gold"')).toBe('gold');
     expect(valueText('attributes.tags', '["a","b"]')).toBe('a, b');
     expect(valueText('attributes.beta', 'true')).toBe('Yes');

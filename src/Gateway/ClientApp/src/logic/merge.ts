@@ -2,18 +2,26 @@
 // the choices kept right when the agent swaps which customer survives.
 
 import type { AttributeDefinition, MergeConflict, MergeSide } from '../api/customers';
+import { channelName, identityText } from './channels';
 
 export type Choices = Record<string, MergeSide>;
 
 const FieldNames: Record<string, string> = {
   name: 'Name', language: 'Language', timeZone: 'Time zone', birthday: 'Birthday', company: 'Company', notes: 'Notes',
-  lifecycleStage: 'Lifecycle stage', ownerAgentId: 'Owner', valueTier: 'Value tier',
+  lifecycleStage: 'Lifecycle stage', ownerAgentId: 'Owner', valueTier: 'Value tier', phones: 'Phones', emails: 'Emails', labels: 'Labels',
 };
 
-/** "Name", "Plan" (an attribute, by its label), or the server's key when neither is known. */
+/**
+ * "Name", "Plan" (an attribute, by its label), "Consent on WhatsApp", "Reachability of WhatsApp +1…" (history's own
+ * fields), or the server's key when none is known.
+ */
 export function fieldLabel(field: string, attributes: AttributeDefinition[] = []): string {
   const key = /^attributes?\.(.+)$/.exec(field)?.[1];
   if (key !== undefined) return attributes.find(a => a.key === key)?.label ?? key;
+  const consent = /^consent\.(.+)$/.exec(field)?.[1];
+  if (consent !== undefined) return `Consent on ${channelName(consent)}`;
+  const reachability = /^reachability\.([^:]+):(.+)$/.exec(field);
+  if (reachability) return `Reachability of ${channelName(reachability[1])} ${identityText(reachability[2] ?? '')}`;
   return FieldNames[field] ?? field;
 }
 
