@@ -520,7 +520,7 @@ function Timeline({ customerId, reconnects }: { customerId: string; reconnects: 
           const m = item.message;
           const what = m.activity ? activitySentence(m) : m.event ? eventSentence(m.event) : m.text ?? (m.media.length ? 'Attachment' : '');
           return (
-            <li key={m.id} className={`timeline-item ${m.direction}`}>
+            <li key={m.id} className={`timeline-item dir-${m.direction}`}>
               <span className="meta">
                 <ChannelBadge channel={item.channel} />
                 <span>{m.direction === 'inbound' ? 'Customer' : m.direction === 'note' ? `Note by ${m.agent ?? 'an agent'}` : m.direction === 'outbound' ? (m.agent ?? 'Automation') : ''}</span>
