@@ -119,4 +119,29 @@ describe("Segments", () => {
     expect(labelled.count).toBe(55);
     await context.close();
   });
+
+  test("the built-in Dormant segment's N is the workspace's to change, and Restore default brings back 90 days", async () => {
+    const dormant = "00000000-0000-0000-0000-00000000d001";
+    const { page, context } = await newAgentPage(browser);
+    await signIn(page, crmUrl, ann);
+    await page.goto(`${crmUrl}/#/segments/${dormant}`);
+    await visible(page.getByRole("heading", { name: /^Dormant/, level: 1 }));
+    const days = page.getByRole("form", { name: "Segment" }).getByRole("spinbutton", { name: /: days$/ });
+    await expect.poll(() => days.evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value))).toEqual(["90", "90"]);
+    await days.nth(0).fill("60");
+    await days.nth(1).fill("60");
+    await page.getByRole("button", { name: "Save segment" }).click();
+    await visible(page.getByRole("status").filter({ hasText: "Saved." }));
+    type Filter = { conditions: (Filter | { value?: unknown })[] };
+    const daysOf = (filter: Filter): unknown[] => filter.conditions.flatMap((c) => "conditions" in c ? daysOf(c) : typeof c.value === "number" ? [c.value] : []);
+    const changed = await api<{ builtIn: boolean; filter: Filter }>(crmUrl, session, "GET", `/api/segments/${dormant}`);
+    expect({ builtIn: changed.builtIn, days: daysOf(changed.filter) }).toEqual({ builtIn: true, days: [60, 60] });
+
+    await page.getByRole("button", { name: "Restore default" }).click();
+    await visible(page.getByRole("status").filter({ hasText: "Restored the default." }));
+    await expect.poll(() => days.evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value))).toEqual(["90", "90"]);
+    const restored = await api<{ filter: Filter }>(crmUrl, session, "GET", `/api/segments/${dormant}`);
+    expect(daysOf(restored.filter)).toEqual([90, 90]);
+    await context.close();
+  });
 });
