@@ -29,11 +29,12 @@ export interface Matches {
 }
 
 /**
- * The customers a filter (or a saved segment) matches: a count of all and a first page, asked again 300 ms after the
- * filter last changed (the live count), then keyset pages on "Load more". `filterText` is the AST as JSON (so an
- * edit that builds the same filter asks nothing), null while the filter is incomplete.
+ * The customers a filter matches: a count of all and a first page, asked again 300 ms after the filter last changed
+ * (the live count), then keyset pages on "Load more". `filterText` is the AST as JSON (so an edit that builds the same
+ * filter asks nothing), null while the filter is incomplete. A saved segment is counted the same way, from its filter:
+ * the editor shows unsaved edits live.
  */
-export function useMatches(filterText: string | null, segmentId: string | null = null): Matches {
+export function useMatches(filterText: string | null): Matches {
   const [state, setState] = useState<{ key: string | null; count: number | null; customers: CustomerProfile[]; nextCursor: string | null }>(
     { key: null, count: null, customers: [], nextCursor: null });
   const [loading, setLoading] = useState(false);
@@ -41,11 +42,10 @@ export function useMatches(filterText: string | null, segmentId: string | null =
   // The refusal of one filter only: another filter's must not land on this one's conditions.
   const [problems, setProblems] = useState<{ key: string | null; errors: Record<string, string[]> }>({ key: null, errors: {} });
   const [generation, setGeneration] = useState(0);
-  const key = segmentId ?? filterText;
+  const key = filterText;
   const request = useRef<AbortController | null>(null);
 
   const page = useCallback(async (after: string | null, signal: AbortSignal): Promise<Found> => {
-    if (segmentId) return api<SegmentPage>(`/api/segments/${segmentId}/customers?limit=${PageSize}${after ? `&after=${encodeURIComponent(after)}` : ''}`, { signal });
     const filter = JSON.parse(filterText ?? 'null') as FilterGroup;
     try {
       return await api<SegmentPage>('/api/segments/preview', { method: 'POST', body: { filter, limit: PageSize, ...(after ? { after } : {}) }, signal });
@@ -55,7 +55,7 @@ export function useMatches(filterText: string | null, segmentId: string | null =
       const list = await api<CustomerPage>(`/api/customers${qs({ limit: PageSize, cursor: after })}`, { signal });
       return { count: null, customers: list.items, nextCursor: list.nextCursor };
     }
-  }, [segmentId, filterText]);
+  }, [filterText]);
 
   useEffect(() => {
     if (key === null) return;
@@ -73,12 +73,12 @@ export function useMatches(filterText: string | null, segmentId: string | null =
         setError(message(failure));
         setProblems({ key, errors: failure instanceof ApiError ? failure.errors : {} });
       }).finally(() => { if (!abort.signal.aborted) setLoading(false); });
-    }, segmentId ? 0 : 300);
+    }, 300);
     return () => {
       clearTimeout(timer);
       abort.abort();
     };
-  }, [key, page, segmentId, generation]);
+  }, [key, page, generation]);
 
   const loadMore = useCallback(() => {
     if (loading || !state.nextCursor || state.key !== key) return;
