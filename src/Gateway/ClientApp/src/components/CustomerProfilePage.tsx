@@ -300,17 +300,25 @@ function Contacts({ kind, items, onChange, error }: {
   );
 }
 
-function Identities({ profile, directory, onChanged }: { profile: CustomerProfile; directory: CustomerDirectory; onChanged: (d: CustomerDetails) => void }) {
+/** A change made from one of the profile's cards: the stored profile shown when it worked, the failure in words when not. */
+function useProfileChange(onChanged: (d: CustomerDetails) => void): [(request: () => Promise<CustomerDetails>) => Promise<void>, string | null] {
   const [error, setError] = useState<string | null>(null);
-  const identities = profile.identityDetails ?? profile.identities;
-  const markReachable = async (channel: string, value: string) => {
+  const change = useCallback(async (request: () => Promise<CustomerDetails>) => {
     setError(null);
     try {
-      onChanged(await api<CustomerDetails>(`/api/customers/${profile.id}/identities/${encodeURIComponent(channel)}/${encodeURIComponent(value)}/unreachable`, { method: 'DELETE' }));
+      onChanged(await request());
     } catch (failure) {
       setError(message(failure));
     }
-  };
+  }, [onChanged]);
+  return [change, error];
+}
+
+function Identities({ profile, directory, onChanged }: { profile: CustomerProfile; directory: CustomerDirectory; onChanged: (d: CustomerDetails) => void }) {
+  const [change, error] = useProfileChange(onChanged);
+  const identities = profile.identityDetails ?? profile.identities;
+  const markReachable = (channel: string, value: string) => change(() =>
+    api<CustomerDetails>(`/api/customers/${profile.id}/identities/${encodeURIComponent(channel)}/${encodeURIComponent(value)}/unreachable`, { method: 'DELETE' }));
   return (
     <section className="card" aria-labelledby="identities-title">
       <h2 id="identities-title">Channel identities</h2>
@@ -346,19 +354,13 @@ function Identities({ profile, directory, onChanged }: { profile: CustomerProfil
 const SourceWords: Record<string, string> = { keyword: 'by keyword', 'channel-event': 'by the channel', agent: 'by an agent', import: 'by an import' };
 
 function Consents({ profile, directory, onChanged }: { profile: CustomerProfile; directory: CustomerDirectory; onChanged: (d: CustomerDetails) => void }) {
-  const [error, setError] = useState<string | null>(null);
+  const [run, error] = useProfileChange(onChanged);
   const consents = profile.consents ?? [];
   const channels = [...new Set([...profile.identities.map(i => i.channel), ...consents.map(c => c.channel)])]
     .filter(c => (Channels as readonly string[]).includes(c));
   const shown = channels.length ? channels : [...Channels];
-  const change = async (channel: string, state: 'opted-in' | 'opted-out') => {
-    setError(null);
-    try {
-      onChanged(await api<CustomerDetails>(`/api/customers/${profile.id}/consent/${channel}`, { method: 'PUT', body: { state } }));
-    } catch (failure) {
-      setError(message(failure));
-    }
-  };
+  const change = (channel: string, state: 'opted-in' | 'opted-out') =>
+    run(() => api<CustomerDetails>(`/api/customers/${profile.id}/consent/${channel}`, { method: 'PUT', body: { state } }));
   return (
     <section className="card" aria-labelledby="consent-title">
       <h2 id="consent-title">Consent</h2>
@@ -423,19 +425,14 @@ function Behaviour({ profile }: { profile: CustomerProfile }) {
 }
 
 function Labels({ profile, directory, onChanged }: { profile: CustomerProfile; directory: CustomerDirectory; onChanged: (d: CustomerDetails) => void }) {
-  const [error, setError] = useState<string | null>(null);
+  const [change, error] = useProfileChange(onChanged);
+  // What the agent just ticked, shown at once while the API confirms it.
   const [pending, setPending] = useState<Record<string, boolean>>({});
   const has = profile.labelIds ?? [];
   const toggle = async (labelId: string, on: boolean) => {
-    setError(null);
     setPending(p => ({ ...p, [labelId]: on }));
-    try {
-      onChanged(await api<CustomerDetails>(`/api/customers/${profile.id}/labels/${labelId}`, { method: on ? 'PUT' : 'DELETE' }));
-    } catch (failure) {
-      setError(message(failure));
-    } finally {
-      setPending(p => Object.fromEntries(Object.entries(p).filter(([id]) => id !== labelId)));
-    }
+    await change(() => api<CustomerDetails>(`/api/customers/${profile.id}/labels/${labelId}`, { method: on ? 'PUT' : 'DELETE' }));
+    setPending(p => Object.fromEntries(Object.entries(p).filter(([id]) => id !== labelId)));
   };
   return (
     <fieldset className="card labels">
