@@ -55,9 +55,10 @@ export function CustomerProfilePage({ customerId, directory, reconnects }: { cus
       return { profile: push.profile, age: current?.age ?? null };
     });
   });
-  usePush<{ mergedId: string; survivorId: string }>('CustomersMerged', push => {
-    if (push.mergedId === customerId) location.hash = customerHref(push.survivorId);
-    else if (push.survivorId === customerId) load();
+  // A merge (or its undo, `undone`) elsewhere: a merged-away profile leads to its survivor; the survivor reloads.
+  usePush<{ mergedId: string; survivorId: string; undone?: boolean }>('CustomersMerged', push => {
+    if (push.mergedId === customerId && !push.undone) location.hash = customerHref(push.survivorId);
+    else if (push.survivorId === customerId || push.mergedId === customerId) load();
   });
 
   if (loadError) {
