@@ -28,6 +28,7 @@ public sealed class AgentFeed : IAsyncDisposable
         connection.On<PresencePush>("AgentTyping", p => Record("AgentTyping", p));
         connection.On<MentionPush>("Mentioned", m => Record("Mentioned", m));
         connection.On<AssignmentApi.AvailabilityView>("AvailabilityChanged", a => Record("AvailabilityChanged", a));
+        connection.On<CustomerChangedPush>("CustomerChanged", c => Record("CustomerChanged", c));
     }
 
     public Task<TimelineMessage> MessageAddedAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageAdded", match);
@@ -42,6 +43,8 @@ public sealed class AgentFeed : IAsyncDisposable
 
     public Task<AssignmentApi.AvailabilityView> AvailabilityChangedAsync(Func<AssignmentApi.AvailabilityView, bool> match)
         => WaitForAsync("AvailabilityChanged", match);
+
+    public Task<CustomerChangedPush> CustomerChangedAsync(Func<CustomerChangedPush, bool> match) => WaitForAsync("CustomerChanged", match);
 
     public Task<PresencePush> PresenceAsync(string kind, Func<PresencePush, bool> match) => WaitForAsync(kind, match);
 

@@ -31,5 +31,8 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
     public Task AvailabilityChangedAsync(Guid workspaceId, Crm.Inbox.Assignment.AssignmentApi.AvailabilityView availability)
         => Workspace(workspaceId).AvailabilityChanged(availability);
 
+    public Task CustomerChangedAsync(Crm.Inbox.Customers.CustomerProfile profile)
+        => Workspace(profile.WorkspaceId).CustomerChanged(new CustomerChangedPush(profile.Id, profile.Version, profile));
+
     private IInboxClient Workspace(Guid workspaceId) => hub.Clients.Group(InboxHub.WorkspaceGroup(workspaceId));
 }

@@ -34,7 +34,15 @@ public interface IInboxClient
 
     /// <summary>An agent chose another availability, or went offline or away by the engine's reckoning.</summary>
     Task AvailabilityChanged(Crm.Inbox.Assignment.AssignmentApi.AvailabilityView availability);
+
+    /// <summary>
+    /// An agent changed a customer's profile, consent or reachability: the profile as it now stands, so an open profile
+    /// updates without a fetch. Not sent for new messages (behaviour moves with every one; the timeline push carries those).
+    /// </summary>
+    Task CustomerChanged(CustomerChangedPush push);
 }
+
+public sealed record CustomerChangedPush(Guid CustomerId, long Version, Crm.Inbox.Customers.CustomerProfile Profile);
 
 public sealed record ConversationReadPush(Guid ConversationId, DateTimeOffset ReadUpTo);
 

@@ -71,6 +71,15 @@ public sealed record CustomerProfileFields
 public sealed record CustomerProfile(Guid Id, Guid WorkspaceId, CustomerProfileFields Fields, IReadOnlyList<ChannelIdentity> Identities,
     DateTimeOffset CreatedAt, long Version)
 {
+    /// <summary>Contact kept by the system, overall and per channel. Read with one profile; the list leaves it empty.</summary>
+    public CustomerBehaviour Behaviour { get; init; } = CustomerBehaviour.None;
+
+    /// <summary>The recorded consent choice per channel; a channel without one has none recorded. Read with one profile.</summary>
+    public IReadOnlyList<ChannelConsent> Consents { get; init; } = [];
+
+    /// <summary><see cref="Identities"/> with their connection and reachability. Read with one profile.</summary>
+    public IReadOnlyList<IdentityDetail> IdentityDetails { get; init; } = [];
+
     /// <summary>Whole years on <paramref name="today"/>; a 29 February birthday counts from 1 March in other years.</summary>
     public int? AgeOn(DateOnly today)
     {
@@ -161,4 +170,8 @@ public interface ICustomerProfileStore
 
     /// <summary>The profile's audit entries, newest first.</summary>
     Task<IReadOnlyList<CustomerProfileChange>> ListProfileChangesAsync(Guid workspaceId, Guid customerId, int take, CancellationToken ct = default);
+
+    /// <summary>The profile's audit entries, newest first, strictly after <paramref name="after"/> in that order (older ones).</summary>
+    Task<IReadOnlyList<CustomerProfileChange>> ListProfileChangesAsync(Guid workspaceId, Guid customerId, ProfileChangeCursor? after, int take,
+        CancellationToken ct = default);
 }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using Crm.Inbox.Agents;
 using Crm.Inbox.Assignment;
 using Crm.Inbox.Workspaces;
 using Microsoft.AspNetCore.Builder;
@@ -31,7 +32,8 @@ public static class CustomersApi
     /// <summary>A page of the customer list, by name; pass <see cref="NextCursor"/> as <c>cursor</c> for the next one (null at the end).</summary>
     public sealed record CustomerPage(IReadOnlyList<CustomerProfile> Items, string? NextCursor);
 
-    public sealed record CustomerHistory(IReadOnlyList<CustomerProfileChange> Items);
+    /// <summary>A page of a profile's history, newest first; pass <see cref="NextCursor"/> as <c>after</c> for older entries (null at the end).</summary>
+    public sealed record CustomerHistory(IReadOnlyList<CustomerProfileChange> Items, string? NextCursor);
 
     public static async Task<Results<Ok<CustomerPage>, ProblemHttpResult>> ListCustomers(
         ICustomerProfileStore store, ClaimsPrincipal user, string? cursor, int? limit, ILoggerFactory loggers, CancellationToken ct)
@@ -59,8 +61,8 @@ public static class CustomersApi
     /// The body is nullable because ASP.NET Core fails (500) binding an empty body to a non-nullable <see cref="JsonElement"/>.
     /// </summary>
     public static async Task<Results<Ok<CustomerDetails>, NotFound, ValidationProblem, Conflict<CustomerDetails>>> ChangeCustomer(
-        Guid customerId, JsonElement? change, ICustomerProfileStore store, IAgentStore agents, ClaimsPrincipal user, TimeProvider clock,
-        ILoggerFactory loggers, CancellationToken ct)
+        Guid customerId, JsonElement? change, ICustomerProfileStore store, IAgentStore agents, AgentNotifier notifier, ClaimsPrincipal user,
+        TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger(typeof(CustomersApi));
         var workspaceId = user.WorkspaceId();
@@ -86,7 +88,8 @@ public static class CustomersApi
         switch (result.Outcome)
         {
             case ProfileUpdateOutcome.Updated:
-                return TypedResults.Ok(Details(result.Profile!, clock));
+                if (result.Profile!.Version != current.Version) await AnnounceChangeAsync(notifier, result.Profile, loggers);
+                return TypedResults.Ok(Details(result.Profile, clock));
             case ProfileUpdateOutcome.Conflict:
                 logger.LogInformation("Refused a change to customer {CustomerId} made at version {Version}: it is at {Current}",
                     customerId, version, result.Profile!.Version);
@@ -96,16 +99,36 @@ public static class CustomersApi
         }
     }
 
+    /// <summary>Newest first, <paramref name="limit"/> at a time; <paramref name="after"/> (a <c>nextCursor</c>) continues with older entries.</summary>
     public static async Task<Results<Ok<CustomerHistory>, NotFound, ProblemHttpResult>> ListHistory(
-        ICustomerProfileStore store, ClaimsPrincipal user, Guid customerId, int? limit, ILoggerFactory loggers, CancellationToken ct)
+        ICustomerProfileStore store, ClaimsPrincipal user, Guid customerId, string? after, int? limit, ILoggerFactory loggers, CancellationToken ct)
     {
         if (limit is < 1 or > MaxPageSize) return Refused(loggers, "limit", $"limit must be between 1 and {MaxPageSize}.");
+        ProfileChangeCursor? cursor = null;
+        if (after is not null && !ProfileChangeCursor.TryParse(after, out cursor)) return Refused(loggers, "after", "after is not a cursor this API returned.");
         var workspaceId = user.WorkspaceId();
         if (await store.GetProfileAsync(workspaceId, customerId, ct) is null) return NotFound(loggers, customerId);
-        return TypedResults.Ok(new CustomerHistory(await store.ListProfileChangesAsync(workspaceId, customerId, limit ?? 100, ct)));
+        var take = limit ?? 100;
+        // One more than asked tells whether older entries exist, so the last page says so instead of leading to an empty one.
+        var items = await store.ListProfileChangesAsync(workspaceId, customerId, cursor, take + 1, ct);
+        var page = items.Take(take).ToList();
+        return TypedResults.Ok(new CustomerHistory(page, items.Count > take ? ProfileChangeCursor.Of(page[^1]).Encode() : null));
     }
 
-    private static CustomerDetails Details(CustomerProfile profile, TimeProvider clock)
+    /// <summary>Tells the workspace's agents the profile changed. The change is stored: a failed push must not fail the request.</summary>
+    internal static async Task AnnounceChangeAsync(AgentNotifier notifier, CustomerProfile profile, ILoggerFactory loggers)
+    {
+        try
+        {
+            await notifier.CustomerChangedAsync(profile);
+        }
+        catch (Exception error)
+        {
+            loggers.CreateLogger(typeof(CustomersApi)).LogWarning(error, "Could not push the change to customer {CustomerId} to agents", profile.Id);
+        }
+    }
+
+    internal static CustomerDetails Details(CustomerProfile profile, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         // A birthday comes at midnight where the customer lives; without a known zone, UTC.
@@ -114,7 +137,7 @@ public static class CustomersApi
     }
 
     /// <summary>Another workspace's customer is as unknown as a made-up id.</summary>
-    private static NotFound NotFound(ILoggerFactory loggers, Guid customerId)
+    internal static NotFound NotFound(ILoggerFactory loggers, Guid customerId)
     {
         loggers.CreateLogger(typeof(CustomersApi)).LogInformation("Customer {CustomerId} not found in the caller's workspace", customerId);
         return TypedResults.NotFound();

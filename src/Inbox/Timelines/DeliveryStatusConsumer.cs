@@ -1,5 +1,6 @@
 using Crm.Contracts;
 using Crm.Inbox.Agents;
+using Crm.Inbox.Customers;
 using Crm.Inbox.Storage;
 using MassTransit;
 using Microsoft.Extensions.Logging;
@@ -11,8 +12,10 @@ namespace Crm.Inbox.Timelines;
 /// a send, or the provider's later status callbacks. Out-of-order news never moves a status backwards, and
 /// every outcome (anything from unknown-outcome on) takes the reply out of the outbox, so it is never
 /// dispatched again. Retrying puts the reply's next attempt in the outbox, due when the connector asked.
+/// A failure that is permanent for the recipient marks the identity the reply went to unreachable.
 /// </summary>
-public sealed class DeliveryStatusConsumer(IInboxStore store, IReplyOutbox outbox, AgentNotifier agents, ILogger<DeliveryStatusConsumer> logger)
+public sealed class DeliveryStatusConsumer(IInboxStore store, IReplyOutbox outbox, ICustomerConsentStore consent, AgentNotifier agents,
+    ILogger<DeliveryStatusConsumer> logger)
     : IConsumer<OutboundMessageAccepted>,
       IConsumer<OutboundMessageFailed>,
       IConsumer<OutboundMessageRetrying>,
@@ -33,11 +36,12 @@ public sealed class DeliveryStatusConsumer(IInboxStore store, IReplyOutbox outbo
         return ApplyAsync(accepted.MessageId, status, null, accepted.ChannelMessageId, accepted.AcceptedAt, context.CancellationToken);
     }
 
-    public Task Consume(ConsumeContext<OutboundMessageFailed> context)
+    public async Task Consume(ConsumeContext<OutboundMessageFailed> context)
     {
         var failed = context.Message;
         logger.LogWarning("Reply {MessageId} failed: {ErrorCode} {Reason}", failed.MessageId, failed.ErrorCode, failed.Reason);
-        return ApplyAsync(failed.MessageId, MessageStatuses.Failed, failed.ErrorCode ?? SendFailures.Refused, null, failed.FailedAt, context.CancellationToken);
+        await ApplyAsync(failed.MessageId, MessageStatuses.Failed, failed.ErrorCode ?? SendFailures.Refused, null, failed.FailedAt, context.CancellationToken);
+        await MarkUnreachableIfPermanentAsync(failed.MessageId, MessageStatuses.Failed, failed.ErrorCode, failed.FailedAt, context.CancellationToken);
     }
 
     public async Task Consume(ConsumeContext<OutboundMessageRetrying> context)
@@ -84,6 +88,26 @@ public sealed class DeliveryStatusConsumer(IInboxStore store, IReplyOutbox outbo
         }
 
         await ApplyAsync(message.Id, report.Status, report.ErrorCode, report.ChannelMessageId, report.ReportedAt, ct);
+        await MarkUnreachableIfPermanentAsync(message.Id, report.Status, report.ErrorCode, report.ReportedAt, ct);
+    }
+
+    /// <summary>
+    /// Only a reason that is about the recipient and will not pass by itself: the customer is not on the channel, blocked the
+    /// business or is gone. The window closing, throttling, a template or the business's own credentials are not the
+    /// customer's identity failing; <c>refused</c> carries codes Crm does not know, so it proves nothing about them.
+    /// </summary>
+    public static bool IsPermanentForRecipient(string status, string? reason)
+        => MessageStatuses.IsFinal(status) && reason == SendFailures.RecipientUnavailable;
+
+    /// <summary>
+    /// Asked on every report, not only when the status changed: a crash after the status was stored must not lose the mark on
+    /// the redelivery. The store makes the second mark a no-op.
+    /// </summary>
+    private async Task MarkUnreachableIfPermanentAsync(Guid messageId, string status, string? reason, DateTimeOffset at, CancellationToken ct)
+    {
+        if (!IsPermanentForRecipient(status, reason)) return;
+        if (await consent.MarkUnreachableAsync(messageId, reason!, at, ct))
+            logger.LogInformation("Reply {MessageId} failed with {Reason}: the identity it went to is marked unreachable", messageId, reason);
     }
 
     /// <summary>

@@ -57,6 +57,7 @@ public sealed partial class MongoInboxStore
             conversationsByKey[(customer.Id, arrivals.Key.Identity.Channel, arrivals.Key.Business)] = conversation;
         }
 
+        await WriteArrivalCustomerStateAsync(fresh, customersByIdentity, ct);
         var drafts = fresh.Select(inbound =>
         {
             var customer = customersByIdentity[(inbound.WorkspaceId, new ChannelIdentity(inbound.Channel, inbound.CustomerIdentity))];
@@ -64,6 +65,8 @@ public sealed partial class MongoInboxStore
             return InboundTimeline.ToTimelineMessage(inbound, TimelineIds.NewMessageId(), conversation.Id, customer.Id) with { WorkspaceId = inbound.WorkspaceId };
         }).ToList();
         var stored = await InsertNewAsync(drafts, ct);
+        var arrivalOf = drafts.Zip(fresh).ToDictionary(pair => pair.First.Id, pair => pair.Second);
+        await WriteStoredBehaviourAsync(stored.Select(m => (arrivalOf[m.Id], m.CustomerId)), ct);
 
         // A late-arriving older message must not replace the preview of a newer one; a tie goes to the later arrival.
         foreach (var timeline in stored.GroupBy(m => m.ConversationId))

@@ -97,19 +97,13 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
             .Sort(Builders<CustomerDocument>.Sort.Ascending(c => c.DisplayName).Ascending(c => c.Id))
             .Limit(take)
             .ToListAsync(ct);
-        return found.Select(ToProfile).ToList();
+        // Behaviour, consent and identity details come with one profile, as in SQLite.
+        return found.Select(d => ToProfile(d) with { Behaviour = CustomerBehaviour.None, Consents = [], IdentityDetails = [] }).ToList();
     }
 
-    public async Task<IReadOnlyList<CustomerProfileChange>> ListProfileChangesAsync(Guid workspaceId, Guid customerId, int take, CancellationToken ct = default)
-    {
-        // ix_customer_profile_changes_customer
-        var found = await ProfileChanges
-            .Find(Builders<ProfileChangeDocument>.Filter.Eq(c => c.WorkspaceId, workspaceId) & Builders<ProfileChangeDocument>.Filter.Eq(c => c.CustomerId, customerId))
-            .Sort(Builders<ProfileChangeDocument>.Sort.Descending(c => c.Version).Descending(c => c.Field))
-            .Limit(take)
-            .ToListAsync(ct);
-        return found.Select(c => new CustomerProfileChange(c.Id, c.CustomerId, c.Version, c.Field, c.From, c.To, c.ChangedBy, FromTicks(c.AtTicks))).ToList();
-    }
+    // The first page of the keyset paging in MongoInboxStore.Consent.cs.
+    public Task<IReadOnlyList<CustomerProfileChange>> ListProfileChangesAsync(Guid workspaceId, Guid customerId, int take, CancellationToken ct = default)
+        => ListProfileChangesAsync(workspaceId, customerId, null, take, ct);
 
     // Not in one transaction with the rename (that is the inbound hot path): a crash between the two loses this entry, never the name.
     private Task RecordChannelRenameAsync(CustomerDocument renamed, string? before, DateTimeOffset now, CancellationToken ct)
@@ -136,7 +130,7 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
             OwnerAgentId = d.OwnerAgentId,
             ValueTier = d.ValueTier,
         };
-        return new CustomerProfile(d.Id, d.WorkspaceId, fields, customer.Identities, customer.CreatedAt, d.Version);
+        return WithCustomerState(new CustomerProfile(d.Id, d.WorkspaceId, fields, customer.Identities, customer.CreatedAt, d.Version), d);
     }
 
     private sealed class PhoneDocument

@@ -59,6 +59,7 @@ public sealed partial class MongoInboxStore : IReplyOutbox
         }
 
         await MoveLastActivityAsync(reply, ct);
+        await WriteReplyBehaviourAsync(reply, ct);
         // Answered: the customer no longer waits.
         await conversations.UpdateOneAsync(ConversationFilter.Eq(c => c.Id, reply.ConversationId) & ConversationFilter.Ne(c => c.WaitingSinceTicks, null),
             Builders<ConversationDocument>.Update.Set(c => c.WaitingSinceTicks, null), cancellationToken: ct);

@@ -472,7 +472,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         Mentions = d.Mentions ?? [],
     }.WithExtras(d.Extras);
 
-    private sealed class CustomerDocument
+    private sealed partial class CustomerDocument
     {
         [BsonId, BsonGuidRepresentation(GuidRepresentation.Standard)]
         public Guid Id { get; set; }
@@ -504,7 +504,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         [BsonElement("version")] public long Version { get; set; }
     }
 
-    private sealed class IdentityDocument
+    private sealed partial class IdentityDocument
     {
         [BsonElement("channel")] public string Channel { get; set; } = "";
         [BsonElement("value")] public string Value { get; set; } = "";

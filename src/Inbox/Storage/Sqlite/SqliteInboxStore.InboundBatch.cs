@@ -23,6 +23,7 @@ public sealed partial class SqliteInboxStore
         var conversations = new Dictionary<(Guid Customer, string Channel, string Business), BatchConversation>();
         var inBatch = new HashSet<(string Channel, string ChannelMessageId)>();
         var stored = new List<(TimelineMessage Message, BatchConversation Conversation)>();
+        var customerState = new BatchCustomerState();
 
         foreach (var inbound in batch)
         {
@@ -68,6 +69,7 @@ public sealed partial class SqliteInboxStore
                 WorkspaceId = inbound.WorkspaceId,
             };
             if (await InsertMessageAsync(connection, transaction, message, ct) == 0) continue;
+            customerState.Stored(inbound, customer);
             conversation.MoveActivity(message);
             if (customerTurn) conversation.CustomerWaits(message.CreatedAt);
             else if (inbound.SentByBusiness) conversation.BusinessAnswered(message.CreatedAt);
@@ -88,6 +90,7 @@ public sealed partial class SqliteInboxStore
             }
             if (conversation.Changed) await UpdateConversationAsync(connection, transaction, conversation.Current, ct);
         }
+        await WriteBatchCustomerStateAsync(connection, transaction, customerState, ct);
 
         return stored.Select(s => new StoredInbound(s.Message, s.Conversation.Current)).ToList();
     }
@@ -105,14 +108,18 @@ public sealed partial class SqliteInboxStore
     {
         // Primary keys of customer_identities and customers.
         var command = Reused(connection, transaction, """
-            SELECT c.id, c.display_name FROM customer_identities i JOIN customers c ON c.id = i.customer_id
+            SELECT c.id, c.display_name, i.connection_id, i.unreachable_at FROM customer_identities i JOIN customers c ON c.id = i.customer_id
             WHERE i.workspace_id = $workspace AND i.channel = $channel AND i.value = $value
             """);
         SetParameters(command, ("$workspace", workspaceId.ToString()), ("$channel", identity.Channel), ("$value", identity.Value));
         await using var reader = await command.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct)) return null;
         var name = NullableString(reader, 1);
-        return new BatchCustomer(Guid.Parse(reader.GetString(0)), name, name);
+        return new BatchCustomer(Guid.Parse(reader.GetString(0)), name, name)
+        {
+            IdentityConnectionId = NullableGuid(reader, 2),
+            UnreachableAt = reader.IsDBNull(3) ? null : FromTicks(reader.GetInt64(3)),
+        };
     }
 
     private async Task<BatchConversation?> FindOpenConversationAsync(SqliteConnection connection, SqliteTransaction transaction,
@@ -147,6 +154,12 @@ public sealed partial class SqliteInboxStore
         public string? Name { get; set; } = name;
 
         public string? StoredName { get; } = storedName;
+
+        /// <summary>The connection the identity the batch found the customer by first wrote through, as stored.</summary>
+        public Guid? IdentityConnectionId { get; init; }
+
+        /// <summary>Since when that identity is unreachable, as stored; a turn of theirs after it makes it reachable again.</summary>
+        public DateTimeOffset? UnreachableAt { get; init; }
 
         /// <summary>When the customer's message with <see cref="Name"/> arrived: when the rename is audited as made.</summary>
         public DateTimeOffset NamedAt { get; set; }

@@ -131,21 +131,9 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
         return profiles.Select(p => p with { Identities = identities.GetValueOrDefault(p.Id) ?? [] }).ToList();
     }
 
-    public async Task<IReadOnlyList<CustomerProfileChange>> ListProfileChangesAsync(Guid workspaceId, Guid customerId, int take, CancellationToken ct = default)
-    {
-        await using var connection = await OpenAsync(ct);
-        // ix_customer_profile_changes_customer, backwards.
-        await using var command = Command(connection, null, """
-            SELECT id, customer_id, version, field, old_value, new_value, changed_by, changed_at FROM customer_profile_changes
-            WHERE workspace_id = $workspace AND customer_id = $customer ORDER BY version DESC, field DESC LIMIT $take
-            """, ("$workspace", workspaceId.ToString()), ("$customer", customerId.ToString()), ("$take", take));
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var changes = new List<CustomerProfileChange>();
-        while (await reader.ReadAsync(ct))
-            changes.Add(new CustomerProfileChange(Guid.Parse(reader.GetString(0)), Guid.Parse(reader.GetString(1)), reader.GetInt64(2), reader.GetString(3),
-                NullableString(reader, 4), NullableString(reader, 5), NullableGuid(reader, 6), FromTicks(reader.GetInt64(7))));
-        return changes;
-    }
+    // The first page of the keyset paging in SqliteInboxStore.Consent.cs.
+    public Task<IReadOnlyList<CustomerProfileChange>> ListProfileChangesAsync(Guid workspaceId, Guid customerId, int take, CancellationToken ct = default)
+        => ListProfileChangesAsync(workspaceId, customerId, null, take, ct);
 
     private static async Task<CustomerProfile?> GetProfileAsync(SqliteConnection connection, SqliteTransaction? transaction, Guid workspaceId, Guid customerId,
         CancellationToken ct)
@@ -160,7 +148,7 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
         {
             while (await reader.ReadAsync(ct)) identities.Add(new ChannelIdentity(reader.GetString(0), reader.GetString(1)));
         }
-        return found[0] with { Identities = identities };
+        return await WithCustomerStateAsync(connection, transaction, found[0] with { Identities = identities }, ct);
     }
 
     private static async Task<List<CustomerProfile>> QueryProfilesAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken ct,

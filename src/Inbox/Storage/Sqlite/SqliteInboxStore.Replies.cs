@@ -67,6 +67,7 @@ public sealed partial class SqliteInboxStore : IReplyOutbox
             if (inserted == 0) return false;
             await IndexInsertedMessageAsync(connection, transaction, reply, ct);
             await MoveLastActivityAsync(connection, transaction, reply, ct);
+            await WriteReplyBehaviourAsync(connection, transaction, reply, ct);
             // Answered: the customer no longer waits (ix_conversations_workspace_waiting drops it).
             await ExecuteAsync(connection, transaction, "UPDATE conversations SET waiting_since = NULL WHERE id = $id AND waiting_since IS NOT NULL", ct,
                 ("$id", reply.ConversationId.ToString()));

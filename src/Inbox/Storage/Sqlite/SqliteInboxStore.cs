@@ -142,6 +142,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeAssignmentAsync(connection, ct);
             await InitializeSearchAsync(connection, ct);
             await InitializeProfilesAsync(connection, ct);
+            await InitializeBehaviourAsync(connection, ct);
             return true;
         }, ct);
     }
