@@ -48,6 +48,9 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ICannedReplyStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerProfileStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerConsentStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerAttributeDefinitionStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ILifecycleStageStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerLabelStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ITeamStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAssignmentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAgentPresenceStore)provider.GetRequiredService<IInboxStore>());
@@ -96,6 +99,9 @@ public static class InboxRegistration
         app.MapSearchApi();
         app.MapCustomersApi();
         app.MapConsentApi();
+        app.MapCustomerAttributesApi();
+        app.MapLifecycleStagesApi();
+        app.MapCustomerLabelsApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace Crm.Inbox.Conversations;
 
-/// <summary>A workspace-defined label agents put on conversations (and, later, on customers).</summary>
+/// <summary>A workspace-defined label agents put on conversations and on customers.</summary>
 public sealed record Label(Guid Id, Guid WorkspaceId, string Name, string Color, DateTimeOffset CreatedAt);
 
 /// <summary>The workspace's labels. Names are unique within a workspace, whatever their case.</summary>
@@ -18,7 +18,7 @@ public interface ILabelStore
     /// <summary>Renames or recolours it; null when it does not exist, or the new name is another label's.</summary>
     Task<Label?> UpdateLabelAsync(Guid workspaceId, Guid id, string name, string color, CancellationToken ct = default);
 
-    /// <summary>Deletes the label and takes it off every conversation. False when it does not exist.</summary>
+    /// <summary>Deletes the label and takes it off every conversation and every customer. False when it does not exist.</summary>
     Task<bool> DeleteLabelAsync(Guid workspaceId, Guid id, CancellationToken ct = default);
 }
 

@@ -32,16 +32,44 @@ public sealed record CustomerProfileFields
     public IReadOnlyList<ContactPhone> Phones { get; init; } = [];
     public IReadOnlyList<ContactEmail> Emails { get; init; } = [];
 
-    /// <summary>Free text for now; each workspace will define its own stages (lead, customer, VIP, churned…).</summary>
+    /// <summary>One of the workspace's stages (<see cref="ILifecycleStageStore"/>), in its spelling.</summary>
     public string? LifecycleStage { get; init; }
 
     public Guid? OwnerAgentId { get; init; }
     public string? ValueTier { get; init; }
 
+    /// <summary>
+    /// The workspace's custom attributes this customer has a value for (<see cref="CustomerAttributeDefinition"/> key -> value):
+    /// text, url and choice a string, number a number, date a "yyyy-MM-dd" string, boolean true/false, multi-choice an array
+    /// of strings. A key without a value is absent, never null.
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonElement> Attributes { get; init; } = new Dictionary<string, JsonElement>();
+
+    /// <summary>The prefix of an attribute's field in the history: <c>attribute.plan</c>.</summary>
+    public const string AttributeFieldPrefix = "attribute.";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Each field's value as one comparable text (lists as JSON), null when empty: what the history shows.</summary>
-    public IReadOnlyDictionary<string, string?> AsText() => new Dictionary<string, string?>
+    /// <summary>
+    /// Each field's value as one comparable text (lists as JSON), null when empty: what the history shows. Attributes follow
+    /// the fixed fields, one <c>attribute.{key}</c> each, by key.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> AsText()
+    {
+        var text = FixedFieldsAsText();
+        foreach (var (key, value) in Attributes.OrderBy(a => a.Key, StringComparer.Ordinal)) text[AttributeFieldPrefix + key] = AttributeText(value);
+        return text;
+    }
+
+    /// <summary>An attribute value as the history shows it: a string as itself, anything else as JSON.</summary>
+    public static string? AttributeText(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.String => value.GetString(),
+        _ => value.GetRawText(),
+    };
+
+    private Dictionary<string, string?> FixedFieldsAsText() => new()
     {
         ["name"] = Name,
         ["language"] = Language,
@@ -56,11 +84,17 @@ public sealed record CustomerProfileFields
         ["valueTier"] = ValueTier,
     };
 
-    /// <summary>The fields that differ from <paramref name="before"/>, in a fixed order.</summary>
+    /// <summary>The fields that differ from <paramref name="before"/>, in a fixed order (an attribute cleared since is a change to null).</summary>
     public IReadOnlyList<(string Field, string? From, string? To)> ChangesFrom(CustomerProfileFields before)
     {
         var old = before.AsText();
-        return AsText().Where(f => old[f.Key] != f.Value).Select(f => (f.Key, old[f.Key], f.Value)).ToList();
+        var now = AsText();
+        var cleared = old.Keys.Where(k => !now.ContainsKey(k)).Select(k => (Field: k, From: old[k], To: (string?)null));
+        return now.Where(f => old.GetValueOrDefault(f.Key) != f.Value).Select(f => (Field: f.Key, From: old.GetValueOrDefault(f.Key), To: f.Value))
+            .Concat(cleared)
+            .OrderBy(c => c.Field.StartsWith(AttributeFieldPrefix, StringComparison.Ordinal) ? 1 : 0)
+            .ThenBy(c => c.Field.StartsWith(AttributeFieldPrefix, StringComparison.Ordinal) ? c.Field : "", StringComparer.Ordinal)
+            .ToList();
     }
 }
 
@@ -79,6 +113,8 @@ public sealed record CustomerProfile(Guid Id, Guid WorkspaceId, CustomerProfileF
 
     /// <summary><see cref="Identities"/> with their connection and reachability. Read with one profile.</summary>
     public IReadOnlyList<IdentityDetail> IdentityDetails { get; init; } = [];
+    /// <summary>The workspace labels the customer carries, in the order they were put on (<see cref="ICustomerLabelStore"/>).</summary>
+    public IReadOnlyList<Guid> LabelIds { get; init; } = [];
 
     /// <summary>Whole years on <paramref name="today"/>; a 29 February birthday counts from 1 March in other years.</summary>
     public int? AgeOn(DateOnly today)

@@ -26,15 +26,17 @@ public static partial class CustomerProfileRules
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
 
     private static readonly HashSet<string> Known =
-        ["version", "name", "language", "timeZone", "birthday", "company", "notes", "phones", "emails", "lifecycleStage", "ownerAgentId", "valueTier"];
+        ["version", "name", "language", "timeZone", "birthday", "company", "notes", "phones", "emails", "lifecycleStage", "ownerAgentId", "valueTier", "attributes"];
 
     /// <summary>
     /// The fields after <paramref name="change"/>, or the problems; <paramref name="latestToday"/> is the date somewhere on
-    /// earth right now (a birthday after it is in the future everywhere).
+    /// earth right now (a birthday after it is in the future everywhere). <paramref name="schema"/> is the workspace's
+    /// attribute definitions and lifecycle stages (without one: no attributes, the default stages).
     /// </summary>
     public static (CustomerProfileFields? Fields, long Version, Dictionary<string, string[]> Problems) Apply(
-        CustomerProfileFields current, JsonElement change, DateOnly latestToday)
+        CustomerProfileFields current, JsonElement change, DateOnly latestToday, CustomerSchema? schema = null)
     {
+        schema ??= CustomerSchema.Default;
         var problems = new Dictionary<string, string[]>();
         void Problem(string field, string message) => problems[field] = [.. problems.GetValueOrDefault(field) ?? [], message];
 
@@ -75,6 +77,12 @@ public static partial class CustomerProfileRules
             Language = Text("language", 35, current.Language),
             TimeZone = Text("timeZone", 64, current.TimeZone),
         };
+        if (change.TryGetProperty("lifecycleStage", out _) && fields.LifecycleStage is { } stage && !problems.ContainsKey("lifecycleStage"))
+        {
+            // Stored in the workspace's spelling, so segments and the list group "VIP" and "vip" as one stage.
+            if (LifecycleStages.Canonical(schema.LifecycleStages, stage) is { } canonical) fields = fields with { LifecycleStage = canonical };
+            else Problem("lifecycleStage", $"Must be one of the workspace's stages: {string.Join(", ", schema.LifecycleStages)}.");
+        }
         if (change.TryGetProperty("language", out _) && fields.Language is { } language && !problems.ContainsKey("language"))
         {
             if (!LanguageTag().IsMatch(language)) Problem("language", "Must be a BCP-47 language tag, e.g. en, pt-BR or zh-Hans-CN.");
@@ -107,6 +115,10 @@ public static partial class CustomerProfileRules
             fields = fields with { Phones = Contacts(phones, "phones", "number", ParsePhone, (n, v) => new ContactPhone(n, v), Problem) ?? current.Phones };
         if (change.TryGetProperty("emails", out var emails))
             fields = fields with { Emails = Contacts(emails, "emails", "address", ParseEmail, (a, v) => new ContactEmail(a, v), Problem) ?? current.Emails };
+
+        if (change.TryGetProperty("attributes", out var attributes)
+            && CustomerAttributeRules.Apply(current.Attributes, attributes, schema.Definitions, Problem) is { } applied)
+            fields = fields with { Attributes = applied };
 
         return problems.Count == 0 ? (fields, version, problems) : (null, version, problems);
     }

@@ -61,8 +61,8 @@ public static class CustomersApi
     /// The body is nullable because ASP.NET Core fails (500) binding an empty body to a non-nullable <see cref="JsonElement"/>.
     /// </summary>
     public static async Task<Results<Ok<CustomerDetails>, NotFound, ValidationProblem, Conflict<CustomerDetails>>> ChangeCustomer(
-        Guid customerId, JsonElement? change, ICustomerProfileStore store, IAgentStore agents, AgentNotifier notifier, ClaimsPrincipal user,
-        TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        Guid customerId, JsonElement? change, ICustomerProfileStore store, IAgentStore agents, ICustomerAttributeDefinitionStore definitions,
+        ILifecycleStageStore stages, AgentNotifier notifier, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger(typeof(CustomersApi));
         var workspaceId = user.WorkspaceId();
@@ -70,7 +70,9 @@ public static class CustomersApi
 
         // The latest date anywhere on earth (UTC+14): a birthday after it is in the future for everyone.
         var latestToday = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddHours(14));
-        var (fields, version, problems) = CustomerProfileRules.Apply(current.Fields, change ?? default, latestToday);
+        // Attributes and the stage are checked against the workspace's own definitions and stages, read now.
+        var schema = new CustomerSchema(await definitions.ListAttributeDefinitionsAsync(workspaceId, ct), await stages.GetLifecycleStagesAsync(workspaceId, ct));
+        var (fields, version, problems) = CustomerProfileRules.Apply(current.Fields, change ?? default, latestToday, schema);
         // The owner must be one of the workspace's agents; an agent of another workspace is as unknown as a made-up id.
         if (fields?.OwnerAgentId is { } owner && owner != current.Fields.OwnerAgentId
             && (await agents.GetAsync(owner, ct) is not { } agent || agent.WorkspaceId != workspaceId))

@@ -47,11 +47,17 @@ public sealed partial class MongoInboxStore
 
     public async Task<bool> DeleteLabelAsync(Guid workspaceId, Guid id, CancellationToken ct = default)
     {
-        var deleted = await Labels.DeleteOneAsync(LabelFilter.Eq(l => l.Id, id) & LabelFilter.Eq(l => l.WorkspaceId, workspaceId), ct);
-        if (deleted.DeletedCount == 0) return false;
-        await conversations.UpdateManyAsync(ConversationFilter.Eq(c => c.WorkspaceId, workspaceId) & ConversationFilter.AnyEq(c => c.Labels, id),
-            Builders<ConversationDocument>.Update.Pull(c => c.Labels, id), cancellationToken: ct);
-        return true;
+        // One transaction: a crash midway never leaves conversations or customers carrying a label that no longer exists.
+        using var session = await database.Client.StartSessionAsync(cancellationToken: ct);
+        return await session.WithTransactionAsync(async (s, token) =>
+        {
+            var deleted = await Labels.DeleteOneAsync(s, LabelFilter.Eq(l => l.Id, id) & LabelFilter.Eq(l => l.WorkspaceId, workspaceId), cancellationToken: token);
+            if (deleted.DeletedCount == 0) return false;
+            await conversations.UpdateManyAsync(s, ConversationFilter.Eq(c => c.WorkspaceId, workspaceId) & ConversationFilter.AnyEq(c => c.Labels, id),
+                Builders<ConversationDocument>.Update.Pull(c => c.Labels, id), cancellationToken: token);
+            await RemoveLabelFromCustomersAsync(s, workspaceId, id, token);
+            return true;
+        }, cancellationToken: ct);
     }
 
     public async Task<ConversationChanged?> LabelConversationAsync(Guid conversationId, Label label, bool add, string? actor, DateTimeOffset at,

@@ -65,6 +65,8 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
                 .Set(c => c.OwnerAgentId, fields.OwnerAgentId)
                 .Set(c => c.ValueTier, fields.ValueTier)
                 .Set(c => c.Version, version);
+            // No values: no subdocument at all, so an attribute's absence reads the same whether it was cleared or never set.
+            update = ToBson(fields.Attributes) is { } attributes ? update.Set(c => c.Attributes, attributes) : update.Unset(c => c.Attributes);
             var updated = await customers.UpdateOneAsync(s, owned & atVersion, update, cancellationToken: token);
             if (updated.ModifiedCount == 0)
                 return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, ToProfile(await customers.Find(s, owned).FirstAsync(token)));
@@ -129,8 +131,9 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
             LifecycleStage = d.LifecycleStage,
             OwnerAgentId = d.OwnerAgentId,
             ValueTier = d.ValueTier,
+            Attributes = FromBson(d.Attributes),
         };
-        return WithCustomerState(new CustomerProfile(d.Id, d.WorkspaceId, fields, customer.Identities, customer.CreatedAt, d.Version), d);
+        return WithCustomerState(new CustomerProfile(d.Id, d.WorkspaceId, fields, customer.Identities, customer.CreatedAt, d.Version) { LabelIds = d.LabelIds ?? [] }, d);
     }
 
     private sealed class PhoneDocument

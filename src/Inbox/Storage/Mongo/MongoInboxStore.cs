@@ -102,6 +102,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeAssignmentAsync(ct);
         await InitializeSearchAsync(ct);
         await InitializeProfilesAsync(ct);
+        await InitializeAttributesAsync(ct);
     }
 
     public Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)

@@ -76,6 +76,7 @@ public sealed partial class SqliteInboxStore
                 WHERE id IN (SELECT conversation_id FROM conversation_labels WHERE label_id = $id)
                 """, ct, ("$id", id.ToString()));
             await ExecuteAsync(connection, transaction, "DELETE FROM conversation_labels WHERE label_id = $id", ct, ("$id", id.ToString()));
+            await RemoveLabelFromCustomersAsync(connection, transaction, workspaceId, id, ct);
             return true;
         }, ct);
 

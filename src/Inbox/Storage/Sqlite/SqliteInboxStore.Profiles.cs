@@ -10,7 +10,7 @@ namespace Crm.Inbox.Storage.Sqlite;
 public sealed partial class SqliteInboxStore : ICustomerProfileStore
 {
     private const string ProfileColumns =
-        "id, workspace_id, display_name, language, time_zone, birthday, company, notes, phones_json, emails_json, lifecycle_stage, owner_agent_id, value_tier, created_at, version";
+        "id, workspace_id, display_name, language, time_zone, birthday, company, notes, phones_json, emails_json, lifecycle_stage, owner_agent_id, value_tier, created_at, version, attributes_json";
 
     // The list's sort key: customers without a name sort as '' (first), in both stores.
     private const string SortName = "ifnull(display_name, '')";
@@ -74,14 +74,14 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
             var updated = await ExecuteAsync(connection, transaction, """
                 UPDATE customers SET display_name = $name, language = $language, time_zone = $zone, birthday = $birthday, company = $company,
                     notes = $notes, phones_json = $phones, emails_json = $emails, lifecycle_stage = $stage, owner_agent_id = $owner,
-                    value_tier = $tier, version = $version
+                    value_tier = $tier, attributes_json = $attributes, version = $version
                 WHERE id = $id AND workspace_id = $workspace AND version = $expected
                 """, ct,
                 ("$name", fields.Name), ("$language", fields.Language), ("$zone", fields.TimeZone),
                 ("$birthday", fields.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), ("$company", fields.Company),
                 ("$notes", fields.Notes), ("$phones", JsonSerializer.Serialize(fields.Phones, Json)), ("$emails", JsonSerializer.Serialize(fields.Emails, Json)),
                 ("$stage", fields.LifecycleStage), ("$owner", fields.OwnerAgentId?.ToString()), ("$tier", fields.ValueTier),
-                ("$version", version), ("$id", customerId.ToString()), ("$workspace", workspaceId.ToString()), ("$expected", expectedVersion));
+                ("$attributes", AttributesJson(fields.Attributes)), ("$version", version), ("$id", customerId.ToString()), ("$workspace", workspaceId.ToString()), ("$expected", expectedVersion));
             if (updated == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, await GetProfileAsync(connection, transaction, workspaceId, customerId, ct));
 
             foreach (var (field, from, to) in changes)
@@ -128,7 +128,8 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
                 list.Add(new ChannelIdentity(reader.GetString(1), reader.GetString(2)));
             }
         }
-        return profiles.Select(p => p with { Identities = identities.GetValueOrDefault(p.Id) ?? [] }).ToList();
+        var labels = await ReadCustomerLabelsAsync(connection, null, profiles.Select(p => p.Id).ToList(), ct);
+        return profiles.Select(p => p with { Identities = identities.GetValueOrDefault(p.Id) ?? [], LabelIds = labels.GetValueOrDefault(p.Id) ?? [] }).ToList();
     }
 
     // The first page of the keyset paging in SqliteInboxStore.Consent.cs.
@@ -148,8 +149,13 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
         {
             while (await reader.ReadAsync(ct)) identities.Add(new ChannelIdentity(reader.GetString(0), reader.GetString(1)));
         }
-        return await WithCustomerStateAsync(connection, transaction, found[0] with { Identities = identities }, ct);
+        var labels = await ReadCustomerLabelsAsync(connection, transaction, [customerId], ct);
+        return await WithCustomerStateAsync(connection, transaction, found[0] with { Identities = identities, LabelIds = labels.GetValueOrDefault(customerId) ?? [] }, ct);
     }
+
+    /// <summary>attributes_json: null for a customer with no attribute values, so segments' json_extract reads nothing.</summary>
+    private static string? AttributesJson(IReadOnlyDictionary<string, JsonElement> attributes)
+        => attributes.Count == 0 ? null : JsonSerializer.Serialize(attributes, Json);
 
     private static async Task<List<CustomerProfile>> QueryProfilesAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken ct,
         params (string, object?)[] parameters)
@@ -172,6 +178,9 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
                 LifecycleStage = NullableString(reader, 10),
                 OwnerAgentId = NullableGuid(reader, 11),
                 ValueTier = NullableString(reader, 12),
+                Attributes = NullableString(reader, 15) is { } attributes
+                    ? JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(attributes, Json) ?? []
+                    : new Dictionary<string, JsonElement>(),
             };
             profiles.Add(new CustomerProfile(Guid.Parse(reader.GetString(0)), WorkspaceOf(reader, 1), fields, [], FromTicks(reader.GetInt64(13)), reader.GetInt64(14)));
         }

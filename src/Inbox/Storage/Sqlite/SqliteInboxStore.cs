@@ -143,6 +143,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeSearchAsync(connection, ct);
             await InitializeProfilesAsync(connection, ct);
             await InitializeBehaviourAsync(connection, ct);
+            await InitializeAttributesAsync(connection, ct);
             return true;
         }, ct);
     }
