@@ -12,6 +12,7 @@ public static class Help
           open-loop     webhooks fall due at a fixed rate                                (--target, --rate 1000, --seconds 20)
           rabbitmq-raw  durable queue, persistent messages, confirms, publish->consume  (--publishers 32, --seconds 20, --message-bytes 1400)
           reads         list, timeline and search reads at 10k, 100k, 1M stored messages (--sizes 10000,100000,1000000, --repeats 50)
+          segments      a 3-condition segment's count + first page over --customers 100000 and --messages 1000000 (--repeats 30)
           all           the table: baseline, embedded, open loop, raw RabbitMQ, distributed (--split adds the two-process variant),
                         medians of --runs 3, with ratios to the baselines and the targets; --reads adds the reads table
           serve-baseline  (used by the harness) the bare-Kestrel baseline server         (--port)

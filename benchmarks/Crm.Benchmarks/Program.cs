@@ -27,6 +27,9 @@ switch (options.Command)
     case "reads":
         await ReadsBenchmark.RunAsync(options, Prepare(options));
         return 0;
+    case "segments":
+        await Crm.Benchmarks.Segments.SegmentsBenchmark.RunAsync(options, Prepare(options));
+        return 0;
     case "all":
         return await AllBenchmarks.RunAsync(options, Prepare(options));
     default:

@@ -5,6 +5,7 @@ using Crm.Inbox.Assignment;
 using Crm.Inbox.Conversations;
 using Crm.Inbox.Customers;
 using Crm.Inbox.Replies;
+using Crm.Inbox.Segments;
 using Crm.Inbox.Storage;
 using Crm.Inbox.Storage.Mongo;
 using Crm.Inbox.Storage.Sqlite;
@@ -48,6 +49,10 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ICannedReplyStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerProfileStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerConsentStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ISegmentStore)provider.GetRequiredService<IInboxStore>());
+        services.AddOptions<SegmentOptions>().BindConfiguration(SegmentOptions.Section)
+            .Validate(options => options.BulkBatchSize is >= 1 and <= 5_000, $"{SegmentOptions.Section}:BulkBatchSize must be between 1 and 5000.");
+        services.AddSingleton<SegmentBulkJobs>();
         services.AddSingleton(provider => (ICustomerAttributeDefinitionStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ILifecycleStageStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerLabelStore)provider.GetRequiredService<IInboxStore>());
@@ -99,6 +104,7 @@ public static class InboxRegistration
         app.MapSearchApi();
         app.MapCustomersApi();
         app.MapConsentApi();
+        app.MapSegmentsApi();
         app.MapCustomerAttributesApi();
         app.MapLifecycleStagesApi();
         app.MapCustomerLabelsApi();

@@ -34,5 +34,7 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
     public Task CustomerChangedAsync(Crm.Inbox.Customers.CustomerProfile profile)
         => Workspace(profile.WorkspaceId).CustomerChanged(new CustomerChangedPush(profile.Id, profile.Version, profile));
 
+    public Task SegmentJobProgressAsync(Guid workspaceId, Crm.Inbox.Segments.BulkJob job) => Workspace(workspaceId).SegmentJobProgress(job);
+
     private IInboxClient Workspace(Guid workspaceId) => hub.Clients.Group(InboxHub.WorkspaceGroup(workspaceId));
 }

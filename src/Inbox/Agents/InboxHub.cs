@@ -40,6 +40,9 @@ public interface IInboxClient
     /// updates without a fetch. Not sent for new messages (behaviour moves with every one; the timeline push carries those).
     /// </summary>
     Task CustomerChanged(CustomerChangedPush push);
+
+    /// <summary>A segment bulk action moved on (after each batch) or finished: the agent who started it sees it count up.</summary>
+    Task SegmentJobProgress(Crm.Inbox.Segments.BulkJob job);
 }
 
 public sealed record CustomerChangedPush(Guid CustomerId, long Version, Crm.Inbox.Customers.CustomerProfile Profile);

@@ -113,6 +113,7 @@ public sealed record CustomerProfile(Guid Id, Guid WorkspaceId, CustomerProfileF
 
     /// <summary><see cref="Identities"/> with their connection and reachability. Read with one profile.</summary>
     public IReadOnlyList<IdentityDetail> IdentityDetails { get; init; } = [];
+
     /// <summary>The workspace labels the customer carries, in the order they were put on (<see cref="ICustomerLabelStore"/>).</summary>
     public IReadOnlyList<Guid> LabelIds { get; init; } = [];
 

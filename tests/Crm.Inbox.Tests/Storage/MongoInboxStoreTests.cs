@@ -33,6 +33,9 @@ public sealed class MongoTestStores : IDisposable
         return store;
     }
 
+    /// <summary>The database <see cref="CreateAsync"/> made last, for a test to set up what no store method writes yet.</summary>
+    public IMongoDatabase LastDatabase => created[^1].Client.GetDatabase(created[^1].Database);
+
     public void Dispose()
     {
         foreach (var (client, database) in created) client.DropDatabase(database);

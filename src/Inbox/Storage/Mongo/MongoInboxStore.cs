@@ -103,6 +103,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeSearchAsync(ct);
         await InitializeProfilesAsync(ct);
         await InitializeAttributesAsync(ct);
+        await InitializeSegmentsAsync(ct);
     }
 
     public Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)

@@ -112,9 +112,13 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
             ? await QueryProfilesAsync(connection, null, NextProfilePageSql, ct,
                 ("$workspace", workspaceId.ToString()), ("$name", cursor.Name), ("$id", cursor.Id.ToString()), ("$take", take))
             : await QueryProfilesAsync(connection, null, FirstProfilePageSql, ct, ("$workspace", workspaceId.ToString()), ("$take", take));
-        if (profiles.Count == 0) return profiles;
+        return await AttachIdentitiesAsync(connection, profiles, ct);
+    }
 
-        // One read for the whole page's identities (ix_customer_identities_customer).
+    /// <summary>The page's profiles with their identities and labels, one read each for the whole page (ix_customer_identities_customer).</summary>
+    private static async Task<IReadOnlyList<CustomerProfile>> AttachIdentitiesAsync(SqliteConnection connection, List<CustomerProfile> profiles, CancellationToken ct)
+    {
+        if (profiles.Count == 0) return profiles;
         var ids = profiles.Select((p, i) => ($"$c{i}", (object?)p.Id.ToString())).ToArray();
         var identities = new Dictionary<Guid, List<ChannelIdentity>>();
         await using (var command = Command(connection, null,

@@ -144,6 +144,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeProfilesAsync(connection, ct);
             await InitializeBehaviourAsync(connection, ct);
             await InitializeAttributesAsync(connection, ct);
+            await InitializeSegmentsAsync(connection, ct);
             return true;
         }, ct);
     }
