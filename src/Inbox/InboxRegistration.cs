@@ -56,6 +56,9 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ICustomerAttributeDefinitionStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ILifecycleStageStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerLabelStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerMergeStore)provider.GetRequiredService<IInboxStore>());
+        services.AddOptions<CustomerMergeOptions>().BindConfiguration(CustomerMergeOptions.Section);
+        services.AddSingleton<CustomerMerging>();
         services.AddSingleton(provider => (ITeamStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAssignmentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (IAgentPresenceStore)provider.GetRequiredService<IInboxStore>());
@@ -108,6 +111,8 @@ public static class InboxRegistration
         app.MapCustomerAttributesApi();
         app.MapLifecycleStagesApi();
         app.MapCustomerLabelsApi();
+        app.MapCustomerTimelineApi();
+        app.MapCustomerMergeApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;

@@ -29,6 +29,7 @@ public sealed class AgentFeed : IAsyncDisposable
         connection.On<MentionPush>("Mentioned", m => Record("Mentioned", m));
         connection.On<AssignmentApi.AvailabilityView>("AvailabilityChanged", a => Record("AvailabilityChanged", a));
         connection.On<CustomerChangedPush>("CustomerChanged", c => Record("CustomerChanged", c));
+        connection.On<CustomersMergedPush>("CustomersMerged", m => Record("CustomersMerged", m));
     }
 
     public Task<TimelineMessage> MessageAddedAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageAdded", match);
@@ -45,6 +46,8 @@ public sealed class AgentFeed : IAsyncDisposable
         => WaitForAsync("AvailabilityChanged", match);
 
     public Task<CustomerChangedPush> CustomerChangedAsync(Func<CustomerChangedPush, bool> match) => WaitForAsync("CustomerChanged", match);
+
+    public Task<CustomersMergedPush> CustomersMergedAsync(Func<CustomersMergedPush, bool> match) => WaitForAsync("CustomersMerged", match);
 
     public Task<PresencePush> PresenceAsync(string kind, Func<PresencePush, bool> match) => WaitForAsync(kind, match);
 

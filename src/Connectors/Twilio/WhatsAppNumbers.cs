@@ -1,3 +1,4 @@
+using Crm.Contracts;
 using System.Text.RegularExpressions;
 using PhoneNumbers;
 
@@ -14,7 +15,7 @@ namespace Crm.Connectors.Twilio;
 /// loses a real customer's message. Identities are one of:
 /// <list type="bullet">
 /// <item><c>+&lt;digits&gt;</c>: a phone number, in E.164 when libphonenumber can read it, else the digits as given.
-/// WhatsApp's own variants are folded to one canonical form (see <see cref="FoldWhatsAppVariants"/>).</item>
+/// WhatsApp's own variants are folded to one canonical form (see <see cref="WhatsAppPhoneVariants"/>).</item>
 /// <item><c>bsuid:&lt;id&gt;</c>: a business-scoped user id, kept exactly as given. The prefix keeps it from ever
 /// equalling a phone number; the same person's number may arrive later (Twilio's <c>WaId</c>, kept raw).</item>
 /// <item><c>address:&lt;address&gt;</c>: any other address, kept exactly as Twilio sent it, so it can still be answered.</item>
@@ -75,36 +76,9 @@ public static partial class WhatsAppNumbers
         {
             return "+" + digits;
         }
-        return FoldWhatsAppVariants(parsed.CountryCode, Phones.Format(parsed, PhoneNumberFormat.E164));
+        // WhatsApp's national variants are one person: the rule lives in Crm.Contracts, where the inbox reads it too.
+        return WhatsAppPhoneVariants.Canonical(Phones.Format(parsed, PhoneNumberFormat.E164));
     }
-
-    /// <summary>
-    /// One person, one number, whichever way WhatsApp spells it. The canonical form is the number as the
-    /// country's current plan writes it nationally:
-    /// <list type="bullet">
-    /// <item>Mexico: WhatsApp sends <c>+52 1</c> + 10 digits (the mobile token dropped from dialling in 2019;
-    /// libphonenumber calls it too long). Canonical: <c>+52</c> + the 10 digits, what Mexico and libphonenumber call valid.</item>
-    /// <item>Argentina: WhatsApp sends <c>+54 9</c> + 10 digits (the international mobile token). Canonical:
-    /// <c>+54</c> + the 10 digits both spellings share (the subscriber number; replies sent without the 9 reach it).</item>
-    /// <item>Brazil: accounts registered before the ninth mobile digit (2012–2016) are still sent as
-    /// <c>+55</c> + area + 8 digits. Canonical: with the ninth digit, <c>+55</c> + area + 9 + 8 digits,
-    /// the only form libphonenumber calls a valid mobile. Landlines (first digit 2–5) are left alone.</item>
-    /// </list>
-    /// Twilio's own <c>From</c> and <c>WaId</c> are kept raw when they differ, so the spelling WhatsApp used is never lost.
-    /// </summary>
-    private static string FoldWhatsAppVariants(int countryCode, string e164)
-    {
-        var national = e164[(1 + CountryCodeLength(countryCode))..];
-        return countryCode switch
-        {
-            52 when national.Length == 11 && national[0] == '1' => "+52" + national[1..],
-            54 when national.Length == 11 && national[0] == '9' => "+54" + national[1..],
-            55 when national.Length == 10 && national[2] is >= '6' and <= '9' => "+55" + national[..2] + "9" + national[2..],
-            _ => e164,
-        };
-    }
-
-    private static int CountryCodeLength(int countryCode) => countryCode < 10 ? 1 : countryCode < 100 ? 2 : 3;
 
     /// <summary>Two-letter country, a dot, an optional <c>ENT.</c> (a parent id), then up to 128 letters and digits.</summary>
     [GeneratedRegex(@"^[A-Za-z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$", RegexOptions.CultureInvariant)]

@@ -36,5 +36,7 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
 
     public Task SegmentJobProgressAsync(Guid workspaceId, Crm.Inbox.Segments.BulkJob job) => Workspace(workspaceId).SegmentJobProgress(job);
 
+    public Task CustomersMergedAsync(Guid workspaceId, CustomersMergedPush push) => Workspace(workspaceId).CustomersMerged(push);
+
     private IInboxClient Workspace(Guid workspaceId) => hub.Clients.Group(InboxHub.WorkspaceGroup(workspaceId));
 }

@@ -43,9 +43,15 @@ public interface IInboxClient
 
     /// <summary>A segment bulk action moved on (after each batch) or finished: the agent who started it sees it count up.</summary>
     Task SegmentJobProgress(Crm.Inbox.Segments.BulkJob job);
+
+    /// <summary>Two customers were merged (or a merge undone): the listed conversations changed customer, or were joined.</summary>
+    Task CustomersMerged(CustomersMergedPush push);
 }
 
 public sealed record CustomerChangedPush(Guid CustomerId, long Version, Crm.Inbox.Customers.CustomerProfile Profile);
+
+/// <summary><see cref="ConversationIds"/>: every conversation that moved or was joined; <see cref="Undone"/> when a merge was undone.</summary>
+public sealed record CustomersMergedPush(Guid MergeId, Guid SurvivorId, Guid MergedId, IReadOnlyList<Guid> ConversationIds, bool Automatic, bool Undone);
 
 public sealed record ConversationReadPush(Guid ConversationId, DateTimeOffset ReadUpTo);
 

@@ -49,24 +49,40 @@ public static class CustomersApi
             items.Count > take ? new CustomerPageCursor(page[^1].Fields.Name ?? "", page[^1].Id).Encode() : null));
     }
 
-    public static async Task<Results<Ok<CustomerDetails>, NotFound>> GetCustomer(
-        ICustomerProfileStore store, ClaimsPrincipal user, Guid customerId, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
-        => await store.GetProfileAsync(user.WorkspaceId(), customerId, ct) is { } profile
-            ? TypedResults.Ok(Details(profile, clock))
-            : NotFound(loggers, customerId);
+    /// <summary>A merged-away customer's address points at the survivor (307 with <see cref="CustomerMergeApi.MergedAway"/>).</summary>
+    public static async Task<Results<Ok<CustomerDetails>, NotFound, JsonHttpResult<CustomerMergeApi.MergedAway>>> GetCustomer(
+        ICustomerProfileStore store, ICustomerMergeStore merges, ClaimsPrincipal user, Guid customerId, TimeProvider clock, HttpContext http, ILoggerFactory loggers,
+        CancellationToken ct)
+    {
+        if (await store.GetProfileAsync(user.WorkspaceId(), customerId, ct) is not { } profile) return NotFound(loggers, customerId);
+        if (await merges.GetMergedIntoAsync(user.WorkspaceId(), customerId, ct) is { } survivor)
+            return CustomerMergeApi.PointTo(http, survivor, $"/api/customers/{survivor}");
+        return TypedResults.Ok(Details(profile, clock));
+    }
 
     /// <summary>
     /// Changes only the fields in the body (null clears one). <c>version</c> is the one the agent read: if someone changed
     /// the profile since, nothing is changed and the answer is 409 with the current profile, to show and retry from.
     /// The body is nullable because ASP.NET Core fails (500) binding an empty body to a non-nullable <see cref="JsonElement"/>.
     /// </summary>
-    public static async Task<Results<Ok<CustomerDetails>, NotFound, ValidationProblem, Conflict<CustomerDetails>>> ChangeCustomer(
+    /// <remarks>
+    /// A merged-away customer is not changed (409 naming the survivor). When the workspace merges automatically and the change
+    /// adds a verified phone or email another customer has too, they are merged and the answer is the survivor.
+    /// </remarks>
+    public static async Task<Results<Ok<CustomerDetails>, NotFound, ValidationProblem, Conflict<CustomerDetails>, ProblemHttpResult>> ChangeCustomer(
         Guid customerId, JsonElement? change, ICustomerProfileStore store, IAgentStore agents, ICustomerAttributeDefinitionStore definitions,
-        ILifecycleStageStore stages, AgentNotifier notifier, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        ILifecycleStageStore stages, ICustomerMergeStore merges, CustomerMerging merging, AgentNotifier notifier, ClaimsPrincipal user,
+        TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger(typeof(CustomersApi));
         var workspaceId = user.WorkspaceId();
         if (await store.GetProfileAsync(workspaceId, customerId, ct) is not { } current) return NotFound(loggers, customerId);
+        if (await merges.GetMergedIntoAsync(workspaceId, customerId, ct) is { } survivor)
+        {
+            logger.LogInformation("Refused a change to customer {CustomerId}: merged into {SurvivorId}", customerId, survivor);
+            return TypedResults.Problem($"This customer is merged into customer {survivor}: change that one.", statusCode: StatusCodes.Status409Conflict,
+                title: "Customer merged away", extensions: new Dictionary<string, object?> { ["mergedInto"] = survivor });
+        }
 
         // The latest date anywhere on earth (UTC+14): a birthday after it is in the future for everyone.
         var latestToday = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime.AddHours(14));
@@ -91,7 +107,8 @@ public static class CustomersApi
         {
             case ProfileUpdateOutcome.Updated:
                 if (result.Profile!.Version != current.Version) await AnnounceChangeAsync(notifier, result.Profile, loggers);
-                return TypedResults.Ok(Details(result.Profile, clock));
+                var livesIn = await MergeSuggestions.AfterProfileWriteAsync(merging, merges, current, result.Profile, clock.GetUtcNow(), ct);
+                return TypedResults.Ok(Details(livesIn == customerId ? result.Profile : (await store.GetProfileAsync(workspaceId, livesIn, ct))!, clock));
             case ProfileUpdateOutcome.Conflict:
                 logger.LogInformation("Refused a change to customer {CustomerId} made at version {Version}: it is at {Current}",
                     customerId, version, result.Profile!.Version);
@@ -145,7 +162,7 @@ public static class CustomersApi
         return TypedResults.NotFound();
     }
 
-    private static ProblemHttpResult Refused(ILoggerFactory loggers, string parameter, string detail)
+    internal static ProblemHttpResult Refused(ILoggerFactory loggers, string parameter, string detail)
     {
         loggers.CreateLogger(typeof(CustomersApi)).LogInformation("Refused a customer request: invalid {Parameter}", parameter);
         return TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request");

@@ -23,6 +23,12 @@ public static class ConversationStatuses
 
     public const string Resolved = "resolved";
 
+    /// <summary>
+    /// Emptied by a customer merge: its messages moved into the survivor's thread on the same channel and business number.
+    /// Kept (undo gives it back) but in no list; not a status anyone sets.
+    /// </summary>
+    public const string Merged = "merged";
+
     public static readonly IReadOnlyList<string> All = [Open, Pending, Snoozed, Resolved];
 }
 

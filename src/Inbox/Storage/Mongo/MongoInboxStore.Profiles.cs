@@ -37,57 +37,65 @@ public sealed partial class MongoInboxStore : ICustomerProfileStore
         Guid? changedBy, DateTimeOffset now, CancellationToken ct = default)
     {
         using var session = await database.Client.StartSessionAsync(cancellationToken: ct);
-        return await session.WithTransactionAsync(async (s, token) =>
+        return await session.WithTransactionAsync((s, token) => UpdateProfileAsync(s, workspaceId, customerId, expectedVersion, fields, changedBy, now, token),
+            cancellationToken: ct);
+    }
+
+    /// <summary>The update inside a transaction: a merge combines the survivor's fields with it too.</summary>
+    private async Task<ProfileUpdateResult> UpdateProfileAsync(IClientSessionHandle s, Guid workspaceId, Guid customerId, long expectedVersion,
+        CustomerProfileFields fields, Guid? changedBy, DateTimeOffset now, CancellationToken token)
+    {
+        var owned = CustomerFilter.Eq(c => c.Id, customerId) & CustomerFilter.Eq(c => c.WorkspaceId, workspaceId);
+        var found = await customers.Find(s, owned).FirstOrDefaultAsync(token);
+        if (found is null) return new ProfileUpdateResult(ProfileUpdateOutcome.NotFound, null);
+        var current = ToProfile(found);
+        if (current.Version != expectedVersion) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, current);
+        var changes = fields.ChangesFrom(current.Fields);
+        if (changes.Count == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current);
+
+        var version = expectedVersion + 1;
+        // Customers nobody has edited have no version field: they are at version 0.
+        var atVersion = expectedVersion == 0
+            ? CustomerFilter.Eq(c => c.Version, 0) | CustomerFilter.Exists(c => c.Version, false)
+            : CustomerFilter.Eq(c => c.Version, expectedVersion);
+        var update = Builders<CustomerDocument>.Update
+            .Set(c => c.DisplayName, fields.Name)
+            .Set(c => c.Language, fields.Language)
+            .Set(c => c.TimeZone, fields.TimeZone)
+            .Set(c => c.Birthday, fields.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
+            .Set(c => c.Company, fields.Company)
+            .Set(c => c.Notes, fields.Notes)
+            .Set(c => c.Phones, fields.Phones.Select(p => new PhoneDocument { Number = p.Number, Verified = p.Verified }).ToList())
+            .Set(c => c.Emails, fields.Emails.Select(e => new EmailDocument { Address = e.Address, Verified = e.Verified }).ToList())
+            .Set(c => c.LifecycleStage, fields.LifecycleStage)
+            .Set(c => c.OwnerAgentId, fields.OwnerAgentId)
+            .Set(c => c.ValueTier, fields.ValueTier)
+            .Set(c => c.Version, version)
+            // Merge suggestions find customers by their phones and emails.
+            .Set(c => c.MatchKeys, MatchKeyDocuments(fields, current.Identities));
+        // No values: no subdocument at all, so an attribute's absence reads the same whether it was cleared or never set.
+        update = ToBson(fields.Attributes) is { } attributes ? update.Set(c => c.Attributes, attributes) : update.Unset(c => c.Attributes);
+        var updated = await customers.UpdateOneAsync(s, owned & atVersion, update, cancellationToken: token);
+        if (updated.ModifiedCount == 0)
+            return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, ToProfile(await customers.Find(s, owned).FirstAsync(token)));
+
+        await ProfileChanges.InsertManyAsync(s, changes.Select(c => new ProfileChangeDocument
         {
-            var owned = CustomerFilter.Eq(c => c.Id, customerId) & CustomerFilter.Eq(c => c.WorkspaceId, workspaceId);
-            var found = await customers.Find(s, owned).FirstOrDefaultAsync(token);
-            if (found is null) return new ProfileUpdateResult(ProfileUpdateOutcome.NotFound, null);
-            var current = ToProfile(found);
-            if (current.Version != expectedVersion) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, current);
-            var changes = fields.ChangesFrom(current.Fields);
-            if (changes.Count == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current);
-
-            var version = expectedVersion + 1;
-            // Customers nobody has edited have no version field: they are at version 0.
-            var atVersion = expectedVersion == 0
-                ? CustomerFilter.Eq(c => c.Version, 0) | CustomerFilter.Exists(c => c.Version, false)
-                : CustomerFilter.Eq(c => c.Version, expectedVersion);
-            var update = Builders<CustomerDocument>.Update
-                .Set(c => c.DisplayName, fields.Name)
-                .Set(c => c.Language, fields.Language)
-                .Set(c => c.TimeZone, fields.TimeZone)
-                .Set(c => c.Birthday, fields.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))
-                .Set(c => c.Company, fields.Company)
-                .Set(c => c.Notes, fields.Notes)
-                .Set(c => c.Phones, fields.Phones.Select(p => new PhoneDocument { Number = p.Number, Verified = p.Verified }).ToList())
-                .Set(c => c.Emails, fields.Emails.Select(e => new EmailDocument { Address = e.Address, Verified = e.Verified }).ToList())
-                .Set(c => c.LifecycleStage, fields.LifecycleStage)
-                .Set(c => c.OwnerAgentId, fields.OwnerAgentId)
-                .Set(c => c.ValueTier, fields.ValueTier)
-                .Set(c => c.Version, version);
-            // No values: no subdocument at all, so an attribute's absence reads the same whether it was cleared or never set.
-            update = ToBson(fields.Attributes) is { } attributes ? update.Set(c => c.Attributes, attributes) : update.Unset(c => c.Attributes);
-            var updated = await customers.UpdateOneAsync(s, owned & atVersion, update, cancellationToken: token);
-            if (updated.ModifiedCount == 0)
-                return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, ToProfile(await customers.Find(s, owned).FirstAsync(token)));
-
-            await ProfileChanges.InsertManyAsync(s, changes.Select(c => new ProfileChangeDocument
-            {
-                Id = Guid.NewGuid(), WorkspaceId = workspaceId, CustomerId = customerId, Version = version, Field = c.Field,
-                From = c.From, To = c.To, ChangedBy = changedBy, AtTicks = now.UtcTicks,
-            }), cancellationToken: token);
-            if (current.Fields.Name != fields.Name)
-                // Conversations show the customer's name too (ix_conversations_customer).
-                await conversations.UpdateManyAsync(s, ConversationFilter.Eq(c => c.CustomerId, customerId),
-                    Builders<ConversationDocument>.Update.Set(c => c.CustomerName, fields.Name), cancellationToken: token);
-            return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
-        }, cancellationToken: ct);
+            Id = Guid.NewGuid(), WorkspaceId = workspaceId, CustomerId = customerId, Version = version, Field = c.Field,
+            From = c.From, To = c.To, ChangedBy = changedBy, AtTicks = now.UtcTicks,
+        }), cancellationToken: token);
+        if (current.Fields.Name != fields.Name)
+            // Conversations show the customer's name too (ix_conversations_customer).
+            await conversations.UpdateManyAsync(s, ConversationFilter.Eq(c => c.CustomerId, customerId),
+                Builders<ConversationDocument>.Update.Set(c => c.CustomerName, fields.Name), cancellationToken: token);
+        return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
     }
 
     public async Task<IReadOnlyList<CustomerProfile>> ListProfilesAsync(Guid workspaceId, CustomerPageCursor? after, int take, CancellationToken ct = default)
     {
         // ix_customers_workspace_name. Null and missing names sort before every string, as '' does in SQLite.
-        var filter = CustomerFilter.Eq(c => c.WorkspaceId, workspaceId);
+        // Merged-away customers are kept but not listed.
+        var filter = CustomerFilter.Eq(c => c.WorkspaceId, workspaceId) & CustomerFilter.Eq(c => c.MergedInto, null);
         if (after is { } cursor)
         {
             var sameName = cursor.Name == ""

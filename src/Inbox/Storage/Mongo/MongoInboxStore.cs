@@ -104,6 +104,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeProfilesAsync(ct);
         await InitializeAttributesAsync(ct);
         await InitializeSegmentsAsync(ct);
+        await InitializeMergeAsync(ct);
     }
 
     public Task<Customer> ResolveCustomerAsync(Guid workspaceId, ChannelIdentity identity, string? displayName, DateTimeOffset now, CancellationToken ct = default)
@@ -143,6 +144,8 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
                 Identities = [new IdentityDocument { Channel = identity.Channel, Value = identity.Value }],
                 CreatedAtTicks = now.UtcTicks,
                 WorkspaceId = workspaceId,
+                // A WhatsApp number is a merge suggestion's key from the first message.
+                MatchKeys = MatchKeyDocuments(new Customers.CustomerProfileFields(), [identity]),
             };
             try
             {
@@ -200,14 +203,14 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         CancellationToken ct = default)
     {
         if (filter is not null && filter != new ConversationListFilter()) return await ListFilteredAsync(workspaceId, after, take, filter, ct);
-        return await ListByActivityAsync(ConversationFilter.Eq(c => c.WorkspaceId, workspaceId), after, take, ct);
+        return await ListByActivityAsync(ConversationFilter.Eq(c => c.WorkspaceId, workspaceId) & NotMerged, after, take, ct);
     }
 
     private async Task<IReadOnlyList<Conversation>> ListFilteredAsync(Guid workspaceId, PageCursor? after, int take, ConversationListFilter list,
         CancellationToken ct)
     {
         var filter = ConversationFilter.Eq(c => c.WorkspaceId, workspaceId);
-        if (list.Status is not null) filter &= ConversationFilter.Eq(c => c.Status, list.Status);
+        filter &= list.Status is not null ? ConversationFilter.Eq(c => c.Status, list.Status) : NotMerged;
         if (list.Priority is not null) filter &= ConversationFilter.Eq(c => c.Priority, list.Priority);
         if (list.ConnectionId is not null) filter &= ConversationFilter.Eq(c => c.ConnectionId, list.ConnectionId);
         if (list.LabelId is { } label) filter &= ConversationFilter.AnyEq(c => c.Labels, label);
@@ -512,7 +515,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         [BsonElement("value")] public string Value { get; set; } = "";
     }
 
-    private sealed class ConversationDocument
+    private sealed partial class ConversationDocument
     {
         [BsonId, BsonGuidRepresentation(GuidRepresentation.Standard)]
         public Guid Id { get; set; }

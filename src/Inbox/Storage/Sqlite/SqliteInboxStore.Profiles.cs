@@ -15,15 +15,16 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
     // The list's sort key: customers without a name sort as '' (first), in both stores.
     private const string SortName = "ifnull(display_name, '')";
 
-    // ix_customers_workspace_name, read in its order: no sort, no scan past earlier pages.
+    // ix_customers_workspace_name, read in its order: no sort, no scan past earlier pages. Merged-away customers are kept
+    // but not listed (they are few: the filter skips them on the way).
     internal const string FirstProfilePageSql =
-        $"SELECT {ProfileColumns} FROM customers WHERE workspace_id = $workspace ORDER BY {SortName}, id LIMIT $take";
+        $"SELECT {ProfileColumns} FROM customers WHERE workspace_id = $workspace AND merged_into IS NULL ORDER BY {SortName}, id LIMIT $take";
 
     // SQLite seeks an expression index on a plain comparison, not on a row value: the first term seeks to the name,
     // the row value then skips only the customers of that same name already seen.
     internal const string NextProfilePageSql = $"""
         SELECT {ProfileColumns} FROM customers
-        WHERE workspace_id = $workspace AND {SortName} >= $name AND ({SortName}, id) > ($name, $id)
+        WHERE workspace_id = $workspace AND {SortName} >= $name AND ({SortName}, id) > ($name, $id) AND merged_into IS NULL
         ORDER BY {SortName}, id LIMIT $take
         """;
 
@@ -61,40 +62,47 @@ public sealed partial class SqliteInboxStore : ICustomerProfileStore
 
     public Task<ProfileUpdateResult> UpdateProfileAsync(Guid workspaceId, Guid customerId, long expectedVersion, CustomerProfileFields fields,
         Guid? changedBy, DateTimeOffset now, CancellationToken ct = default)
-        => WriteAsync(async (connection, transaction) =>
+        => WriteAsync((connection, transaction) => UpdateProfileAsync(connection, transaction, workspaceId, customerId, expectedVersion, fields, changedBy, now, ct), ct);
+
+    /// <summary>The update inside a write transaction: a merge combines the survivor's fields with it too.</summary>
+    private static async Task<ProfileUpdateResult> UpdateProfileAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, Guid customerId,
+        long expectedVersion, CustomerProfileFields fields, Guid? changedBy, DateTimeOffset now, CancellationToken ct)
+    {
+        var current = await GetProfileAsync(connection, transaction, workspaceId, customerId, ct);
+        if (current is null) return new ProfileUpdateResult(ProfileUpdateOutcome.NotFound, null);
+        if (current.Version != expectedVersion) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, current);
+        var changes = fields.ChangesFrom(current.Fields);
+        if (changes.Count == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current);
+
+        var version = expectedVersion + 1;
+        // The version check again in the statement: another process sharing the file may have written in between.
+        var updated = await ExecuteAsync(connection, transaction, """
+            UPDATE customers SET display_name = $name, language = $language, time_zone = $zone, birthday = $birthday, company = $company,
+                notes = $notes, phones_json = $phones, emails_json = $emails, lifecycle_stage = $stage, owner_agent_id = $owner,
+                value_tier = $tier, attributes_json = $attributes, version = $version
+            WHERE id = $id AND workspace_id = $workspace AND version = $expected
+            """, ct,
+            ("$name", fields.Name), ("$language", fields.Language), ("$zone", fields.TimeZone),
+            ("$birthday", fields.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), ("$company", fields.Company),
+            ("$notes", fields.Notes), ("$phones", JsonSerializer.Serialize(fields.Phones, Json)), ("$emails", JsonSerializer.Serialize(fields.Emails, Json)),
+            ("$stage", fields.LifecycleStage), ("$owner", fields.OwnerAgentId?.ToString()), ("$tier", fields.ValueTier),
+            ("$attributes", AttributesJson(fields.Attributes)), ("$version", version), ("$id", customerId.ToString()), ("$workspace", workspaceId.ToString()),
+            ("$expected", expectedVersion));
+        if (updated == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, await GetProfileAsync(connection, transaction, workspaceId, customerId, ct));
+
+        foreach (var (field, from, to) in changes)
+            await InsertProfileChangeAsync(connection, transaction, workspaceId, customerId, version, field, from, to, changedBy, now, ct);
+        if (current.Fields.Name != fields.Name)
         {
-            var current = await GetProfileAsync(connection, transaction, workspaceId, customerId, ct);
-            if (current is null) return new ProfileUpdateResult(ProfileUpdateOutcome.NotFound, null);
-            if (current.Version != expectedVersion) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, current);
-            var changes = fields.ChangesFrom(current.Fields);
-            if (changes.Count == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current);
-
-            var version = expectedVersion + 1;
-            // The version check again in the statement: another process sharing the file may have written in between.
-            var updated = await ExecuteAsync(connection, transaction, """
-                UPDATE customers SET display_name = $name, language = $language, time_zone = $zone, birthday = $birthday, company = $company,
-                    notes = $notes, phones_json = $phones, emails_json = $emails, lifecycle_stage = $stage, owner_agent_id = $owner,
-                    value_tier = $tier, attributes_json = $attributes, version = $version
-                WHERE id = $id AND workspace_id = $workspace AND version = $expected
-                """, ct,
-                ("$name", fields.Name), ("$language", fields.Language), ("$zone", fields.TimeZone),
-                ("$birthday", fields.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), ("$company", fields.Company),
-                ("$notes", fields.Notes), ("$phones", JsonSerializer.Serialize(fields.Phones, Json)), ("$emails", JsonSerializer.Serialize(fields.Emails, Json)),
-                ("$stage", fields.LifecycleStage), ("$owner", fields.OwnerAgentId?.ToString()), ("$tier", fields.ValueTier),
-                ("$attributes", AttributesJson(fields.Attributes)), ("$version", version), ("$id", customerId.ToString()), ("$workspace", workspaceId.ToString()), ("$expected", expectedVersion));
-            if (updated == 0) return new ProfileUpdateResult(ProfileUpdateOutcome.Conflict, await GetProfileAsync(connection, transaction, workspaceId, customerId, ct));
-
-            foreach (var (field, from, to) in changes)
-                await InsertProfileChangeAsync(connection, transaction, workspaceId, customerId, version, field, from, to, changedBy, now, ct);
-            if (current.Fields.Name != fields.Name)
-            {
-                // Conversations show the customer's name too (ix_conversations_customer), and search finds them by it.
-                await ExecuteAsync(connection, transaction, "UPDATE conversations SET customer_name = $name WHERE customer_id = $id AND customer_name IS NOT $name", ct,
-                    ("$name", fields.Name), ("$id", customerId.ToString()));
-                await ReindexCustomerConversationsAsync(connection, transaction, customerId, ct);
-            }
-            return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
-        }, ct);
+            // Conversations show the customer's name too (ix_conversations_customer), and search finds them by it.
+            await ExecuteAsync(connection, transaction, "UPDATE conversations SET customer_name = $name WHERE customer_id = $id AND customer_name IS NOT $name", ct,
+                ("$name", fields.Name), ("$id", customerId.ToString()));
+            await ReindexCustomerConversationsAsync(connection, transaction, customerId, ct);
+        }
+        // Merge suggestions find customers by their phones and emails.
+        await RefreshMatchKeysAsync(connection, transaction, workspaceId, customerId, fields, current.Identities, ct);
+        return new ProfileUpdateResult(ProfileUpdateOutcome.Updated, current with { Fields = fields, Version = version });
+    }
 
     private static Task<int> InsertProfileChangeAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, Guid customerId,
         long version, string field, string? from, string? to, Guid? changedBy, DateTimeOffset now, CancellationToken ct)

@@ -145,6 +145,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeBehaviourAsync(connection, ct);
             await InitializeAttributesAsync(connection, ct);
             await InitializeSegmentsAsync(connection, ct);
+            await InitializeMergeAsync(connection, ct);
             return true;
         }, ct);
     }
@@ -201,6 +202,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         await ExecuteAsync(connection, transaction,
             "INSERT INTO customer_identities (workspace_id, channel, value, customer_id) VALUES ($workspace, $channel, $value, $id)", ct,
             ("$workspace", workspaceId.ToString()), ("$channel", identity.Channel), ("$value", identity.Value), ("$id", id.ToString()));
+        await InsertIdentityMatchKeysAsync(connection, transaction, workspaceId, id, identity, ct);
     }
 
     /// <summary>
@@ -378,12 +380,15 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
     // Both read ix_conversations_workspace_activity backwards from the workspace's newest or from the cursor (a
     // seek): no sort, no offset scan, nothing of another workspace read. A test pins the query plans.
     internal const string FirstConversationPageSql =
-        $"SELECT {ConversationColumns} FROM conversations WHERE workspace_id = $workspace ORDER BY last_message_at DESC, id DESC LIMIT $take";
+        $"SELECT {ConversationColumns} FROM conversations WHERE workspace_id = $workspace AND {NotMerged} ORDER BY last_message_at DESC, id DESC LIMIT $take";
 
     internal const string NextConversationPageSql = $"""
-        SELECT {ConversationColumns} FROM conversations WHERE workspace_id = $workspace AND (last_message_at, id) < ($at, $id)
+        SELECT {ConversationColumns} FROM conversations WHERE workspace_id = $workspace AND (last_message_at, id) < ($at, $id) AND {NotMerged}
         ORDER BY last_message_at DESC, id DESC LIMIT $take
         """;
+
+    // Threads emptied by a customer merge are kept but listed nowhere (few: the filter skips them on the way).
+    private const string NotMerged = $"status <> '{ConversationStatuses.Merged}'";
 
     /// <summary>
     /// A filtered page. By status it seeks ix_conversations_workspace_status_activity, by assignee (or none)
@@ -402,6 +407,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
         // ix_conversations_customer: a customer has a handful, one per channel and business number.
         if (filter.CustomerId is not null) where.Add("customer_id = $customer");
         if (filter.Status is not null) where.Add("status = $status");
+        else where.Add(NotMerged);
         if (filter.Priority is not null) where.Add("priority = $priority");
         if (filter.ConnectionId is not null) where.Add("connection_id = $connection");
         // ix_conversation_labels_label
