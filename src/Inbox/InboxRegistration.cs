@@ -4,6 +4,7 @@ using Crm.Inbox.Apis;
 using Crm.Inbox.Assignment;
 using Crm.Inbox.Conversations;
 using Crm.Inbox.Customers;
+using Crm.Inbox.Customers.Import;
 using Crm.Inbox.Replies;
 using Crm.Inbox.Segments;
 using Crm.Inbox.Storage;
@@ -48,6 +49,7 @@ public static class InboxRegistration
         services.AddSingleton(provider => (ILabelStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICannedReplyStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerProfileStore)provider.GetRequiredService<IInboxStore>());
+        services.AddSingleton(provider => (ICustomerImportStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ICustomerConsentStore)provider.GetRequiredService<IInboxStore>());
         services.AddSingleton(provider => (ISegmentStore)provider.GetRequiredService<IInboxStore>());
         services.AddOptions<SegmentOptions>().BindConfiguration(SegmentOptions.Section)
@@ -82,6 +84,13 @@ public static class InboxRegistration
         services.AddSingleton<PresenceTracker>();
         services.AddSignalR().AddHubOptions<InboxHub>(options => options.AddFilter<PresenceTracker>());
         services.AddHostedService<PresenceHeartbeat>();
+        // Customer CSV imports run in every inbox process; a lease on the job keeps it to one at a time.
+        services.AddOptions<CustomerImportOptions>().BindConfiguration(CustomerImportOptions.Section)
+            .Validate(options => options.ChunkSize is >= 1 and <= 5000, $"{CustomerImportOptions.Section}:ChunkSize must be between 1 and 5000.")
+            .ValidateOnStart();
+        services.AddSingleton<CustomerImportSignal>();
+        services.AddSingleton<CustomerImportWorkspace>();
+        services.AddHostedService<CustomerImportWorker>();
         return services;
     }
 
@@ -113,6 +122,7 @@ public static class InboxRegistration
         app.MapCustomerLabelsApi();
         app.MapCustomerTimelineApi();
         app.MapCustomerMergeApi();
+        app.MapCustomerImportsApi();
         // A connection whose token expires is closed: pushes stop with the agent's right to see them.
         app.MapHub<InboxHub>(InboxHub.Path, options => options.CloseOnAuthenticationExpiration = true);
         return app;

@@ -1,5 +1,6 @@
 using Crm.Inbox.Agents;
 using Crm.Inbox.Assignment;
+using Crm.Inbox.Customers.Import;
 using Crm.Inbox.Timelines;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -30,6 +31,7 @@ public sealed class AgentFeed : IAsyncDisposable
         connection.On<AssignmentApi.AvailabilityView>("AvailabilityChanged", a => Record("AvailabilityChanged", a));
         connection.On<CustomerChangedPush>("CustomerChanged", c => Record("CustomerChanged", c));
         connection.On<CustomersMergedPush>("CustomersMerged", m => Record("CustomersMerged", m));
+        connection.On<CustomerImportProgressPush>("CustomerImportProgressed", p => Record("CustomerImportProgressed", p));
     }
 
     public Task<TimelineMessage> MessageAddedAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageAdded", match);
@@ -48,6 +50,8 @@ public sealed class AgentFeed : IAsyncDisposable
     public Task<CustomerChangedPush> CustomerChangedAsync(Func<CustomerChangedPush, bool> match) => WaitForAsync("CustomerChanged", match);
 
     public Task<CustomersMergedPush> CustomersMergedAsync(Func<CustomersMergedPush, bool> match) => WaitForAsync("CustomersMerged", match);
+
+    public Task<CustomerImportProgressPush> ImportProgressedAsync(Func<CustomerImportProgressPush, bool> match) => WaitForAsync("CustomerImportProgressed", match);
 
     public Task<PresencePush> PresenceAsync(string kind, Func<PresencePush, bool> match) => WaitForAsync(kind, match);
 

@@ -38,5 +38,8 @@ public sealed class AgentNotifier(IHubContext<InboxHub, IInboxClient> hub)
 
     public Task CustomersMergedAsync(Guid workspaceId, CustomersMergedPush push) => Workspace(workspaceId).CustomersMerged(push);
 
+    public Task CustomerImportProgressedAsync(Guid workspaceId, Crm.Inbox.Customers.Import.CustomerImportProgressPush push)
+        => Workspace(workspaceId).CustomerImportProgressed(push);
+
     private IInboxClient Workspace(Guid workspaceId) => hub.Clients.Group(InboxHub.WorkspaceGroup(workspaceId));
 }

@@ -46,6 +46,9 @@ public interface IInboxClient
 
     /// <summary>Two customers were merged (or a merge undone): the listed conversations changed customer, or were joined.</summary>
     Task CustomersMerged(CustomersMergedPush push);
+
+    /// <summary>A customer import moved on (at most about once a second while it runs) or finished.</summary>
+    Task CustomerImportProgressed(Crm.Inbox.Customers.Import.CustomerImportProgressPush push);
 }
 
 public sealed record CustomerChangedPush(Guid CustomerId, long Version, Crm.Inbox.Customers.CustomerProfile Profile);

@@ -102,6 +102,7 @@ public sealed partial class MongoInboxStore(IMongoDatabase database) : IInboxSto
         await InitializeAssignmentAsync(ct);
         await InitializeSearchAsync(ct);
         await InitializeProfilesAsync(ct);
+        await InitializeCustomerImportsAsync(ct);
         await InitializeAttributesAsync(ct);
         await InitializeSegmentsAsync(ct);
         await InitializeMergeAsync(ct);

@@ -146,6 +146,7 @@ public sealed partial class SqliteInboxStore(string connectionString) : IInboxSt
             await InitializeAttributesAsync(connection, ct);
             await InitializeSegmentsAsync(connection, ct);
             await InitializeMergeAsync(connection, ct);
+            await InitializeCustomerImportsAsync(connection, ct);
             return true;
         }, ct);
     }
