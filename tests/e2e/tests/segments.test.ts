@@ -110,6 +110,7 @@ describe("Segments", () => {
     await visible(bulk.getByText("Change 55 customers?"));
     await bulk.getByRole("button", { name: "Confirm" }).click();
     await visible(bulk.getByRole("status").filter({ hasText: "Done: 55 of 55 changed" }), live.timeout);
+    await screenshot(page, "customers-segment-bulk");
 
     const labelled = await eventually(async () => {
       const found = await api<{ count: number }>(crmUrl, session, "POST", "/api/segments/preview",
