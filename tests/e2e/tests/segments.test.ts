@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import type { Browser } from "playwright-core";
+import { readFile } from "node:fs/promises";
 import { launchBrowser, live, newAgentPage, screenshot, signIn, visible } from "../harness/browser.js";
 import { ann } from "../harness/accounts.js";
 import { api, signInApi, type Session } from "../harness/api.js";
@@ -88,7 +89,7 @@ describe("Segments", () => {
     await context.close();
   });
 
-  test("a bulk action on a segment labels every matching customer, not only the page on screen", async () => {
+  test("a bulk action on a segment labels every matching customer, not only the page on screen, and the export holds them all", async () => {
     const bulkTag = "bk" + Math.random().toString(36).slice(2, 8);
     const rows = Array.from({ length: 55 }, (_, i) => `Bulk ${bulkTag} ${String(i).padStart(2, "0")},${mobileNumber()}`).join("\n");
     await importCsv(crmUrl, session, `Name,Phone\n${rows}\n`, { Name: "name", Phone: "phone" });
@@ -111,6 +112,13 @@ describe("Segments", () => {
     await bulk.getByRole("button", { name: "Confirm" }).click();
     await visible(bulk.getByRole("status").filter({ hasText: "Done: 55 of 55 changed" }), live.timeout);
     await screenshot(page, "customers-segment-bulk");
+
+    // The export is every match too, one line each after the header.
+    const [download] = await Promise.all([page.waitForEvent("download"), bulk.getByRole("button", { name: "Export CSV" }).click()]);
+    expect(download.suggestedFilename()).toBe(`Bulk ${bulkTag}.csv`);
+    const lines = (await readFile(await download.path(), "utf8")).replace(/^\uFEFF/, "").trim().split(/\r?\n/);
+    expect({ header: lines[0]?.split(",").slice(0, 2), rows: lines.length - 1, named: lines.filter((l) => l.includes(`Bulk ${bulkTag}`)).length })
+      .toEqual({ header: ["id", "name"], rows: 55, named: 55 });
 
     const labelled = await eventually(async () => {
       const found = await api<{ count: number }>(crmUrl, session, "POST", "/api/segments/preview",
