@@ -350,10 +350,19 @@ public sealed class SqliteCustomerConsentStoreTests : CustomerConsentStoreContra
         await using (var connection = new SqliteConnection($"Data Source={stores.File};Pooling=False"))
         {
             await connection.OpenAsync();
+            string[] columns = ["first_seen_at", "last_inbound_at", "last_outbound_agent_at", "last_outbound_automation_at", "last_channel", "inbound_count", "outbound_count"];
+            // Such a file has no index on those columns either (segments' indexes on them are made after them at start).
+            var indexes = new List<string>();
+            await using (var find = connection.CreateCommand())
+            {
+                find.CommandText = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customers' AND sql IS NOT NULL";
+                await using var reader = await find.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                    if (columns.Any(column => reader.GetString(1).Contains(column, StringComparison.Ordinal))) indexes.Add(reader.GetString(0));
+            }
             await using var command = connection.CreateCommand();
-            command.CommandText = "DROP TABLE customer_channel_activity;" + string.Concat(
-                new[] { "first_seen_at", "last_inbound_at", "last_outbound_agent_at", "last_outbound_automation_at", "last_channel", "inbound_count", "outbound_count" }
-                    .Select(column => $"ALTER TABLE customers DROP COLUMN {column};"));
+            command.CommandText = string.Concat(indexes.Select(index => $"DROP INDEX {index};")) + "DROP TABLE customer_channel_activity;"
+                + string.Concat(columns.Select(column => $"ALTER TABLE customers DROP COLUMN {column};"));
             await command.ExecuteNonQueryAsync();
         }
 
