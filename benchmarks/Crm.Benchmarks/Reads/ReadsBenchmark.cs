@@ -145,7 +145,7 @@ public static class ReadsBenchmark
             ? cursor.GetString()
             : null;
 
-    private static async Task<JsonElement> GetJsonAsync(HttpClient client, string request)
+    internal static async Task<JsonElement> GetJsonAsync(HttpClient client, string request)
     {
         using var response = await client.GetAsync(request);
         if (!response.IsSuccessStatusCode)

@@ -78,7 +78,7 @@ public static class SegmentsBenchmark
             await TimeAsync("VIP, silent 60 days, not opted out: count + first page", repeats, () => PreviewAsync(client, VipSilent, null)),
             await TimeAsync("The same, second page (+ count)", repeats, () => PreviewAsync(client, VipSilent, next)),
             await TimeAsync("Built-in dormant (90 days): count + first page", repeats,
-                () => GetJsonAsync(client, "api/segments/00000000-0000-0000-0000-00000000d001/customers?limit=50")),
+                () => ReadsBenchmark.GetJsonAsync(client, "api/segments/00000000-0000-0000-0000-00000000d001/customers?limit=50")),
         ];
     }
 
@@ -87,14 +87,6 @@ public static class SegmentsBenchmark
         using var response = await client.PostAsJsonAsync("api/segments/preview", new { filter, after, limit = 50 });
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"POST api/segments/preview answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).Clone();
-    }
-
-    private static async Task<JsonElement> GetJsonAsync(HttpClient client, string request)
-    {
-        using var response = await client.GetAsync(request);
-        if (!response.IsSuccessStatusCode)
-            throw new InvalidOperationException($"GET {request} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).Clone();
     }
 

@@ -56,6 +56,12 @@ public static class SegmentMongo
     {
         if (c.Kind == SegmentFieldKind.ContactList && c.Operator is IsPresent or IsAbsent)
             return Is(path.Split('.')[0] + ".0", new BsonDocument("$exists", c.Operator == IsPresent));
+        if (c.Field == "lifecycleStage" && c.Operator is EqualTo or NotEquals or InList)
+        {
+            // A stage matches whatever its case, as in SQLite (COLLATE NOCASE): the whole value, ignoring case.
+            var stages = new BsonArray(c.Texts.Select(t => new BsonRegularExpression("^" + Regex.Escape(t) + "$", "i")));
+            return c.Operator == NotEquals ? Is(path, new BsonDocument("$not", stages[0])) : Is(path, new BsonDocument("$in", stages));
+        }
         return c.Operator switch
         {
             EqualTo => Is(path, Value(c, c.Texts[0])),

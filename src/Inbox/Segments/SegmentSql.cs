@@ -82,6 +82,10 @@ public sealed class SegmentSql
 
     private string Scalar(SegmentCondition c, string e) => c.Operator switch
     {
+        // A stage matches whatever its case, as the workspace's stages do (a customer keeps the spelling a stage had then).
+        EqualTo when c.Field == "lifecycleStage" => $"{e} = {Param(c.Texts[0])} COLLATE NOCASE",
+        NotEquals when c.Field == "lifecycleStage" => $"{e} IS NOT {Param(c.Texts[0])} COLLATE NOCASE",
+        InList when c.Field == "lifecycleStage" => $"{e} COLLATE NOCASE IN ({List(c.Texts)})",
         EqualTo => $"{e} = {Param(c.Texts[0])}",
         NotEquals => $"{e} IS NOT {Param(c.Texts[0])}",
         Contains => $"{e} LIKE {Param("%" + EscapeLike(c.Texts[0]) + "%")} ESCAPE '\\'",

@@ -198,6 +198,10 @@ public abstract class SegmentStoreContract
         { Condition("company", "contains", "%"), ["Dan"] },
         { Condition("company", "startsWith", "_"), [] },
         { Condition("lifecycleStage", "equals", "vip"), ["Alice"] },
+        // Stages match whatever their case, as the workspace's stages do; other text is exact.
+        { Condition("lifecycleStage", "equals", "VIP"), ["Alice"] },
+        { Condition("lifecycleStage", "notEquals", "Vip"), AllBut("Alice") },
+        { Condition("lifecycleStage", "inList", new[] { "LEAD", "Churned" }), ["Bob", "Dan"] },
         { Condition("language", "startsWith", "zh"), ["Alice"] },
         { Condition("timeZone", "equals", "Asia/Shanghai"), ["Alice"] },
         { Condition("valueTier", "isPresent"), ["Alice", "Dan"] },

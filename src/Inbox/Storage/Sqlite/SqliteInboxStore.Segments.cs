@@ -32,7 +32,7 @@ public sealed partial class SqliteInboxStore : ISegmentStore
         // inbound and the creation time: "dormant" (never wrote, and joined long ago) is counted along this index.
         await ExecuteAsync(connection, null, $"""
             DROP INDEX IF EXISTS ix_customers_workspace_stage;
-            CREATE INDEX IF NOT EXISTS ix_customers_segment_stage ON customers(workspace_id, lifecycle_stage, last_inbound_at, {SortName}, id)
+            CREATE INDEX IF NOT EXISTS ix_customers_segment_stage ON customers(workspace_id, lifecycle_stage COLLATE NOCASE, last_inbound_at, {SortName}, id)
                 WHERE merged_into IS NULL;
             CREATE INDEX IF NOT EXISTS ix_customers_segment_last_inbound ON customers(workspace_id, last_inbound_at, created_at, id) WHERE merged_into IS NULL;
             """, ct);
