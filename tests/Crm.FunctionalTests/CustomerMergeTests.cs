@@ -103,6 +103,28 @@ public sealed class CustomerMergeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Messages_from_the_merged_number_arriving_during_the_merge_all_end_up_in_the_survivors_thread()
+    {
+        var (alice, thread) = await WritesInAsync("SMa1", AliceNumber, "Alice");
+        var (second, emptied) = await WritesInAsync("SMb1", SecondNumber, "Alice");
+        var preview = await PreviewAsync(alice, second);
+        var sids = Enumerable.Range(0, 6).Select(i => $"SMrace{i}").ToList();
+
+        var arrivals = sids.Select(sid => app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText(sid, SecondNumber, "hi", profileName: "Alice")));
+        var merge = ann.PostAsJsonAsync($"/api/customers/{alice}/merge",
+            new { mergedId = second, survivorVersion = preview.SurvivorVersion, mergedVersion = preview.MergedVersion });
+        await Task.WhenAll([.. arrivals, merge]);
+        foreach (var sid in sids) await feed.MessageAddedAsync(m => m.ChannelMessageId == sid);
+        var inThread = (await ann.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{thread}/messages?limit=50"))!.Items;
+        var timeline = (await ann.GetFromJsonAsync<CustomerTimelineApi.CustomerTimelinePage>($"/api/customers/{alice}/timeline?limit=50"))!.Items;
+
+        Assert.Equal(HttpStatusCode.OK, (await merge).StatusCode);
+        Assert.Equal(new[] { "SMa1", "SMb1" }.Concat(sids).Order(StringComparer.Ordinal), inThread.Select(m => m.ChannelMessageId!).Order(StringComparer.Ordinal));
+        Assert.Empty((await ann.GetFromJsonAsync<ConversationsApi.MessagePage>($"/api/conversations/{emptied}/messages"))!.Items);
+        Assert.Equal(inThread.Count, timeline.Count);
+    }
+
+    [Fact]
     public async Task A_conflict_without_a_choice_is_a_400_keyed_by_the_field_and_a_stale_version_is_a_409()
     {
         var (alice, _) = await WritesInAsync("SMa1", AliceNumber, "Alice");
