@@ -289,6 +289,7 @@ public sealed class CustomerImportTests(ITestOutputHelper output) : IAsyncLifeti
         app = new CrmApplication(twilio, new Dictionary<string, string?> { ["Crm:CustomerImports:ChunkSize"] = "100" }, testServices: services =>
             services.AddSingleton<ICustomerImportStore>(provider => new CrashingImportStore((ICustomerImportStore)provider.GetRequiredService<IInboxStore>(), pause)));
         var ann = await app.SignInAsync("ann");
+        await using var feed = await app.ConnectAgentAsync(ann);
         var csv = new StringBuilder("Name,Phone\n");
         for (var i = 0; i < 300; i++) csv.Append($"Customer {i},+14152{i:000000}\n");
         var upload = await UploadedAsync(ann, csv.ToString());
@@ -297,12 +298,14 @@ public sealed class CustomerImportTests(ITestOutputHelper output) : IAsyncLifeti
         await pause.Crashed.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         var cancelled = await ann.PostAsync($"/api/customers/imports/{upload.Id}/cancel", null);
+        var pushed = await feed.ImportProgressedAsync(p => p.Id == upload.Id && p.Status == ImportStatuses.Cancelled);
         pause.Release();
         var done = await FinishedAsync(ann, upload.Id);
         await Task.Delay(500);
 
         Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
         Assert.Equal((ImportStatuses.Cancelled, 100), (done.Status, done.Created));
+        Assert.Equal(100, pushed.Processed);
         Assert.Equal(100, (await app.Services.GetRequiredService<ICustomerProfileStore>().ListProfilesAsync(CrmApplication.TestWorkspace, null, 1000)).Count);
         Assert.Equal(HttpStatusCode.Conflict, (await ann.PostAsync($"/api/customers/imports/{upload.Id}/cancel", null)).StatusCode);
     }

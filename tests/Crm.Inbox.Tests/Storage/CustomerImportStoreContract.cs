@@ -3,6 +3,7 @@ using Crm.Inbox.Conversations;
 using Crm.Inbox.Customers;
 using Crm.Inbox.Customers.Import;
 using Crm.Inbox.Storage;
+using Crm.Inbox.Storage.Sqlite;
 using Crm.Inbox.Timelines;
 using static Crm.Inbox.Tests.Storage.InboxStoreContract;
 
@@ -37,9 +38,12 @@ public abstract class CustomerImportStoreContract
     {
         RowNumber = number,
         Cells = [name ?? "", phone ?? "", email ?? ""],
-        Name = name,
-        Phones = phone is null ? [] : [phone],
-        Emails = email is null ? [] : [email],
+        Fields = new CustomerProfileFields
+        {
+            Name = name,
+            Phones = phone is null ? [] : [new ContactPhone(phone, false)],
+            Emails = email is null ? [] : [new ContactEmail(email, false)],
+        },
         WhatsApp = whatsApp,
     };
 
@@ -371,6 +375,27 @@ public sealed class SqliteCustomerImportStoreTests : CustomerImportStoreContract
 
     // Another store on the same file has its own writer connection: two processes.
     protected override Task<IInboxStore> OpenAgainAsync() => stores.CreateAsync();
+
+    [Theory]
+    [InlineData(nameof(SqliteInboxStore.NextQueuedImportSql), "SEARCH customer_imports USING INDEX ix_customer_imports_pending (status=?)")]
+    [InlineData(nameof(SqliteInboxStore.NextAbandonedImportSql), "SEARCH customer_imports USING INDEX ix_customer_imports_pending (status=? AND lease_until<?)")]
+    public async Task Workers_find_pending_imports_by_a_seek_not_a_scan_of_every_import(string query, string expectedSearch)
+    {
+        await stores.CreateAsync();
+        var sql = (string)typeof(SqliteInboxStore).GetField(query, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!;
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={stores.File};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + sql;
+        if (sql.Contains("$now")) command.Parameters.AddWithValue("$now", 0L);
+
+        var plan = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) plan.Add(reader.GetString(3));
+
+        Assert.Equal(expectedSearch, plan[0]);
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN", StringComparison.Ordinal));
+    }
 
     public void Dispose() => stores.Dispose();
 }

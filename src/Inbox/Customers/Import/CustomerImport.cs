@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Crm.Inbox.Conversations;
 
 namespace Crm.Inbox.Customers.Import;
@@ -102,21 +101,11 @@ public sealed record ImportRecord
     /// <summary>The row as in the file: what the report shows if the row is refused when applied (e.g. a WhatsApp number of another customer).</summary>
     public required IReadOnlyList<string> Cells { get; init; }
 
-    public string? Name { get; init; }
-    public string? Language { get; init; }
-    public string? TimeZone { get; init; }
-    public DateOnly? Birthday { get; init; }
-    public string? Company { get; init; }
-    public string? Notes { get; init; }
-    public string? LifecycleStage { get; init; }
-    public Guid? OwnerAgentId { get; init; }
-    public string? ValueTier { get; init; }
-
-    /// <summary>E.164 numbers, each once.</summary>
-    public IReadOnlyList<string> Phones { get; init; } = [];
-
-    /// <summary>Addresses as written, each once (compared ignoring case).</summary>
-    public IReadOnlyList<string> Emails { get; init; } = [];
+    /// <summary>
+    /// The profile values the row's mapped, non-empty cells give, checked by the profile rules: a field left null (or a list
+    /// left empty) had no cell and leaves the customer's value as it is. Phones and emails come unverified.
+    /// </summary>
+    public CustomerProfileFields Fields { get; init; } = new();
 
     /// <summary>The WhatsApp identity, spelled as the WhatsApp connectors key customers.</summary>
     public string? WhatsApp { get; init; }
@@ -126,9 +115,6 @@ public sealed record ImportRecord
 
     /// <summary>Workspace labels to put on the customer (never taken off by an import).</summary>
     public IReadOnlyList<Label> Labels { get; init; } = [];
-
-    /// <summary>Custom attribute key (as defined) → its typed value, as <see cref="CustomerProfileFields.Attributes"/> holds it.</summary>
-    public IReadOnlyDictionary<string, JsonElement> Attributes { get; init; } = new Dictionary<string, JsonElement>();
 }
 
 /// <summary>A row that will not be applied: its cells as in the file and every reason.</summary>

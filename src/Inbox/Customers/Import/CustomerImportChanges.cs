@@ -7,23 +7,62 @@ public static class CustomerImportChanges
     /// Only the row's non-empty cells change a field; phones and emails are added to the customer's, never removed
     /// (a CSV without the work number does not mean the customer lost it).
     /// </summary>
-    public static CustomerProfileFields Apply(CustomerProfileFields current, ImportRecord record) => current with
+    public static CustomerProfileFields Apply(CustomerProfileFields current, ImportRecord record)
     {
-        Name = record.Name ?? current.Name,
-        Language = record.Language ?? current.Language,
-        TimeZone = record.TimeZone ?? current.TimeZone,
-        Birthday = record.Birthday ?? current.Birthday,
-        Company = record.Company ?? current.Company,
-        Notes = record.Notes ?? current.Notes,
-        LifecycleStage = record.LifecycleStage ?? current.LifecycleStage,
-        OwnerAgentId = record.OwnerAgentId ?? current.OwnerAgentId,
-        ValueTier = record.ValueTier ?? current.ValueTier,
-        Phones = [.. current.Phones, .. record.Phones.Where(p => current.Phones.All(c => c.Number != p)).Select(p => new ContactPhone(p, false))],
-        Emails = [.. current.Emails, .. record.Emails.Where(e => current.Emails.All(c => !c.Address.Equals(e, StringComparison.OrdinalIgnoreCase)))
-            .Select(e => new ContactEmail(e, false))],
-        Attributes = record.Attributes.Count == 0 ? current.Attributes
-            : current.Attributes.Where(a => !record.Attributes.ContainsKey(a.Key)).Concat(record.Attributes).ToDictionary(),
-    };
+        var row = record.Fields;
+        return current with
+        {
+            Name = row.Name ?? current.Name,
+            Language = row.Language ?? current.Language,
+            TimeZone = row.TimeZone ?? current.TimeZone,
+            Birthday = row.Birthday ?? current.Birthday,
+            Company = row.Company ?? current.Company,
+            Notes = row.Notes ?? current.Notes,
+            LifecycleStage = row.LifecycleStage ?? current.LifecycleStage,
+            OwnerAgentId = row.OwnerAgentId ?? current.OwnerAgentId,
+            ValueTier = row.ValueTier ?? current.ValueTier,
+            Phones = [.. current.Phones, .. row.Phones.Where(p => current.Phones.All(c => c.Number != p.Number))],
+            Emails = [.. current.Emails, .. row.Emails.Where(e => current.Emails.All(c => !c.Address.Equals(e.Address, StringComparison.OrdinalIgnoreCase)))],
+            Attributes = row.Attributes.Count == 0 ? current.Attributes
+                : current.Attributes.Where(a => !row.Attributes.ContainsKey(a.Key)).Concat(row.Attributes).ToDictionary(),
+        };
+    }
+}
+
+/// <summary>The rows of a chunk in file order, the same in both stores; the store supplies its own write of one row.</summary>
+public static class CustomerImportChunks
+{
+    /// <summary>
+    /// Decides each row (<see cref="ImportMatches.Decide"/>) and hands the ones to apply to <paramref name="write"/> with the
+    /// customer they update (null: create one), which returns the customer's id; the counts and every rejection (the
+    /// chunk's own and those decided here) come back for the checkpoint.
+    /// </summary>
+    public static async Task<(ImportCounters Counts, List<ImportRejection> Rejections)> ApplyAsync(ImportChunk chunk, ImportMatches owners,
+        Func<ImportRecord, Guid?, Task<Guid>> write)
+    {
+        var rejections = chunk.Rejections.ToList();
+        int created = 0, updated = 0, skipped = 0;
+        foreach (var record in chunk.Records)
+        {
+            var (rejection, skip, match) = owners.Decide(chunk.Dedupe, record);
+            if (rejection is not null)
+            {
+                rejections.Add(new ImportRejection(record.RowNumber, record.Cells, [rejection]));
+                continue;
+            }
+            if (skip)
+            {
+                skipped++;
+                continue;
+            }
+            var customerId = await write(record, match);
+            if (match is null) created++;
+            else updated++;
+            // Later rows of the file meet this customer as an existing one.
+            owners.Remember(customerId, record);
+        }
+        return (new ImportCounters(chunk.NextRow - chunk.FromRow, created, updated, skipped, rejections.Count), rejections);
+    }
 }
 
 /// <summary>
@@ -39,8 +78,9 @@ public sealed class ImportMatches
     /// <summary>The customer the row meets on the dedupe key; null when none (or the row has no value for the key).</summary>
     private Guid? Match(string dedupeOn, ImportRecord record) => dedupeOn switch
     {
-        DedupeKeys.Phone => record.Phones.Select(p => Phones.TryGetValue(p, out var id) ? id : (Guid?)null).FirstOrDefault(id => id is not null),
-        DedupeKeys.Email => record.Emails.Select(e => Emails.TryGetValue(e.ToLowerInvariant(), out var id) ? id : (Guid?)null).FirstOrDefault(id => id is not null),
+        DedupeKeys.Phone => record.Fields.Phones.Select(p => Phones.TryGetValue(p.Number, out var id) ? id : (Guid?)null).FirstOrDefault(id => id is not null),
+        DedupeKeys.Email => record.Fields.Emails.Select(e => Emails.TryGetValue(e.Address.ToLowerInvariant(), out var id) ? id : (Guid?)null)
+            .FirstOrDefault(id => id is not null),
         DedupeKeys.Identity => record.WhatsApp is { } identity && Identities.TryGetValue(identity, out var id) ? id : null,
         _ => null,
     };
@@ -60,8 +100,8 @@ public sealed class ImportMatches
     /// <summary>After the row was applied to <paramref name="customerId"/>: later rows with the same keys meet that customer.</summary>
     public void Remember(Guid customerId, ImportRecord record)
     {
-        foreach (var phone in record.Phones) Phones.TryAdd(phone, customerId);
-        foreach (var email in record.Emails) Emails.TryAdd(email.ToLowerInvariant(), customerId);
+        foreach (var phone in record.Fields.Phones) Phones.TryAdd(phone.Number, customerId);
+        foreach (var email in record.Fields.Emails) Emails.TryAdd(email.Address.ToLowerInvariant(), customerId);
         if (record.WhatsApp is { } identity) Identities.TryAdd(identity, customerId);
     }
 }

@@ -163,21 +163,10 @@ public static class CustomerImportRows
         {
             RowNumber = rowNumber,
             Cells = cells,
-            Name = fields.Name,
-            Language = fields.Language,
-            TimeZone = fields.TimeZone,
-            Birthday = fields.Birthday,
-            Company = fields.Company,
-            Notes = fields.Notes,
-            LifecycleStage = fields.LifecycleStage,
-            ValueTier = fields.ValueTier,
-            OwnerAgentId = owner,
-            Phones = fields.Phones.Select(p => p.Number).ToList(),
-            Emails = fields.Emails.Select(e => e.Address).ToList(),
+            Fields = fields with { OwnerAgentId = owner, Attributes = attributes },
             WhatsApp = whatsApp,
             Consents = consents,
             Labels = labels,
-            Attributes = attributes,
         }, null);
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using Crm.Inbox.Agents;
 using Crm.Inbox.Assignment;
 using Crm.Inbox.Workspaces;
 using CsvHelper;
@@ -147,9 +148,22 @@ public static class CustomerImportsApi
 
     /// <summary>Stops the import: the chunks of rows already applied stay applied (each was committed on its own), the rest is not.</summary>
     public static async Task<Results<Ok<CustomerImportView>, NotFound, Conflict<CustomerImportView>>> Cancel(
-        Guid importId, ICustomerImportStore store, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        Guid importId, ICustomerImportStore store, AgentNotifier notifier, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers,
+        CancellationToken ct)
     {
         var result = await store.CancelImportAsync(user.WorkspaceId(), importId, clock.GetUtcNow(), ct);
+        if (result.Outcome == ImportChangeOutcome.Changed)
+        {
+            try
+            {
+                // Other agents watching it learn now, even if no worker had claimed it yet.
+                await notifier.CustomerImportProgressedAsync(result.Import!.WorkspaceId, CustomerImportProgressPush.Of(result.Import));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                loggers.CreateLogger(typeof(CustomerImportsApi)).LogWarning(e, "Could not push the cancellation of customer import {ImportId}", importId);
+            }
+        }
         return result.Outcome switch
         {
             ImportChangeOutcome.Changed => TypedResults.Ok(CustomerImportView.Of(result.Import!)),

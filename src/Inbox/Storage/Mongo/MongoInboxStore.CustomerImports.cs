@@ -159,46 +159,28 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
             if (await Imports.Find(s, ours).AnyAsync(token) is false) return null;
 
             var owners = await FindImportMatchesAsync(s, chunk, token);
-            var rejections = chunk.Rejections.ToList();
-            int created = 0, updated = 0, skipped = 0;
-            foreach (var record in chunk.Records)
+            var (counts, rejections) = await CustomerImportChunks.ApplyAsync(chunk, owners, async (record, match) =>
             {
-                var (rejection, skip, match) = owners.Decide(chunk.Dedupe, record);
-                if (rejection is not null)
+                if (match is not { } existing)
                 {
-                    rejections.Add(new ImportRejection(record.RowNumber, record.Cells, [rejection]));
-                    continue;
+                    var created = Guid.NewGuid();
+                    await customers.InsertOneAsync(s, NewImportedCustomer(chunk, created, record), cancellationToken: token);
+                    await WriteImportedConsentAndLabelsAsync(s, chunk, created, record, token);
+                    return created;
                 }
-                if (skip)
-                {
-                    skipped++;
-                    continue;
-                }
-                Guid customerId;
-                if (match is { } existing)
-                {
-                    customerId = existing;
-                    var owned = CustomerFilter.Eq(c => c.Id, existing) & CustomerFilter.Eq(c => c.WorkspaceId, chunk.WorkspaceId);
-                    var current = ToProfile(await customers.Find(s, owned).FirstAsync(token));
-                    var result = await UpdateProfileAsync(s, chunk.WorkspaceId, existing, current.Version, CustomerImportChanges.Apply(current.Fields, record),
-                        chunk.ChangedBy, chunk.Now, token);
-                    if (result.Outcome != ProfileUpdateOutcome.Updated)
-                        // Changed by someone else inside this transaction's snapshot: abort, and the worker retries the chunk.
-                        throw new InvalidOperationException($"Customer {existing} changed while an import chunk was applied.");
-                    if (record.WhatsApp is { } identity && !owners.Identities.ContainsKey(identity))
-                        await customers.UpdateOneAsync(s, owned, Builders<CustomerDocument>.Update.Push(c => c.Identities,
-                            new IdentityDocument { Channel = Channels.WhatsApp, Value = identity }), cancellationToken: token);
-                    updated++;
-                }
-                else
-                {
-                    customerId = Guid.NewGuid();
-                    await customers.InsertOneAsync(s, NewImportedCustomer(chunk, customerId, record), cancellationToken: token);
-                    created++;
-                }
-                await WriteImportedConsentAndLabelsAsync(s, chunk, customerId, record, token);
-                owners.Remember(customerId, record);
-            }
+                var owned = CustomerFilter.Eq(c => c.Id, existing) & CustomerFilter.Eq(c => c.WorkspaceId, chunk.WorkspaceId);
+                var current = ToProfile(await customers.Find(s, owned).FirstAsync(token));
+                var result = await UpdateProfileAsync(s, chunk.WorkspaceId, existing, current.Version, CustomerImportChanges.Apply(current.Fields, record),
+                    chunk.ChangedBy, chunk.Now, token);
+                if (result.Outcome != ProfileUpdateOutcome.Updated)
+                    // Changed by someone else inside this transaction's snapshot: abort, and the worker retries the chunk.
+                    throw new InvalidOperationException($"Customer {existing} changed while an import chunk was applied.");
+                if (record.WhatsApp is { } identity && !owners.Identities.ContainsKey(identity))
+                    await customers.UpdateOneAsync(s, owned, Builders<CustomerDocument>.Update.Push(c => c.Identities,
+                        new IdentityDocument { Channel = Channels.WhatsApp, Value = identity }), cancellationToken: token);
+                await WriteImportedConsentAndLabelsAsync(s, chunk, existing, record, token);
+                return existing;
+            });
 
             if (rejections.Count > 0)
                 await ImportRejections.InsertManyAsync(s, rejections.Select(r => new ImportRejectionDocument
@@ -208,11 +190,11 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
 
             return ToImport(await Imports.FindOneAndUpdateAsync(s, ours, Builders<ImportDocument>.Update
                 .Set(i => i.NextRow, chunk.NextRow)
-                .Inc(i => i.Processed, chunk.NextRow - chunk.FromRow)
-                .Inc(i => i.Created, created)
-                .Inc(i => i.Updated, updated)
-                .Inc(i => i.Skipped, skipped)
-                .Inc(i => i.Rejected, rejections.Count)
+                .Inc(i => i.Processed, counts.Processed)
+                .Inc(i => i.Created, counts.Created)
+                .Inc(i => i.Updated, counts.Updated)
+                .Inc(i => i.Skipped, counts.Skipped)
+                .Inc(i => i.Rejected, counts.Rejected)
                 .Set(i => i.LeaseUntilTicks, chunk.LeaseUntil.UtcTicks)
                 .Set(i => i.Claims, 0),
                 new FindOneAndUpdateOptions<ImportDocument> { ReturnDocument = ReturnDocument.After }, token));
@@ -225,14 +207,14 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
         var matches = new ImportMatches();
         var workspace = CustomerFilter.Eq(c => c.WorkspaceId, chunk.WorkspaceId);
         var oldestFirst = Builders<CustomerDocument>.Sort.Ascending(c => c.CreatedAtTicks).Ascending(c => c.Id);
-        if (chunk.Dedupe.On == DedupeKeys.Phone && chunk.Records.SelectMany(r => r.Phones).Distinct().ToList() is { Count: > 0 } phones)
+        if (chunk.Dedupe.On == DedupeKeys.Phone && chunk.Records.SelectMany(r => r.Fields.Phones).Select(p => p.Number).Distinct().ToList() is { Count: > 0 } phones)
         {
             var keys = phones.ToHashSet();
             foreach (var found in await customers.Find(s, workspace & CustomerFilter.In("phones.number", phones)).Sort(oldestFirst).ToListAsync(ct))
             foreach (var phone in found.Phones ?? [])
                 if (keys.Contains(phone.Number)) matches.Phones.TryAdd(phone.Number, found.Id);
         }
-        if (chunk.Dedupe.On == DedupeKeys.Email && chunk.Records.SelectMany(r => r.Emails).Select(e => e.ToLowerInvariant()).Distinct().ToList() is { Count: > 0 } emails)
+        if (chunk.Dedupe.On == DedupeKeys.Email && chunk.Records.SelectMany(r => r.Fields.Emails).Select(e => e.Address.ToLowerInvariant()).Distinct().ToList() is { Count: > 0 } emails)
         {
             var keys = emails.ToHashSet();
             var find = customers.Find(s, workspace & CustomerFilter.In("emails.address", emails), new FindOptions { Collation = IgnoreCase }).Sort(oldestFirst);
@@ -255,20 +237,20 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
     {
         Id = customerId,
         WorkspaceId = chunk.WorkspaceId,
-        DisplayName = record.Name,
+        DisplayName = record.Fields.Name,
         CreatedAtTicks = chunk.Now.UtcTicks,
         Identities = record.WhatsApp is { } identity ? [new IdentityDocument { Channel = Channels.WhatsApp, Value = identity }] : [],
-        Language = record.Language,
-        TimeZone = record.TimeZone,
-        Birthday = record.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        Company = record.Company,
-        Notes = record.Notes,
-        Phones = record.Phones.Select(p => new PhoneDocument { Number = p }).ToList(),
-        Emails = record.Emails.Select(e => new EmailDocument { Address = e }).ToList(),
-        LifecycleStage = record.LifecycleStage,
-        OwnerAgentId = record.OwnerAgentId,
-        ValueTier = record.ValueTier,
-        Attributes = ToBson(record.Attributes),
+        Language = record.Fields.Language,
+        TimeZone = record.Fields.TimeZone,
+        Birthday = record.Fields.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        Company = record.Fields.Company,
+        Notes = record.Fields.Notes,
+        Phones = record.Fields.Phones.Select(p => new PhoneDocument { Number = p.Number, Verified = p.Verified }).ToList(),
+        Emails = record.Fields.Emails.Select(e => new EmailDocument { Address = e.Address, Verified = e.Verified }).ToList(),
+        LifecycleStage = record.Fields.LifecycleStage,
+        OwnerAgentId = record.Fields.OwnerAgentId,
+        ValueTier = record.Fields.ValueTier,
+        Attributes = ToBson(record.Fields.Attributes),
     };
 
     /// <summary>

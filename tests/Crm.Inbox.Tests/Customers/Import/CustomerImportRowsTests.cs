@@ -49,19 +49,19 @@ public sealed class CustomerImportRowsTests
 
         Assert.Null(rejection?.Reasons is { } reasons ? string.Join(" | ", reasons) : null);
         Assert.Equal(7, record!.RowNumber);
-        Assert.Equal("张三", record.Name);
-        Assert.Equal(["+8613800138000", "+14155550100"], record.Phones);
-        Assert.Equal(["zhang@example.com"], record.Emails);
-        Assert.Equal(new DateOnly(1990, 3, 4), record.Birthday);
-        Assert.Equal(Ann, record.OwnerAgentId);
-        Assert.Equal("vip", record.LifecycleStage);
+        Assert.Equal("张三", record.Fields.Name);
+        Assert.Equal(["+8613800138000", "+14155550100"], record.Fields.Phones.Select(p => p.Number));
+        Assert.Equal(["zhang@example.com"], record.Fields.Emails.Select(e => e.Address));
+        Assert.Equal(new DateOnly(1990, 3, 4), record.Fields.Birthday);
+        Assert.Equal(Ann, record.Fields.OwnerAgentId);
+        Assert.Equal("vip", record.Fields.LifecycleStage);
         // The same identity the WhatsApp connectors key this customer by: Mexico's +52 1 folded away.
         Assert.Equal("+525512345678", record.WhatsApp);
         Assert.Equal(ConsentStates.OptedIn, record.Consents["whatsapp"]);
         Assert.Equal([Vip], record.Labels);
-        Assert.Equal("Pro", record.Attributes["plan"].GetString());
-        Assert.Equal(12.5m, record.Attributes["seats"].GetDecimal());
-        Assert.Equal("zh-Hans-CN", record.Language);
+        Assert.Equal("Pro", record.Fields.Attributes["plan"].GetString());
+        Assert.Equal(12.5m, record.Fields.Attributes["seats"].GetDecimal());
+        Assert.Equal("zh-Hans-CN", record.Fields.Language);
     }
 
     [Fact]
@@ -70,10 +70,10 @@ public sealed class CustomerImportRowsTests
         var (record, rejection) = CustomerImportRows.Read(Context(), 1, Cells(name: "Ann", phone: "+8613800138000"));
 
         Assert.Null(rejection);
-        Assert.Null(record!.Birthday);
+        Assert.Null(record!.Fields.Birthday);
         Assert.Null(record.WhatsApp);
         Assert.Empty(record.Consents);
-        Assert.Empty(record.Attributes);
+        Assert.Empty(record.Fields.Attributes);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class CustomerImportRowsTests
         var (record, _) = CustomerImportRows.Read(Context(country: null), 1, Cells(name: "Ann", phone: "+86 138 0013 8000"));
 
         Assert.Contains("default country", Assert.Single(rejection!.Reasons));
-        Assert.Equal(["+8613800138000"], record!.Phones);
+        Assert.Equal(["+8613800138000"], record!.Fields.Phones.Select(p => p.Number));
     }
 
     [Fact]
@@ -135,8 +135,13 @@ public sealed class CustomerImportRowsTests
         };
         var record = new ImportRecord
         {
-            RowNumber = 1, Cells = [], Name = "Ann", Phones = ["+14155550100", "+8613800138000"], Emails = ["ann@example.com"],
-            Attributes = new Dictionary<string, JsonElement> { ["plan"] = JsonSerializer.SerializeToElement("Pro") },
+            RowNumber = 1, Cells = [],
+            Fields = new CustomerProfileFields
+            {
+                Name = "Ann", Phones = [new ContactPhone("+14155550100", false), new ContactPhone("+8613800138000", false)],
+                Emails = [new ContactEmail("ann@example.com", false)],
+                Attributes = new Dictionary<string, JsonElement> { ["plan"] = JsonSerializer.SerializeToElement("Pro") },
+            },
         };
 
         var fields = CustomerImportChanges.Apply(current, record);
