@@ -29,9 +29,9 @@ public sealed class AgentFeed : IAsyncDisposable
         connection.On<PresencePush>("AgentTyping", p => Record("AgentTyping", p));
         connection.On<MentionPush>("Mentioned", m => Record("Mentioned", m));
         connection.On<AssignmentApi.AvailabilityView>("AvailabilityChanged", a => Record("AvailabilityChanged", a));
-        connection.On<CustomerImportProgressPush>("CustomerImportProgressed", p => Record("CustomerImportProgressed", p));
         connection.On<CustomerChangedPush>("CustomerChanged", c => Record("CustomerChanged", c));
         connection.On<CustomersMergedPush>("CustomersMerged", m => Record("CustomersMerged", m));
+        connection.On<CustomerImportProgressPush>("CustomerImportProgressed", p => Record("CustomerImportProgressed", p));
     }
 
     public Task<TimelineMessage> MessageAddedAsync(Func<TimelineMessage, bool> match) => WaitForAsync("MessageAdded", match);
@@ -47,11 +47,11 @@ public sealed class AgentFeed : IAsyncDisposable
     public Task<AssignmentApi.AvailabilityView> AvailabilityChangedAsync(Func<AssignmentApi.AvailabilityView, bool> match)
         => WaitForAsync("AvailabilityChanged", match);
 
-    public Task<CustomerImportProgressPush> ImportProgressedAsync(Func<CustomerImportProgressPush, bool> match) => WaitForAsync("CustomerImportProgressed", match);
-
     public Task<CustomerChangedPush> CustomerChangedAsync(Func<CustomerChangedPush, bool> match) => WaitForAsync("CustomerChanged", match);
 
     public Task<CustomersMergedPush> CustomersMergedAsync(Func<CustomersMergedPush, bool> match) => WaitForAsync("CustomersMerged", match);
+
+    public Task<CustomerImportProgressPush> ImportProgressedAsync(Func<CustomerImportProgressPush, bool> match) => WaitForAsync("CustomerImportProgressed", match);
 
     public Task<PresencePush> PresenceAsync(string kind, Func<PresencePush, bool> match) => WaitForAsync(kind, match);
 

@@ -71,8 +71,8 @@ public static class CustomersApi
     /// </remarks>
     public static async Task<Results<Ok<CustomerDetails>, NotFound, ValidationProblem, Conflict<CustomerDetails>, ProblemHttpResult>> ChangeCustomer(
         Guid customerId, JsonElement? change, ICustomerProfileStore store, IAgentStore agents, ICustomerAttributeDefinitionStore definitions,
-        ILifecycleStageStore stages, ICustomerMergeStore merges, CustomerMerging merging,
-        AgentNotifier notifier, ClaimsPrincipal user, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        ILifecycleStageStore stages, ICustomerMergeStore merges, CustomerMerging merging, AgentNotifier notifier, ClaimsPrincipal user,
+        TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger(typeof(CustomersApi));
         var workspaceId = user.WorkspaceId();

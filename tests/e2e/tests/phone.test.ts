@@ -4,6 +4,8 @@ import { launchBrowser, newAgentPage, screenshot, signIn, visible } from "../har
 import { ann, owner } from "../harness/accounts.js";
 import { conversationLink, conversationList, messages, showView, uniqueName } from "../harness/inbox.js";
 import { newCustomerNumber, sendCustomerMessage } from "../harness/twilio.js";
+import { signInApi } from "../harness/api.js";
+import { customerNamed, openCustomers, setCondition } from "../harness/customers.js";
 
 const crmUrl = inject("crmUrl");
 let browser: Browser;
@@ -49,6 +51,31 @@ describe("On a phone", () => {
     // A narrower phone too.
     await page.setViewportSize({ width: 360, height: 740 });
     await expectWholeControls(header);
+    await agent.context.close();
+  });
+});
+
+describe("Customer screens on a phone", () => {
+  test("at 390 px the customer list with its filter builder and a profile fit the screen, with nothing to scroll sideways", async () => {
+    const name = uniqueName("Phoebe Profile");
+    await sendCustomerMessage(crmUrl, { from: newCustomerNumber(), body: "Small screen", profileName: name });
+    const customer = await customerNamed(crmUrl, await signInApi(crmUrl, ann.email, ann.password), name);
+    const agent = await newAgentPage(browser, { viewport: { width: 390, height: 844 }, isMobile: true });
+    const { page } = agent;
+    await signIn(page, crmUrl, ann);
+    await openCustomers(page);
+    await page.getByText("Filter", { exact: true }).click();
+    await page.getByRole("button", { name: "Add condition", exact: true }).click();
+    await setCondition(page, "1", "Last message from the customer", "is between");
+    await page.getByRole("button", { name: "Add group", exact: true }).click();
+    await screenshot(page, "phone-customers");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+    await page.goto(`${crmUrl}/#/customers/${customer.id}`);
+    await visible(page.getByRole("heading", { name, level: 1 }));
+    await visible(page.getByRole("button", { name: "Save profile" }));
+    await screenshot(page, "phone-profile");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await agent.context.close();
   });
 });

@@ -5,6 +5,7 @@ import { connectHub, HubContext, send } from './api/hub';
 import { watchActivity } from './logic/activity';
 import type { SignedIn } from './api/types';
 import { Admin } from './components/Admin';
+import { Customers } from './components/Customers';
 import { Header } from './components/Header';
 import { Inbox } from './components/Inbox';
 import { AcceptInvitation, SignIn } from './components/SignIn';
@@ -87,7 +88,7 @@ export function App() {
   }, [signedIn, signOut]);
 
   useEffect(() => {
-    document.title = route.page === 'admin' ? 'Admin · Crm' : 'Inbox · Crm';
+    document.title = route.page === 'admin' ? 'Admin · Crm' : route.page === 'customers' ? 'Customers · Crm' : 'Inbox · Crm';
   }, [route.page]);
 
   if (!signedIn) {
@@ -99,9 +100,9 @@ export function App() {
     <HubContext.Provider value={hub}>
       <div className="app">
         <Header agent={signedIn.agent} live={live} page={route.page} onSignOut={() => signOut('You signed out.')} />
-        {route.page === 'admin'
-          ? <Admin me={signedIn.agent} tab={route.tab} />
-          : <Inbox me={signedIn.agent} conversationId={route.conversationId} reconnects={reconnects} />}
+        {route.page === 'admin' && <Admin me={signedIn.agent} tab={route.tab} />}
+        {route.page === 'customers' && <Customers me={signedIn.agent} route={route} reconnects={reconnects} />}
+        {route.page === 'inbox' && <Inbox me={signedIn.agent} conversationId={route.conversationId} reconnects={reconnects} />}
       </div>
     </HubContext.Provider>
   );

@@ -47,9 +47,10 @@ export interface ApiSession {
 
 export const session: ApiSession = { token: null, onUnauthorized: () => {} };
 
-export async function api<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+/** A JSON call; `form` sends multipart form data instead of a JSON body (a file upload; the browser sets its boundary). */
+export async function api<T>(path: string, init: { method?: string; body?: unknown; form?: FormData; signal?: AbortSignal } = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (init.body !== undefined && !init.form) headers['Content-Type'] = 'application/json';
   const hadToken = session.token !== null;
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   let response: Response;
@@ -57,7 +58,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
     response = await fetch(path, {
       method: init.method ?? 'GET',
       headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      body: init.form ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
       signal: init.signal,
     });
   } catch (error) {
@@ -84,13 +85,15 @@ function problemError(status: number, body: unknown): ApiError {
  * Bytes the API keeps behind the agent's token (provider-kept media at /api/media/…): fetched with the Authorization
  * header, which an <img src> cannot send, to be shown from a blob URL.
  */
-export async function apiBlob(path: string, signal?: AbortSignal): Promise<Blob> {
+export async function apiBlob(path: string, signal?: AbortSignal, body?: unknown): Promise<Blob> {
   const headers: Record<string, string> = {};
   const hadToken = session.token !== null;
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  // A body makes it a POST (e.g. the CSV export of a filter not saved as a segment).
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response: Response;
   try {
-    response = await fetch(path, { headers, signal });
+    response = await fetch(path, body === undefined ? { headers, signal } : { method: 'POST', headers, signal, body: JSON.stringify(body) });
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError('Crm cannot be reached: check your connection.', 0);

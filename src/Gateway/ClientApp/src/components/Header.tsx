@@ -4,7 +4,7 @@ import { usePush } from '../api/hub';
 import type { Agent, Availability, AvailabilityView } from '../api/types';
 import { askPermission, needsPermission } from '../logic/notify';
 
-export function Header({ agent, live, page, onSignOut }: { agent: Agent; live: boolean; page: 'inbox' | 'admin'; onSignOut: () => void }) {
+export function Header({ agent, live, page, onSignOut }: { agent: Agent; live: boolean; page: 'inbox' | 'admin' | 'customers'; onSignOut: () => void }) {
   const [availability, setAvailability] = useState<Availability>('online');
   const [error, setError] = useState<string | null>(null);
   const [askNotifications, setAskNotifications] = useState(needsPermission);
@@ -40,6 +40,7 @@ export function Header({ agent, live, page, onSignOut }: { agent: Agent; live: b
       <span className="brand">Crm</span>
       <nav aria-label="Main" className="top-nav">
         <a href="#/" aria-current={page === 'inbox' ? 'page' : undefined}>Inbox</a>
+        <a href="#/customers" aria-current={page === 'customers' ? 'page' : undefined}>Customers</a>
         {canAdmin && <a href="#/admin/agents" aria-current={page === 'admin' ? 'page' : undefined}>Admin</a>}
       </nav>
       <span className={`live ${live ? 'on' : ''}`} role="status" aria-label={live ? 'Live updates on' : 'Live updates off'} title={live ? 'Live' : 'Reconnecting'} />
