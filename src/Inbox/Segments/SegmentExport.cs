@@ -6,9 +6,8 @@ using CsvHelper;
 namespace Crm.Inbox.Segments;
 
 /// <summary>
-/// A segment as CSV, written batch by batch straight to the response (never the whole file in memory). UTF-8 with a BOM,
-/// so Excel reads names in any script; cells starting with = + - @ (or a tab or CR) get a leading ' so a spreadsheet never
-/// runs a customer's text as a formula (CsvHelper's injection escaping).
+/// A segment as CSV (<see cref="SpreadsheetCsv"/>), written batch by batch straight to the response (never the whole file
+/// in memory).
 /// </summary>
 public static class SegmentExport
 {
@@ -24,8 +23,7 @@ public static class SegmentExport
     public static async Task WriteAsync(Stream output, ISegmentStore store, Guid workspaceId, SegmentGroup filter, DateTimeOffset now,
         IReadOnlyDictionary<Guid, string> labelNames, IReadOnlyList<CustomerAttributeDefinition> definitions, CancellationToken ct)
     {
-        var options = new CsvWriterOptions { Injection = CsvInjection.Escape, WriteByteOrderMark = true, FormatProvider = CultureInfo.InvariantCulture };
-        await using var csv = CsvWriter.Create(output, options, leaveOpen: true);
+        await using var csv = CsvWriter.Create(output, SpreadsheetCsv.Options, leaveOpen: true);
         foreach (var column in FixedColumns) csv.WriteField(column);
         foreach (var definition in definitions) csv.WriteField(CustomerProfileFields.AttributeFieldPrefix + definition.Key);
         await csv.EndRecordAsync(ct);

@@ -184,7 +184,7 @@ public static class CustomerImportsApi
         var name = $"{Path.GetFileNameWithoutExtension(import.FileName)}-rejected.csv";
         return TypedResults.Stream(async body =>
         {
-            await using var writer = CsvWriter.Create(body, CsvWriterOptions.Default with { Injection = CsvInjection.Escape, WriteByteOrderMark = true }, leaveOpen: true);
+            await using var writer = CsvWriter.Create(body, SpreadsheetCsv.Options, leaveOpen: true);
             await writer.WriteRecordAsync(["Row", "Reasons", .. import.Headers], ct);
             var after = 0;
             while (true)
