@@ -44,7 +44,8 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
         await ImportRejections.Indexes.CreateOneAsync(new CreateIndexModel<ImportRejectionDocument>(
             Builders<ImportRejectionDocument>.IndexKeys.Ascending(r => r.ImportId).Ascending(r => r.RowNumber),
             new CreateIndexOptions { Name = "ux_customer_import_rejections", Unique = true }), cancellationToken: ct);
-        // An import's dedupe finds customers by phone or email.
+        // Customers by phone or email (segments filter on these paths). An import's dedupe no longer reads them: it seeks the
+        // match keys (ix_customers_match_keys), which a merged-away customer does not have.
         await customers.Indexes.CreateManyAsync(
         [
             new CreateIndexModel<CustomerDocument>(Builders<CustomerDocument>.IndexKeys.Ascending(c => c.WorkspaceId).Ascending("phones.number"),
