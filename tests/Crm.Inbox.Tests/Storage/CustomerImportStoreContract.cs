@@ -336,6 +336,14 @@ public abstract class CustomerImportStoreContract
         Assert.Contains(history, c => c.Field == "labels" && c.To == "VIP" && c.ChangedBy == Agent);
     }
 
+    /// <summary>A customer who wrote on WeChat, with the phones and emails an agent then gave their profile.</summary>
+    private static async Task<Guid> KnownAsync(IInboxStore store, string openId, string name, ContactPhone[] phones, ContactEmail[]? emails = null)
+    {
+        var customer = await store.ResolveCustomerAsync(Workspace, new ChannelIdentity(Channels.WeChat, openId), name, T0);
+        await Profiles(store).UpdateProfileAsync(Workspace, customer.Id, 0, new CustomerProfileFields { Name = name, Phones = phones, Emails = emails ?? [] }, null, T0);
+        return customer.Id;
+    }
+
     /// <summary>The reasons merge suggestions give for the pair, from the keys the store finds for <paramref name="customer"/>.</summary>
     private static async Task<IReadOnlyList<MatchReason>> SuggestedAsync(IInboxStore store, Guid customer, Guid other)
     {
@@ -348,51 +356,39 @@ public abstract class CustomerImportStoreContract
     public async Task A_customer_an_import_creates_is_in_merge_suggestions_by_its_phones_emails_and_whatsapp_number()
     {
         var store = await CreateStoreAsync();
-        var known = await store.ResolveCustomerAsync(Workspace, new ChannelIdentity(Channels.WeChat, "o-ann"), "Ann", T0);
-        await Profiles(store).UpdateProfileAsync(Workspace, known.Id, 0, new CustomerProfileFields
-        {
-            Name = "Ann", Phones = [new ContactPhone("+8613800138000", true)], Emails = [new ContactEmail("ann@example.com", false)],
-        }, null, T0);
+        var known = await KnownAsync(store, "o-ann", "Ann", [new ContactPhone("+8613800138000", true)], [new ContactEmail("ann@example.com", false)]);
         var import = await RunningAsync(store, Mapping(DedupeKeys.Identity));
 
         await Imports(store).ApplyImportChunkAsync(Chunk(import, "worker-1", 1, 2, [Row(1, "Ann Chen", email: "ANN@example.com", whatsApp: "+8613800138000")]));
 
-        var imported = Assert.Single(await Profiles(store).ListProfilesAsync(Workspace, null, 10), p => p.Id != known.Id);
+        var imported = Assert.Single(await Profiles(store).ListProfilesAsync(Workspace, null, 10), p => p.Id != known);
         // The WhatsApp number is a verified key, as every channel identity is: the same verified phone as Ann's profile.
-        Assert.Equal([new MatchReason(MatchKinds.VerifiedPhone, "+8613800138000", "+8613800138000")], await SuggestedAsync(store, known.Id, imported.Id));
+        Assert.Equal([new MatchReason(MatchKinds.VerifiedPhone, "+8613800138000", "+8613800138000")], await SuggestedAsync(store, known, imported.Id));
         // The imported email is a key too, unverified (so it is no reason by itself, as for any customer).
         var keys = (await Merges(store).FindMatchKeysAsync(Workspace, imported.Id)).Single(k => k.CustomerId == imported.Id).Keys;
         Assert.Contains(new MatchKey(MatchKey.Email, "ann@example.com", "ann@example.com", false, MatchKey.FromProfile), keys);
-        Assert.Contains(known.Id, (await Merges(store).ListSharedMatchKeysAsync(Workspace, null, 10)).SelectMany(s => s.Holders).Select(h => h.CustomerId));
+        Assert.Contains(known, (await Merges(store).ListSharedMatchKeysAsync(Workspace, null, 10)).SelectMany(s => s.Holders).Select(h => h.CustomerId));
     }
 
     [SkippableFact]
     public async Task A_whatsapp_number_an_import_adds_to_a_customer_it_updates_is_one_of_their_match_keys()
     {
         var store = await CreateStoreAsync();
-        var known = await store.ResolveCustomerAsync(Workspace, new ChannelIdentity(Channels.WeChat, "o-ann"), "Ann", T0);
-        await Profiles(store).UpdateProfileAsync(Workspace, known.Id, 0, new CustomerProfileFields { Name = "Ann", Phones = [new ContactPhone("+8613800138000", false)] },
-            null, T0);
-        var other = await store.ResolveCustomerAsync(Workspace, new ChannelIdentity(Channels.WeChat, "o-bob"), "Bob", T0);
-        await Profiles(store).UpdateProfileAsync(Workspace, other.Id, 0, new CustomerProfileFields { Name = "Bob", Phones = [new ContactPhone("+8613900139000", true)] },
-            null, T0);
+        var known = await KnownAsync(store, "o-ann", "Ann", [new ContactPhone("+8613800138000", false)]);
+        var other = await KnownAsync(store, "o-bob", "Bob", [new ContactPhone("+8613900139000", true)]);
         var import = await RunningAsync(store);
 
         var after = await Imports(store).ApplyImportChunkAsync(Chunk(import, "worker-1", 1, 2, [Row(1, null, "+8613800138000", whatsApp: "+8613900139000")]));
 
         Assert.Equal(new ImportCounters(1, 0, 1, 0, 0), after!.Counters);
-        Assert.Equal([new MatchReason(MatchKinds.VerifiedPhone, "+8613900139000", "+8613900139000")], await SuggestedAsync(store, known.Id, other.Id));
+        Assert.Equal([new MatchReason(MatchKinds.VerifiedPhone, "+8613900139000", "+8613900139000")], await SuggestedAsync(store, known, other));
     }
 
     [SkippableFact]
     public async Task Dedupe_finds_a_phone_or_email_nobody_verified()
     {
         var store = await CreateStoreAsync();
-        var known = await store.ResolveCustomerAsync(Workspace, new ChannelIdentity(Channels.WeChat, "o-ann"), "Ann", T0);
-        await Profiles(store).UpdateProfileAsync(Workspace, known.Id, 0, new CustomerProfileFields
-        {
-            Name = "Ann", Phones = [new ContactPhone("+8613800138000", false)], Emails = [new ContactEmail("Ann@Example.com", false)],
-        }, null, T0);
+        await KnownAsync(store, "o-ann", "Ann", [new ContactPhone("+8613800138000", false)], [new ContactEmail("Ann@Example.com", false)]);
         var byPhone = await RunningAsync(store);
         var phoneRun = await Imports(store).ApplyImportChunkAsync(Chunk(byPhone, "worker-1", 1, 2, [Row(1, null, "+8613800138000", company: "Acme")]));
         await Imports(store).FinishImportAsync(byPhone.Id, "worker-1", ImportStatuses.Completed, null, T0.AddMinutes(1));
@@ -410,14 +406,10 @@ public abstract class CustomerImportStoreContract
     {
         var store = await CreateStoreAsync();
         // The merged-away customer is the older one: a dedupe reading every customer's phones oldest first would meet it.
-        var merged = await store.ResolveCustomerAsync(Workspace, new ChannelIdentity(Channels.WeChat, "o-ann"), "Ann (WeChat)", T0);
-        await Profiles(store).UpdateProfileAsync(Workspace, merged.Id, 0, new CustomerProfileFields
-        {
-            Name = "Ann (WeChat)", Phones = [new ContactPhone("+8613800138000", false)], Emails = [new ContactEmail("ann@example.com", false)],
-        }, null, T0);
+        var merged = await KnownAsync(store, "o-ann", "Ann (WeChat)", [new ContactPhone("+8613800138000", false)], [new ContactEmail("ann@example.com", false)]);
         var survivor = await store.ResolveCustomerAsync(Workspace, new ChannelIdentity(Channels.WhatsApp, "+8613900139000"), "Ann", T0.AddMinutes(1));
-        var before = (await Profiles(store).GetProfileAsync(Workspace, merged.Id))!;
-        var result = await Merges(store).MergeCustomersAsync(new MergeRequest(Workspace, survivor.Id, merged.Id, 0, before.Version,
+        var before = (await Profiles(store).GetProfileAsync(Workspace, merged))!;
+        var result = await Merges(store).MergeCustomersAsync(new MergeRequest(Workspace, survivor.Id, merged, 0, before.Version,
             new Dictionary<string, string> { ["name"] = MergeChoices.Survivor }, Agent, false, T0.AddMinutes(2)));
         Assert.Equal(MergeOutcome.Merged, result.Outcome);
         var import = await RunningAsync(store);
@@ -427,7 +419,7 @@ public abstract class CustomerImportStoreContract
         // The survivor holds the merged customer's phone now (its own key): the row updates it.
         Assert.Equal(new ImportCounters(1, 0, 1, 0, 0), first!.Counters);
         Assert.Equal("Acme", (await Profiles(store).GetProfileAsync(Workspace, survivor.Id))!.Fields.Company);
-        Assert.Null((await Profiles(store).GetProfileAsync(Workspace, merged.Id))!.Fields.Company);
+        Assert.Null((await Profiles(store).GetProfileAsync(Workspace, merged))!.Fields.Company);
 
         // Once an agent takes the number off the survivor, only the merged-away customer's kept row lists it: the next row
         // with it is somebody new, not a change to a customer nobody sees.
@@ -436,9 +428,9 @@ public abstract class CustomerImportStoreContract
         var second = await Imports(store).ApplyImportChunkAsync(Chunk(import, "worker-1", 2, 3, [Row(2, "Someone", "+8613800138000", company: "Beta")]));
 
         Assert.Equal(new ImportCounters(2, 1, 1, 0, 0), second!.Counters);
-        var keptAway = (await Profiles(store).GetProfileAsync(Workspace, merged.Id))!;
+        var keptAway = (await Profiles(store).GetProfileAsync(Workspace, merged))!;
         Assert.Equal(("Ann (WeChat)", null), (keptAway.Fields.Name, keptAway.Fields.Company));
-        Assert.Equal(survivor.Id, await Merges(store).GetMergedIntoAsync(Workspace, merged.Id));
+        Assert.Equal(survivor.Id, await Merges(store).GetMergedIntoAsync(Workspace, merged));
     }
 
     [SkippableFact]
