@@ -162,6 +162,36 @@ public sealed class CustomerImportTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_customer_imported_with_a_known_customers_verified_phone_as_whatsapp_number_is_suggested_for_merging_with_them()
+    {
+        var ann = await app.SignInAsync("ann");
+        await using var feed = await app.ConnectAgentAsync(ann);
+        await app.PostFromTwilioAsync("/webhooks/twilio/whatsapp", TwilioFakes.WhatsAppText("SMimport3", "+14155550100", "hi", profileName: "Alice"));
+        var alice = (await feed.MessageAddedAsync(m => m.ChannelMessageId == "SMimport3")).CustomerId;
+        var patched = await ann.PatchAsJsonAsync($"/api/customers/{alice}", new { version = 0, phones = new[] { new { number = "+14155550199", verified = true } } });
+        Assert.True(patched.IsSuccessStatusCode, await patched.Content.ReadAsStringAsync());
+
+        // Her second number, in a spreadsheet as a WhatsApp number (a channel identity: verified as every identity is).
+        var upload = await UploadedAsync(ann, "Name,WhatsApp\nAlice Work,+1 415 555 0199\n");
+        await MapAsync(ann, upload.Id, new
+        {
+            columns = new Dictionary<string, string?> { ["Name"] = "name", ["WhatsApp"] = "whatsapp" },
+            dedupe = new { on = "identity", whenFound = "update" },
+        });
+        var done = await RunAsync(ann, upload.Id);
+
+        Assert.Equal((1, 0, 0), (done.Created, done.Updated, done.Rejected));
+        var imported = (await CustomersAsync(ann)).Single(c => c.Fields.Name == "Alice Work");
+        var suggested = (await ann.GetFromJsonAsync<MergeSuggestions.SuggestionList>($"/api/customers/{alice}/merge-suggestions"))!.Items;
+        var suggestion = Assert.Single(suggested);
+        Assert.Equal(imported.Id, suggestion.Customer.Id);
+        Assert.Equal([new MatchReason(MatchKinds.VerifiedPhone, "+14155550199", "+14155550199")], suggestion.Reasons);
+        var pairs = (await ann.GetFromJsonAsync<MergeSuggestions.PairPage>("/api/customers/merge-suggestions"))!.Items;
+        var pair = Assert.Single(pairs);
+        Assert.Equal(new HashSet<Guid> { alice, imported.Id }, new HashSet<Guid> { pair.First.Id, pair.Second.Id });
+    }
+
+    [Fact]
     public async Task Dedupe_skip_leaves_a_known_customer_untouched_and_counts_the_row_as_skipped()
     {
         var ann = await app.SignInAsync("ann");

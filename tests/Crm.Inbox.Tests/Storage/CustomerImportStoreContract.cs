@@ -26,6 +26,7 @@ public abstract class CustomerImportStoreContract
 
     private static ICustomerImportStore Imports(IInboxStore store) => (ICustomerImportStore)store;
     private static ICustomerProfileStore Profiles(IInboxStore store) => (ICustomerProfileStore)store;
+    private static ICustomerMergeStore Merges(IInboxStore store) => (ICustomerMergeStore)store;
 
     private static CustomerImport NewImport(Guid? workspace = null, int total = 3) => new(Guid.NewGuid(), workspace ?? Workspace, Agent, T0, "customers.csv",
         42, ",", Headers, [["Ann", "+8613800138000", "ann@example.com"]], new Dictionary<string, string?> { ["Name"] = "name", ["Phone"] = "phone" },
@@ -34,13 +35,14 @@ public abstract class CustomerImportStoreContract
     private static ImportMapping Mapping(string on = DedupeKeys.Phone, string whenFound = WhenFound.Update)
         => new(new Dictionary<string, string?> { ["Name"] = "name", ["Phone"] = "phone", ["Email"] = "email" }, new DedupeRule(on, whenFound), "CN");
 
-    private static ImportRecord Row(int number, string? name, string? phone = null, string? email = null, string? whatsApp = null) => new()
+    private static ImportRecord Row(int number, string? name, string? phone = null, string? email = null, string? whatsApp = null, string? company = null) => new()
     {
         RowNumber = number,
         Cells = [name ?? "", phone ?? "", email ?? ""],
         Fields = new CustomerProfileFields
         {
             Name = name,
+            Company = company,
             Phones = phone is null ? [] : [new ContactPhone(phone, false)],
             Emails = email is null ? [] : [new ContactEmail(email, false)],
         },
@@ -334,6 +336,103 @@ public abstract class CustomerImportStoreContract
         Assert.Contains(history, c => c.Field == "labels" && c.To == "VIP" && c.ChangedBy == Agent);
     }
 
+    /// <summary>A customer who wrote on WeChat, with the phones and emails an agent then gave their profile.</summary>
+    private static async Task<Guid> KnownAsync(IInboxStore store, string openId, string name, ContactPhone[] phones, ContactEmail[]? emails = null)
+    {
+        var customer = await store.ResolveCustomerAsync(Workspace, new ChannelIdentity(Channels.WeChat, openId), name, T0);
+        await Profiles(store).UpdateProfileAsync(Workspace, customer.Id, 0, new CustomerProfileFields { Name = name, Phones = phones, Emails = emails ?? [] }, null, T0);
+        return customer.Id;
+    }
+
+    /// <summary>The reasons merge suggestions give for the pair, from the keys the store finds for <paramref name="customer"/>.</summary>
+    private static async Task<IReadOnlyList<MatchReason>> SuggestedAsync(IInboxStore store, Guid customer, Guid other)
+    {
+        var keys = await Merges(store).FindMatchKeysAsync(Workspace, customer);
+        var theirs = keys.Where(k => k.CustomerId == other).SelectMany(k => k.Keys).ToList();
+        return CustomerMergeRules.Reasons(keys.Where(k => k.CustomerId == customer).SelectMany(k => k.Keys), theirs);
+    }
+
+    [SkippableFact]
+    public async Task A_customer_an_import_creates_is_in_merge_suggestions_by_its_phones_emails_and_whatsapp_number()
+    {
+        var store = await CreateStoreAsync();
+        var known = await KnownAsync(store, "o-ann", "Ann", [new ContactPhone("+8613800138000", true)], [new ContactEmail("ann@example.com", false)]);
+        var import = await RunningAsync(store, Mapping(DedupeKeys.Identity));
+
+        await Imports(store).ApplyImportChunkAsync(Chunk(import, "worker-1", 1, 2, [Row(1, "Ann Chen", email: "ANN@example.com", whatsApp: "+8613800138000")]));
+
+        var imported = Assert.Single(await Profiles(store).ListProfilesAsync(Workspace, null, 10), p => p.Id != known);
+        // The WhatsApp number is a verified key, as every channel identity is: the same verified phone as Ann's profile.
+        Assert.Equal([new MatchReason(MatchKinds.VerifiedPhone, "+8613800138000", "+8613800138000")], await SuggestedAsync(store, known, imported.Id));
+        // The imported email is a key too, unverified (so it is no reason by itself, as for any customer).
+        var keys = (await Merges(store).FindMatchKeysAsync(Workspace, imported.Id)).Single(k => k.CustomerId == imported.Id).Keys;
+        Assert.Contains(new MatchKey(MatchKey.Email, "ann@example.com", "ann@example.com", false, MatchKey.FromProfile), keys);
+        Assert.Contains(known, (await Merges(store).ListSharedMatchKeysAsync(Workspace, null, 10)).SelectMany(s => s.Holders).Select(h => h.CustomerId));
+    }
+
+    [SkippableFact]
+    public async Task A_whatsapp_number_an_import_adds_to_a_customer_it_updates_is_one_of_their_match_keys()
+    {
+        var store = await CreateStoreAsync();
+        var known = await KnownAsync(store, "o-ann", "Ann", [new ContactPhone("+8613800138000", false)]);
+        var other = await KnownAsync(store, "o-bob", "Bob", [new ContactPhone("+8613900139000", true)]);
+        var import = await RunningAsync(store);
+
+        var after = await Imports(store).ApplyImportChunkAsync(Chunk(import, "worker-1", 1, 2, [Row(1, null, "+8613800138000", whatsApp: "+8613900139000")]));
+
+        Assert.Equal(new ImportCounters(1, 0, 1, 0, 0), after!.Counters);
+        Assert.Equal([new MatchReason(MatchKinds.VerifiedPhone, "+8613900139000", "+8613900139000")], await SuggestedAsync(store, known, other));
+    }
+
+    [SkippableFact]
+    public async Task Dedupe_finds_a_phone_or_email_nobody_verified()
+    {
+        var store = await CreateStoreAsync();
+        await KnownAsync(store, "o-ann", "Ann", [new ContactPhone("+8613800138000", false)], [new ContactEmail("Ann@Example.com", false)]);
+        var byPhone = await RunningAsync(store);
+        var phoneRun = await Imports(store).ApplyImportChunkAsync(Chunk(byPhone, "worker-1", 1, 2, [Row(1, null, "+8613800138000", company: "Acme")]));
+        await Imports(store).FinishImportAsync(byPhone.Id, "worker-1", ImportStatuses.Completed, null, T0.AddMinutes(1));
+        var byEmail = await RunningAsync(store, Mapping(DedupeKeys.Email));
+        var emailRun = await Imports(store).ApplyImportChunkAsync(Chunk(byEmail, "worker-1", 1, 2, [Row(1, "Ann Chen", email: "ann@EXAMPLE.com")]));
+
+        Assert.Equal(new ImportCounters(1, 0, 1, 0, 0), phoneRun!.Counters);
+        Assert.Equal(new ImportCounters(1, 0, 1, 0, 0), emailRun!.Counters);
+        var ann = Assert.Single(await Profiles(store).ListProfilesAsync(Workspace, null, 10));
+        Assert.Equal(("Ann Chen", "Acme"), (ann.Fields.Name, ann.Fields.Company));
+    }
+
+    [SkippableFact]
+    public async Task Dedupe_meets_the_survivor_of_a_merge_and_never_the_customer_merged_away()
+    {
+        var store = await CreateStoreAsync();
+        // The merged-away customer is the older one: a dedupe reading every customer's phones oldest first would meet it.
+        var merged = await KnownAsync(store, "o-ann", "Ann (WeChat)", [new ContactPhone("+8613800138000", false)], [new ContactEmail("ann@example.com", false)]);
+        var survivor = await store.ResolveCustomerAsync(Workspace, new ChannelIdentity(Channels.WhatsApp, "+8613900139000"), "Ann", T0.AddMinutes(1));
+        var before = (await Profiles(store).GetProfileAsync(Workspace, merged))!;
+        var result = await Merges(store).MergeCustomersAsync(new MergeRequest(Workspace, survivor.Id, merged, 0, before.Version,
+            new Dictionary<string, string> { ["name"] = MergeChoices.Survivor }, Agent, false, T0.AddMinutes(2)));
+        Assert.Equal(MergeOutcome.Merged, result.Outcome);
+        var import = await RunningAsync(store);
+
+        var first = await Imports(store).ApplyImportChunkAsync(Chunk(import, "worker-1", 1, 2, [Row(1, null, "+8613800138000", company: "Acme")]));
+
+        // The survivor holds the merged customer's phone now (its own key): the row updates it.
+        Assert.Equal(new ImportCounters(1, 0, 1, 0, 0), first!.Counters);
+        Assert.Equal("Acme", (await Profiles(store).GetProfileAsync(Workspace, survivor.Id))!.Fields.Company);
+        Assert.Null((await Profiles(store).GetProfileAsync(Workspace, merged))!.Fields.Company);
+
+        // Once an agent takes the number off the survivor, only the merged-away customer's kept row lists it: the next row
+        // with it is somebody new, not a change to a customer nobody sees.
+        var now = (await Profiles(store).GetProfileAsync(Workspace, survivor.Id))!;
+        await Profiles(store).UpdateProfileAsync(Workspace, survivor.Id, now.Version, now.Fields with { Phones = [] }, Agent, T0.AddMinutes(3));
+        var second = await Imports(store).ApplyImportChunkAsync(Chunk(import, "worker-1", 2, 3, [Row(2, "Someone", "+8613800138000", company: "Beta")]));
+
+        Assert.Equal(new ImportCounters(2, 1, 1, 0, 0), second!.Counters);
+        var keptAway = (await Profiles(store).GetProfileAsync(Workspace, merged))!;
+        Assert.Equal(("Ann (WeChat)", null), (keptAway.Fields.Name, keptAway.Fields.Company));
+        Assert.Equal(survivor.Id, await Merges(store).GetMergedIntoAsync(Workspace, merged));
+    }
+
     [SkippableFact]
     public async Task A_cancelled_import_keeps_the_chunks_applied_before_and_applies_no_more()
     {
@@ -381,6 +480,27 @@ public sealed class SqliteCustomerImportStoreTests : CustomerImportStoreContract
     [InlineData(nameof(SqliteInboxStore.NextAbandonedImportSql), "SEARCH customer_imports USING INDEX ix_customer_imports_pending (status=? AND lease_until<?)")]
     public async Task Workers_find_pending_imports_by_a_seek_not_a_scan_of_every_import(string query, string expectedSearch)
     {
+        var plan = await PlanAsync(query);
+
+        Assert.Equal(expectedSearch, plan[0]);
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(nameof(SqliteInboxStore.ImportPhoneOwnersSql))]
+    [InlineData(nameof(SqliteInboxStore.ImportEmailOwnersSql))]
+    public async Task Dedupe_finds_phones_and_emails_by_a_seek_of_the_match_keys_not_a_scan_of_the_workspaces_customers(string query)
+    {
+        var plan = await PlanAsync(query);
+
+        Assert.StartsWith("SEARCH k USING INDEX ix_customer_match_keys_value (workspace_id=? AND kind=? AND value=?)", plan[0]);
+        Assert.Contains(plan, step => step.StartsWith("SEARCH c USING INDEX sqlite_autoindex_customers_1 (id=?)", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN k", StringComparison.Ordinal) || step.StartsWith("SCAN c", StringComparison.Ordinal));
+    }
+
+    /// <summary>The steps of SQLite's plan for one of the store's queries (named by its constant), on a fresh store's file.</summary>
+    private async Task<List<string>> PlanAsync(string query)
+    {
         await stores.CreateAsync();
         var sql = (string)typeof(SqliteInboxStore).GetField(query, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.GetValue(null)!;
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={stores.File};Pooling=False");
@@ -392,9 +512,7 @@ public sealed class SqliteCustomerImportStoreTests : CustomerImportStoreContract
         var plan = new List<string>();
         await using (var reader = await command.ExecuteReaderAsync())
             while (await reader.ReadAsync()) plan.Add(reader.GetString(3));
-
-        Assert.Equal(expectedSearch, plan[0]);
-        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN", StringComparison.Ordinal));
+        return plan;
     }
 
     public void Dispose() => stores.Dispose();

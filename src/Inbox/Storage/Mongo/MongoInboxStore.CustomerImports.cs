@@ -2,6 +2,7 @@ using System.Globalization;
 using Crm.Contracts;
 using Crm.Inbox.Customers;
 using Crm.Inbox.Customers.Import;
+using Crm.Inbox.Timelines;
 using MongoDB.Bson;
 using MongoDB.Bson.Serialization.Attributes;
 using MongoDB.Driver;
@@ -43,7 +44,8 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
         await ImportRejections.Indexes.CreateOneAsync(new CreateIndexModel<ImportRejectionDocument>(
             Builders<ImportRejectionDocument>.IndexKeys.Ascending(r => r.ImportId).Ascending(r => r.RowNumber),
             new CreateIndexOptions { Name = "ux_customer_import_rejections", Unique = true }), cancellationToken: ct);
-        // An import's dedupe finds customers by phone or email.
+        // Customers by phone or email (segments filter on these paths). An import's dedupe no longer reads them: it seeks the
+        // match keys (ix_customers_match_keys), which a merged-away customer does not have.
         await customers.Indexes.CreateManyAsync(
         [
             new CreateIndexModel<CustomerDocument>(Builders<CustomerDocument>.IndexKeys.Ascending(c => c.WorkspaceId).Ascending("phones.number"),
@@ -175,9 +177,12 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
                 if (result.Outcome != ProfileUpdateOutcome.Updated)
                     // Changed by someone else inside this transaction's snapshot: abort, and the worker retries the chunk.
                     throw new InvalidOperationException($"Customer {existing} changed while an import chunk was applied.");
+                // The update set the customer's match keys from its profile (UpdateProfileAsync); a new WhatsApp identity adds its own.
                 if (record.WhatsApp is { } identity && !owners.Identities.ContainsKey(identity))
-                    await customers.UpdateOneAsync(s, owned, Builders<CustomerDocument>.Update.Push(c => c.Identities,
-                        new IdentityDocument { Channel = Channels.WhatsApp, Value = identity }), cancellationToken: token);
+                    await customers.UpdateOneAsync(s, owned, Builders<CustomerDocument>.Update
+                        .Push(c => c.Identities, new IdentityDocument { Channel = Channels.WhatsApp, Value = identity })
+                        .PushEach(c => c.MatchKeys, MatchKeyDocuments(new CustomerProfileFields(), [new ChannelIdentity(Channels.WhatsApp, identity)])),
+                        cancellationToken: token);
                 await WriteImportedConsentAndLabelsAsync(s, chunk, existing, record, token);
                 return existing;
             });
@@ -201,27 +206,32 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
         }, cancellationToken: ct);
     }
 
-    /// <summary>Who already holds the chunk's keys: ix_customers_workspace_phone, ix_customers_workspace_email, ux_customers_workspace_identity.</summary>
+    /// <summary>
+    /// Who already holds the chunk's keys, the oldest customer when several do: phones and emails through the match keys
+    /// (ix_customers_match_keys), which hold every phone and email of a profile, verified or not; WhatsApp identities through
+    /// ux_customers_workspace_identity. A merged-away customer has no match keys and no identities (the merge moved them to
+    /// the survivor, in its transaction): a row meets the survivor through the survivor's own keys, never the merged-away one.
+    /// </summary>
     private async Task<ImportMatches> FindImportMatchesAsync(IClientSessionHandle s, ImportChunk chunk, CancellationToken ct)
     {
         var matches = new ImportMatches();
-        var workspace = CustomerFilter.Eq(c => c.WorkspaceId, chunk.WorkspaceId);
+        var workspace = CustomerFilter.Eq(c => c.WorkspaceId, chunk.WorkspaceId) & CustomerFilter.Eq(c => c.MergedInto, null);
         var oldestFirst = Builders<CustomerDocument>.Sort.Ascending(c => c.CreatedAtTicks).Ascending(c => c.Id);
-        if (chunk.Dedupe.On == DedupeKeys.Phone && chunk.Records.SelectMany(r => r.Fields.Phones).Select(p => p.Number).Distinct().ToList() is { Count: > 0 } phones)
+        async Task ReadAsync(string kind, IReadOnlyCollection<string> values, Func<MatchKeyDocument, string?> held, Dictionary<string, Guid> into)
         {
-            var keys = phones.ToHashSet();
-            foreach (var found in await customers.Find(s, workspace & CustomerFilter.In("phones.number", phones)).Sort(oldestFirst).ToListAsync(ct))
-            foreach (var phone in found.Phones ?? [])
-                if (keys.Contains(phone.Number)) matches.Phones.TryAdd(phone.Number, found.Id);
+            var keyed = workspace & CustomerFilter.ElemMatch(c => c.MatchKeys,
+                Builders<MatchKeyDocument>.Filter.Eq(k => k.Kind, kind) & Builders<MatchKeyDocument>.Filter.In(k => k.Value, values)
+                & Builders<MatchKeyDocument>.Filter.Eq(k => k.Source, MatchKey.FromProfile));
+            foreach (var found in await customers.Find(s, keyed).Sort(oldestFirst).ToListAsync(ct))
+            foreach (var key in found.MatchKeys ?? [])
+                if (key.Kind == kind && key.Source == MatchKey.FromProfile && held(key) is { } value) into.TryAdd(value, found.Id);
         }
-        if (chunk.Dedupe.On == DedupeKeys.Email && chunk.Records.SelectMany(r => r.Fields.Emails).Select(e => e.Address.ToLowerInvariant()).Distinct().ToList() is { Count: > 0 } emails)
-        {
-            var keys = emails.ToHashSet();
-            var find = customers.Find(s, workspace & CustomerFilter.In("emails.address", emails), new FindOptions { Collation = IgnoreCase }).Sort(oldestFirst);
-            foreach (var found in await find.ToListAsync(ct))
-            foreach (var email in found.Emails ?? [])
-                if (keys.Contains(email.Address.ToLowerInvariant())) matches.Emails.TryAdd(email.Address.ToLowerInvariant(), found.Id);
-        }
+
+        if (chunk.Dedupe.On == DedupeKeys.Phone && chunk.Records.SelectMany(r => r.Fields.Phones).Select(p => p.Number).ToHashSet() is { Count: > 0 } phones)
+            // Keyed in canonical WhatsApp form: the exact number is checked on the key found.
+            await ReadAsync(MatchKey.Phone, phones.Select(WhatsAppPhoneVariants.Canonical).Distinct().ToList(), k => phones.Contains(k.Raw) ? k.Raw : null, matches.Phones);
+        if (chunk.Dedupe.On == DedupeKeys.Email && chunk.Records.SelectMany(r => r.Fields.Emails).Select(e => e.Address.ToLowerInvariant()).ToHashSet() is { Count: > 0 } emails)
+            await ReadAsync(MatchKey.Email, emails, k => emails.Contains(k.Value) ? k.Value : null, matches.Emails);
         if (chunk.Records.Where(r => r.WhatsApp is not null).Select(r => r.WhatsApp!).Distinct().ToList() is { Count: > 0 } identities)
         {
             var keys = identities.ToHashSet();
@@ -251,6 +261,8 @@ public sealed partial class MongoInboxStore : ICustomerImportStore
         OwnerAgentId = record.Fields.OwnerAgentId,
         ValueTier = record.Fields.ValueTier,
         Attributes = ToBson(record.Fields.Attributes),
+        // In the chunk's transaction: merge suggestions and automatic-merge checks find an imported customer at once.
+        MatchKeys = MatchKeyDocuments(record.Fields, record.WhatsApp is { } number ? [new ChannelIdentity(Channels.WhatsApp, number)] : []),
     };
 
     /// <summary>

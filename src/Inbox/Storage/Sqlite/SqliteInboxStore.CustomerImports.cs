@@ -3,6 +3,7 @@ using System.Text.Json;
 using Crm.Contracts;
 using Crm.Inbox.Customers;
 using Crm.Inbox.Customers.Import;
+using Crm.Inbox.Timelines;
 using Microsoft.Data.Sqlite;
 
 namespace Crm.Inbox.Storage.Sqlite;
@@ -183,12 +184,18 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
             var (counts, rejections) = await CustomerImportChunks.ApplyAsync(chunk, owners, async (record, match) =>
             {
                 var customerId = match ?? Guid.NewGuid();
+                // An update refreshes the customer's match keys (UpdateProfileAsync); a new customer gets its phones and emails here.
                 if (match is null) await InsertImportedCustomerAsync(connection, transaction, chunk, customerId, record, ct);
                 else await UpdateImportedCustomerAsync(connection, transaction, chunk, customerId, record, ct);
-                if (record.WhatsApp is { } identity && !owners.Identities.ContainsKey(identity))
+                var newIdentity = record.WhatsApp is { } identity && !owners.Identities.ContainsKey(identity) ? new ChannelIdentity(Channels.WhatsApp, identity) : null;
+                if (newIdentity is not null)
                     await ExecuteAsync(connection, transaction,
                         "INSERT INTO customer_identities (workspace_id, channel, value, customer_id) VALUES ($workspace, $channel, $value, $customer)", ct,
-                        ("$workspace", chunk.WorkspaceId.ToString()), ("$channel", Channels.WhatsApp), ("$value", identity), ("$customer", customerId.ToString()));
+                        ("$workspace", chunk.WorkspaceId.ToString()), ("$channel", newIdentity.Channel), ("$value", newIdentity.Value), ("$customer", customerId.ToString()));
+                // In the chunk's transaction, so an imported customer is in merge suggestions and automatic-merge checks at once,
+                // as one created by a message or edited by an agent is; the WhatsApp number is a (verified) key like any identity's.
+                var keys = CustomerMergeRules.MatchKeys(match is null ? record.Fields : new CustomerProfileFields(), newIdentity is null ? [] : [newIdentity]);
+                foreach (var key in keys) await InsertImportedMatchKeyAsync(connection, transaction, chunk.WorkspaceId, customerId, key, ct);
                 await WriteImportedConsentAndLabelsAsync(connection, transaction, chunk, customerId, record, ct);
                 return customerId;
             });
@@ -210,41 +217,63 @@ public sealed partial class SqliteInboxStore : ICustomerImportStore
                 ("$id", chunk.ImportId.ToString())))[0];
         }, ct);
 
+    // ix_customer_match_keys_value: one seek per phone of the chunk, then the customer by its primary key. Match keys hold
+    // every phone and email of a profile, verified or not (merge suggestions pick the verified ones themselves), so an
+    // import meets a number an agent typed in. Phones are keyed in canonical WhatsApp form: the exact number is checked after.
+    // A merged-away customer has no keys (the merge moved its phones, emails and identities to the survivor, whose keys now
+    // hold them, in the merge's transaction; undo gives them back): a row meets the survivor through the survivor's own keys,
+    // and never the merged-away one, even where its old row still lists the number. The merged_into test only guards that.
+    internal const string ImportPhoneOwnersSql = $"""
+        SELECT k.customer_id, k.raw FROM customer_match_keys k CROSS JOIN customers c ON c.id = k.customer_id
+        WHERE k.workspace_id = $workspace AND k.kind = '{MatchKey.Phone}' AND k.value IN (SELECT value FROM json_each($values))
+          AND k.source = '{MatchKey.FromProfile}' AND k.raw IN (SELECT value FROM json_each($keys)) AND c.merged_into IS NULL
+        ORDER BY c.created_at, c.id
+        """;
+
+    // ix_customer_match_keys_value, as above; emails are keyed in lower case.
+    internal const string ImportEmailOwnersSql = $"""
+        SELECT k.customer_id, k.value FROM customer_match_keys k CROSS JOIN customers c ON c.id = k.customer_id
+        WHERE k.workspace_id = $workspace AND k.kind = '{MatchKey.Email}' AND k.value IN (SELECT value FROM json_each($keys))
+          AND k.source = '{MatchKey.FromProfile}' AND c.merged_into IS NULL
+        ORDER BY c.created_at, c.id
+        """;
+
     /// <summary>
-    /// Who already holds the chunk's phones, emails and WhatsApp identities. Phones and emails live in JSON arrays on the
-    /// customer row, which SQLite cannot index: one pass over the workspace's customers per chunk (not per row) finds them.
-    /// Identities are looked up by customer_identities' primary key.
+    /// Who already holds the chunk's phones, emails (through their match keys: SQLite cannot index inside the JSON lists on
+    /// the customer row) and WhatsApp identities (customer_identities' primary key); the oldest customer when several do.
     /// </summary>
     private static async Task<ImportMatches> FindImportMatchesAsync(SqliteConnection connection, SqliteTransaction transaction, ImportChunk chunk,
         CancellationToken ct)
     {
         var matches = new ImportMatches();
         var workspace = chunk.WorkspaceId.ToString();
-        async Task ReadAsync(string sql, object keys, Dictionary<string, Guid> into)
+        async Task ReadAsync(string sql, object keys, Dictionary<string, Guid> into, params (string, object?)[] more)
         {
-            await using var command = Command(connection, transaction, sql, ("$workspace", workspace), ("$keys", JsonSerializer.Serialize(keys, Json)));
+            await using var command = Command(connection, transaction, sql, [("$workspace", workspace), ("$keys", JsonSerializer.Serialize(keys, Json)), .. more]);
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) into.TryAdd(reader.GetString(1), Guid.Parse(reader.GetString(0)));
         }
 
         if (chunk.Dedupe.On == DedupeKeys.Phone && chunk.Records.SelectMany(r => r.Fields.Phones).Select(p => p.Number).Distinct().ToList() is { Count: > 0 } phones)
-            await ReadAsync("""
-                SELECT c.id, p.value ->> '$.number' FROM customers c, json_each(c.phones_json) p
-                WHERE c.workspace_id = $workspace AND p.value ->> '$.number' IN (SELECT value FROM json_each($keys))
-                ORDER BY c.created_at, c.id
-                """, phones, matches.Phones);
+            await ReadAsync(ImportPhoneOwnersSql, phones, matches.Phones,
+                ("$values", JsonSerializer.Serialize(phones.Select(WhatsAppPhoneVariants.Canonical).Distinct(), Json)));
         if (chunk.Dedupe.On == DedupeKeys.Email && chunk.Records.SelectMany(r => r.Fields.Emails).Select(e => e.Address.ToLowerInvariant()).Distinct().ToList() is { Count: > 0 } emails)
-            await ReadAsync("""
-                SELECT c.id, lower(e.value ->> '$.address') FROM customers c, json_each(c.emails_json) e
-                WHERE c.workspace_id = $workspace AND lower(e.value ->> '$.address') IN (SELECT value FROM json_each($keys))
-                ORDER BY c.created_at, c.id
-                """, emails, matches.Emails);
+            await ReadAsync(ImportEmailOwnersSql, emails, matches.Emails);
         if (chunk.Records.Where(r => r.WhatsApp is not null).Select(r => r.WhatsApp!).Distinct().ToList() is { Count: > 0 } identities)
             await ReadAsync($"""
                 SELECT customer_id, value FROM customer_identities
                 WHERE workspace_id = $workspace AND channel = '{Channels.WhatsApp}' AND value IN (SELECT value FROM json_each($keys))
                 """, identities, matches.Identities);
         return matches;
+    }
+
+    /// <summary>A match key of an imported customer, with a statement the writer keeps parsed (a row has a few; a file, 100,000s).</summary>
+    private Task<int> InsertImportedMatchKeyAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, Guid customerId, MatchKey key,
+        CancellationToken ct)
+    {
+        var insert = Reused(connection, transaction, InsertMatchKeySql);
+        SetParameters(insert, MatchKeyParameters(workspaceId, customerId, key));
+        return insert.ExecuteNonQueryAsync(ct);
     }
 
     private async Task InsertImportedCustomerAsync(SqliteConnection connection, SqliteTransaction transaction, ImportChunk chunk, Guid customerId,

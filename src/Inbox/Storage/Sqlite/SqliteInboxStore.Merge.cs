@@ -548,12 +548,17 @@ public sealed partial class SqliteInboxStore : ICustomerMergeStore
             await InsertMatchKeyAsync(connection, transaction, workspaceId, customerId, key, ct);
     }
 
+    private const string InsertMatchKeySql = """
+        INSERT OR IGNORE INTO customer_match_keys (workspace_id, customer_id, kind, value, raw, verified, source)
+        VALUES ($workspace, $customer, $kind, $value, $raw, $verified, $source)
+        """;
+
     private static Task<int> InsertMatchKeyAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, Guid customerId, MatchKey key, CancellationToken ct)
-        => ExecuteAsync(connection, transaction, """
-            INSERT OR IGNORE INTO customer_match_keys (workspace_id, customer_id, kind, value, raw, verified, source)
-            VALUES ($workspace, $customer, $kind, $value, $raw, $verified, $source)
-            """, ct, ("$workspace", workspaceId.ToString()), ("$customer", customerId.ToString()), ("$kind", key.Kind), ("$value", key.Value),
-            ("$raw", key.Raw), ("$verified", key.Verified ? 1 : 0), ("$source", key.Source));
+        => ExecuteAsync(connection, transaction, InsertMatchKeySql, ct, MatchKeyParameters(workspaceId, customerId, key));
+
+    private static (string, object?)[] MatchKeyParameters(Guid workspaceId, Guid customerId, MatchKey key)
+        => [("$workspace", workspaceId.ToString()), ("$customer", customerId.ToString()), ("$kind", key.Kind), ("$value", key.Value),
+            ("$raw", key.Raw), ("$verified", key.Verified ? 1 : 0), ("$source", key.Source)];
 
     public async Task<bool> GetAutoMergeAsync(Guid workspaceId, CancellationToken ct = default)
     {
