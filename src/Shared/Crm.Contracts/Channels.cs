@@ -15,6 +15,22 @@ public static class Channels
 }
 
 /// <summary>
+/// Identity kinds that are not channels: they name a person across accounts but nothing is ever sent to them, so they have
+/// no conversations, no consent and no outbound queue. Stored next to channel identities, so never rename one.
+/// </summary>
+public static class IdentityKinds
+{
+    /// <summary>
+    /// WeChat's UnionID: one person across every Official Account bound to the same WeChat Open Platform account (an OpenID
+    /// is per Official Account). Only known when the connection fetches it from user/info.
+    /// </summary>
+    public const string WeChatUnionId = "wechat-unionid";
+
+    /// <summary>Whether <paramref name="channel"/> is an identity-only kind, not a channel messages go through.</summary>
+    public static bool IsIdentityOnly(string channel) => channel is WeChatUnionId;
+}
+
+/// <summary>
 /// Queues that commands are sent to; the sender and the consumer must agree on them. One queue per channel, so
 /// a provider that is slow or down holds up only its own channel's sends.
 /// </summary>

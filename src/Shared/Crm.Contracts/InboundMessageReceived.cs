@@ -34,7 +34,18 @@ public record InboundMessageReceived(
     /// the timeline as a reply that went out, never as the customer's. Echoes of Crm's own sends are not published.
     /// </summary>
     public bool SentByBusiness { get; init; }
+
+    /// <summary>
+    /// Other identities the provider says the sender has, in this very message (a WhatsApp business-scoped user id next to
+    /// the phone number, a WeChat UnionID next to the OpenID). Null or empty: none. The inbox adds them to the customer the
+    /// message lands on, and a message whose <see cref="CustomerIdentity"/> is new lands on the customer an alias is known on.
+    /// <see cref="CustomerIdentity"/> stays the address replies go to.
+    /// </summary>
+    public IReadOnlyList<IdentityAlias>? AlsoKnownAs { get; init; }
 }
+
+/// <summary>One more identity of the same person: a channel (or an identity-only kind of <see cref="IdentityKinds"/>) and its value.</summary>
+public record IdentityAlias(string Channel, string Value);
 
 public record MediaAttachment(string Url, string? ContentType);
 

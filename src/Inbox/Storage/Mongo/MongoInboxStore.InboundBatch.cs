@@ -25,8 +25,13 @@ public sealed partial class MongoInboxStore
         foreach (var arrivals in fresh.GroupBy(m => (m.WorkspaceId, new ChannelIdentity(m.Channel, m.CustomerIdentity))))
         {
             var named = arrivals.LastOrDefault(m => !string.IsNullOrEmpty(m.CustomerName));
-            customersByIdentity[arrivals.Key] = await ResolveCustomerAsync(arrivals.Key.WorkspaceId, arrivals.Key.Item2, named?.CustomerName,
+            // Messages without aliases (most) run no query for them.
+            var aliases = AliasesOf(arrivals, arrivals.Key.Item2);
+            var connectionId = arrivals.Select(m => m.ConnectionId).FirstOrDefault(id => id is not null);
+            if (aliases.Count > 0) await AttachToAliasOwnerAsync(arrivals.Key.WorkspaceId, arrivals.Key.Item2, aliases, connectionId, ct);
+            var customer = customersByIdentity[arrivals.Key] = await ResolveCustomerAsync(arrivals.Key.WorkspaceId, arrivals.Key.Item2, named?.CustomerName,
                 arrivals.First().ReceivedAt, named?.ReceivedAt ?? arrivals.First().ReceivedAt, ct);
+            if (aliases.Count > 0) await AddAliasesAsync(arrivals.Key.WorkspaceId, customer.Id, aliases, connectionId, ct);
         }
 
         var conversationsByKey = new Dictionary<(Guid Customer, string Channel, string Business), Conversation>();

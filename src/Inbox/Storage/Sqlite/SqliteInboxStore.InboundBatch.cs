@@ -24,6 +24,7 @@ public sealed partial class SqliteInboxStore
         var inBatch = new HashSet<(string Channel, string ChannelMessageId)>();
         var stored = new List<(TimelineMessage Message, BatchConversation Conversation)>();
         var customerState = new BatchCustomerState();
+        var aliases = new HashSet<(Guid Workspace, string Channel, string Value)>();
 
         foreach (var inbound in batch)
         {
@@ -35,7 +36,8 @@ public sealed partial class SqliteInboxStore
             var identity = new ChannelIdentity(inbound.Channel, inbound.CustomerIdentity);
             if (!customers.TryGetValue((inbound.WorkspaceId, identity), out var customer))
             {
-                customer = await FindBatchCustomerAsync(connection, transaction, inbound.WorkspaceId, identity, ct);
+                customer = await FindBatchCustomerAsync(connection, transaction, inbound.WorkspaceId, identity, ct)
+                    ?? await FindByAliasAsync(connection, transaction, inbound, identity, ct);
                 if (customer is null)
                 {
                     customer = new BatchCustomer(Guid.NewGuid(), inbound.CustomerName, inbound.CustomerName);
@@ -44,6 +46,7 @@ public sealed partial class SqliteInboxStore
                 customers[(inbound.WorkspaceId, identity)] = customer;
             }
             if (!string.IsNullOrEmpty(inbound.CustomerName)) (customer.Name, customer.NamedAt) = (inbound.CustomerName, inbound.ReceivedAt);
+            if (inbound.AlsoKnownAs is { Count: > 0 }) await AddAliasesAsync(connection, transaction, inbound, customer, aliases, ct);
 
             var business = inbound.BusinessIdentity ?? "";
             if (!conversations.TryGetValue((customer.Id, inbound.Channel, business), out var conversation))
@@ -120,6 +123,53 @@ public sealed partial class SqliteInboxStore
             IdentityConnectionId = NullableGuid(reader, 2),
             UnreachableAt = reader.IsDBNull(3) ? null : FromTicks(reader.GetInt64(3)),
         };
+    }
+
+    /// <summary>
+    /// A new identity whose message names an alias already known (a WhatsApp number next to the business-scoped id it was
+    /// first seen by, a second Official Account's OpenID next to a known UnionID): the customer that alias is on, with the new
+    /// identity added to them through the message's connection. Messages without aliases run no statement here.
+    /// </summary>
+    private async Task<BatchCustomer?> FindByAliasAsync(SqliteConnection connection, SqliteTransaction transaction, InboundMessageReceived inbound,
+        ChannelIdentity identity, CancellationToken ct)
+    {
+        if (inbound.AlsoKnownAs is not { Count: > 0 } aliases) return null;
+        foreach (var alias in aliases)
+        {
+            if (alias.Channel == identity.Channel && alias.Value == identity.Value) continue;
+            if (await FindBatchCustomerAsync(connection, transaction, inbound.WorkspaceId, new ChannelIdentity(alias.Channel, alias.Value), ct) is not { } known) continue;
+            await InsertIdentityAsync(connection, transaction, inbound.WorkspaceId, known.Id, identity, inbound.ConnectionId, ct);
+            // The identity is new: reachable, and it already carries its connection.
+            return new BatchCustomer(known.Id, known.StoredName, known.StoredName) { IdentityConnectionId = inbound.ConnectionId };
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The message's aliases not stored yet join its customer (with the connection). One already on another customer is left
+    /// where it is: moving it would silently merge two people; an agent merges them. Redelivery inserts nothing twice.
+    /// </summary>
+    private static async Task AddAliasesAsync(SqliteConnection connection, SqliteTransaction transaction, InboundMessageReceived inbound, BatchCustomer customer,
+        HashSet<(Guid, string, string)> done, CancellationToken ct)
+    {
+        foreach (var alias in inbound.AlsoKnownAs!)
+        {
+            if (string.IsNullOrEmpty(alias.Value) || !done.Add((inbound.WorkspaceId, alias.Channel, alias.Value))) continue;
+            await InsertIdentityAsync(connection, transaction, inbound.WorkspaceId, customer.Id, new ChannelIdentity(alias.Channel, alias.Value), inbound.ConnectionId, ct);
+        }
+    }
+
+    private static async Task InsertIdentityAsync(SqliteConnection connection, SqliteTransaction transaction, Guid workspaceId, Guid customerId,
+        ChannelIdentity identity, Guid? connectionId, CancellationToken ct)
+    {
+        // Primary key of customer_identities: an identity already stored (on this customer or another) is not touched.
+        var added = await ExecuteAsync(connection, transaction, """
+            INSERT INTO customer_identities (workspace_id, channel, value, customer_id, connection_id) VALUES ($workspace, $channel, $value, $customer, $connection)
+            ON CONFLICT DO NOTHING
+            """, ct,
+            ("$workspace", workspaceId.ToString()), ("$channel", identity.Channel), ("$value", identity.Value), ("$customer", customerId.ToString()),
+            ("$connection", connectionId?.ToString()));
+        if (added > 0) await InsertIdentityMatchKeysAsync(connection, transaction, workspaceId, customerId, identity, ct);
     }
 
     private async Task<BatchConversation?> FindOpenConversationAsync(SqliteConnection connection, SqliteTransaction transaction,
