@@ -16,9 +16,9 @@ public sealed class WhatsAppCloudSender(WhatsAppCloudClient meta, ChannelConnect
     public Task<SendResult> SendAsync(ChannelConnection connection, SendOutboundMessage command, CancellationToken ct)
     {
         var account = WhatsAppCloudAccount.Open(connection, connections.Secrets);
-        if (RecipientOf(command.To) is not { } to)
+        if (RecipientOf(command.To) is not { } to && !IsBusinessScopedUserId(to = command.To))
             return Task.FromResult(SendResult.Refused(SendFailures.RecipientUnavailable,
-                $"{command.To} is not a phone number; the WhatsApp Cloud API sends to phone numbers."));
+                $"{command.To} is neither a phone number nor a business-scoped user id; the WhatsApp Cloud API sends to those."));
         if (Message(connection, command, to) is not { } message)
             return Task.FromResult(SendResult.Refused(SendFailures.TemplateRejected,
                 $"Template {command.Template!.TemplateId} has no language: name one, or sync the catalog from Meta."));
@@ -32,8 +32,9 @@ public sealed class WhatsAppCloudSender(WhatsAppCloudClient meta, ChannelConnect
         {
             ["messaging_product"] = "whatsapp",
             ["recipient_type"] = "individual",
-            ["to"] = to,
         };
+        // A phone number goes in "to"; a business-scoped user id (a user known only by it) in "recipient".
+        message[IsBusinessScopedUserId(to) ? "recipient" : "to"] = to;
         if (command.Template is not { } template)
         {
             message["type"] = "text";
@@ -46,6 +47,18 @@ public sealed class WhatsAppCloudSender(WhatsAppCloudClient meta, ChannelConnect
         message["type"] = "template";
         message["template"] = WhatsAppCloudTemplates.Build(template.TemplateId, language, template.Variables);
         return message;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="identity"/> is a WhatsApp business-scoped user id (BSUID): a two-letter country code, a dot and
+    /// up to 128 letters and digits (e.g. <c>US.13491208655302741918</c>); a parent BSUID has <c>ENT.</c> after the country.
+    /// </summary>
+    public static bool IsBusinessScopedUserId(string identity)
+    {
+        var parts = identity.Split('.');
+        return parts.Length is 2 or 3 && parts[0].Length == 2 && parts[0].All(char.IsAsciiLetterUpper)
+               && (parts.Length == 2 || parts[1] == "ENT")
+               && parts[^1].Length is > 0 and <= 128 && parts[^1].All(char.IsAsciiLetterOrDigit);
     }
 
     /// <summary>The wa_id Meta sends to: the identity's digits, without its '+'.</summary>

@@ -95,15 +95,28 @@ public static class WhatsAppCloudWebhook
             skipped.Add("A message has no readable id.");
             return null;
         }
+        // Since April 2026 Meta adds the sender's business-scoped user id (BSUID); a user with a username may come without a
+        // phone number at all. The phone stays the identity when there is one (replies go to it, as before), the BSUID its alias.
+        var from = Text(message, "from");
+        var bsuid = BusinessScopedUserId(message, value, from);
         string customer;
-        try
+        IReadOnlyList<IdentityAlias>? aliases = null;
+        if (from is null && bsuid is not null)
         {
-            customer = WhatsAppNumbers.Identity(Text(message, "from") ?? "");
+            customer = bsuid;
         }
-        catch (FormatException error)
+        else
         {
-            skipped.Add($"Message {id} has no readable sender: {error.Message}");
-            return null;
+            try
+            {
+                customer = WhatsAppNumbers.Identity(from ?? "");
+            }
+            catch (FormatException error)
+            {
+                skipped.Add($"Message {id} has no readable sender: {error.Message}");
+                return null;
+            }
+            if (bsuid is not null) aliases = [new IdentityAlias(Channels.WhatsApp, bsuid)];
         }
 
         var type = Text(message, "type") ?? "unknown";
@@ -164,16 +177,34 @@ public static class WhatsAppCloudWebhook
         if (message.TryGetProperty("context", out var context) && Text(context, "id") is { } repliedTo) raw["context.id"] = Clip(repliedTo, MaxMessageIdLength);
         if (message.TryGetProperty("referral", out var referral) && referral.ValueKind == JsonValueKind.Object)
             raw["referral"] = Clip(referral.GetRawText(), MaxRawFieldLength);
-        KeepSpellingWhenFolded(raw, Text(message, "from")!, customer);
+        if (from is not null) KeepSpellingWhenFolded(raw, from, customer);
 
-        return new InboundMessageReceived(Channels.WhatsApp, id, customer, CustomerName(value, Text(message, "from")!), account.BusinessIdentity,
+        return new InboundMessageReceived(Channels.WhatsApp, id, customer, CustomerName(value, from, bsuid), account.BusinessIdentity,
             text, media, location, button, raw, SentAt(message, now))
         {
             WorkspaceId = account.WorkspaceId,
             ConnectionId = account.ConnectionId,
             RoutingTeamId = account.RoutingTeamId,
             Event = customerEvent,
+            AlsoKnownAs = aliases,
         };
+    }
+
+    /// <summary>
+    /// The sender's BSUID: the message's <c>from_user_id</c>, else the <c>user_id</c> of its contact (by <c>wa_id</c>, else the only
+    /// contact). Not one that does not look like one (a country code, a dot, up to 128 letters and digits; a parent BSUID has ENT).
+    /// </summary>
+    private static string? BusinessScopedUserId(JsonElement message, JsonElement value, string? from)
+    {
+        var bsuid = Text(message, "from_user_id");
+        if (bsuid is null)
+        {
+            var contacts = Array(value, "contacts").ToList();
+            var contact = from is null ? default : contacts.FirstOrDefault(c => Text(c, "wa_id") == from);
+            if (contact.ValueKind != JsonValueKind.Object && contacts.Count == 1) contact = contacts[0];
+            bsuid = Text(contact, "user_id");
+        }
+        return bsuid is not null && WhatsAppCloudSender.IsBusinessScopedUserId(bsuid) ? bsuid : null;
     }
 
     private static MessageStatusReported? Status(JsonElement status, WhatsAppCloudAccount account, DateTimeOffset now, List<string> skipped)
@@ -251,11 +282,11 @@ public static class WhatsAppCloudWebhook
         return lines.Count == 0 ? null : Clip(string.Join("\n", lines), MaxRawFieldLength);
     }
 
-    /// <summary>The profile name of the contact that sent it (by wa_id), else of the only contact.</summary>
-    private static string? CustomerName(JsonElement value, string from)
+    /// <summary>The profile name of the contact that sent it (by wa_id or BSUID), else of the only contact.</summary>
+    private static string? CustomerName(JsonElement value, string? from, string? bsuid)
     {
         var contacts = Array(value, "contacts").ToList();
-        var contact = contacts.FirstOrDefault(c => Text(c, "wa_id") == from);
+        var contact = contacts.FirstOrDefault(c => (from is not null && Text(c, "wa_id") == from) || (bsuid is not null && Text(c, "user_id") == bsuid));
         if (contact.ValueKind != JsonValueKind.Object && contacts.Count == 1) contact = contacts[0];
         return contact.ValueKind == JsonValueKind.Object && contact.TryGetProperty("profile", out var profile) && Text(profile, "name") is { } name
             ? Clip(name, 256)

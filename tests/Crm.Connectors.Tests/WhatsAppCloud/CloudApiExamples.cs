@@ -49,6 +49,26 @@ public static class CloudApiExamples
             "messages": [ { "from": "{{from}}", "id": "{{id}}", "timestamp": "{{timestamp}}", {{message}} } ]
             """, phoneNumberId);
 
+    /// <summary>The business-scoped user id of Meta's BSUID guide (country code, dot, digits).</summary>
+    public const string CustomerBsuid = "US.13491208655302741918";
+
+    /// <summary>
+    /// A customer message since BSUIDs (April 2026): the contact's <c>user_id</c> and the message's <c>from_user_id</c>, with the
+    /// phone number (<c>wa_id</c>, <c>from</c>) when Meta shares it, and without it for a user who adopted a username.
+    /// </summary>
+    public static string InboundWithBsuid(string id, string message, string? from = CustomerWaId, string bsuid = CustomerBsuid, string name = CustomerName,
+        long timestamp = Timestamp)
+        => Change($$"""
+            "contacts": [ { "profile": { "name": "{{name}}"{{(from is null ? ", \"username\": \"@sheena\"" : "")}} }{{(from is null ? "" : $", \"wa_id\": \"{from}\"")}}, "user_id": "{{bsuid}}" } ],
+            "messages": [ { {{(from is null ? "" : $"\"from\": \"{from}\", ")}}"from_user_id": "{{bsuid}}", "id": "{{id}}", "timestamp": "{{timestamp}}", {{message}} } ]
+            """);
+
+    /// <summary>A status of a message sent to a BSUID: <c>recipient_user_id</c> and no phone number.</summary>
+    public static string StatusToBsuid(string wamid, string status, string bsuid = CustomerBsuid)
+        => Change($$"""
+            "statuses": [ { "id": "{{wamid}}", "status": "{{status}}", "timestamp": "1749416390", "recipient_user_id": "{{bsuid}}" } ]
+            """);
+
     public const string Text = """
         "type": "text", "text": { "body": "Does it come in another color?" }
         """;

@@ -101,4 +101,27 @@ public sealed class WhatsAppCloudTemplatesTests
         Assert.Equal(["customer_name"], templates[1].Variables);
         Assert.Empty(left);
     }
+
+    [Fact]
+    public void A_reply_to_a_bsuid_goes_in_recipient_and_has_no_to()
+    {
+        var body = WhatsAppCloudSender.Message(Connection, Command("Hello there"), "US.13491208655302741918")!;
+
+        Assert.Equal("US.13491208655302741918", (string?)body["recipient"]);
+        Assert.False(body.ContainsKey("to"));
+        Assert.Equal("16505551234", (string?)WhatsAppCloudSender.Message(Connection, Command("Hello there"), "16505551234")!["to"]);
+    }
+
+    [Theory]
+    [InlineData("US.13491208655302741918", true)]
+    [InlineData("BR.1502576394655843", true)]
+    [InlineData("US.ENT.11815799212886844830", true)]
+    [InlineData("+16505551234", false)]
+    [InlineData("us.123", false)]
+    [InlineData("US.", false)]
+    [InlineData("US.12/34", false)]
+    public void A_bsuid_is_a_country_code_a_dot_and_letters_and_digits(string identity, bool expected)
+    {
+        Assert.Equal(expected, WhatsAppCloudSender.IsBusinessScopedUserId(identity));
+    }
 }

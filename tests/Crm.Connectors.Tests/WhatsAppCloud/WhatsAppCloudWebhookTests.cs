@@ -37,6 +37,50 @@ public sealed class WhatsAppCloudWebhookTests
         Assert.Empty(message.RawFields);
     }
 
+    [Fact]
+    public void A_sender_with_a_phone_number_and_a_bsuid_is_the_phone_number_also_known_as_the_bsuid()
+    {
+        var message = Assert.Single(Read(InboundWithBsuid(Wamid, Text)).Messages);
+
+        Assert.Equal(("+16505551234", CustomerName), (message.CustomerIdentity, message.CustomerName));
+        Assert.Equal([new IdentityAlias(Channels.WhatsApp, CustomerBsuid)], message.AlsoKnownAs);
+    }
+
+    [Fact]
+    public void A_sender_known_only_by_a_bsuid_is_the_bsuid_with_no_alias()
+    {
+        var message = Assert.Single(Read(InboundWithBsuid(Wamid, Text, from: null)).Messages);
+
+        Assert.Equal((CustomerBsuid, CustomerName, "Does it come in another color?"), (message.CustomerIdentity, message.CustomerName, message.Text));
+        Assert.Null(message.AlsoKnownAs);
+        Assert.Empty(message.RawFields);
+    }
+
+    [Fact]
+    public void A_message_from_before_bsuids_has_no_alias()
+    {
+        Assert.Null(One(Text).AlsoKnownAs);
+    }
+
+    [Fact]
+    public void A_user_id_that_is_not_a_bsuid_is_no_alias_and_without_a_phone_the_message_is_skipped()
+    {
+        Assert.Null(Assert.Single(Read(InboundWithBsuid(Wamid, Text, bsuid: "not a bsuid")).Messages).AlsoKnownAs);
+
+        var delivery = Read(InboundWithBsuid(Wamid, Text, from: null, bsuid: "../etc"));
+
+        Assert.Empty(delivery.Messages);
+        Assert.Single(delivery.Skipped);
+    }
+
+    [Fact]
+    public void A_status_of_a_message_sent_to_a_bsuid_finds_the_message_by_its_wamid()
+    {
+        var status = Assert.Single(Read(StatusToBsuid("wamid.sent-by-us", "delivered")).Statuses);
+
+        Assert.Equal(("wamid.sent-by-us", MessageStatuses.Delivered), (status.ChannelMessageId, status.Status));
+    }
+
     [Theory]
     [InlineData(Image, "1003383421387256", "image/jpeg", "This is the one")]
     [InlineData(Audio, "1003383421387257", "audio/ogg; codecs=opus", null)]
