@@ -348,4 +348,36 @@ public sealed class WhatsAppCloudTests : SignedInAgentTests
         Assert.Equal([CrmApplication.BusinessNumber, MetaFakes.BusinessIdentity],
             listed.Items.Select(c => c.BusinessIdentity!).Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task A_sender_seen_with_a_phone_and_a_bsuid_then_with_the_bsuid_only_is_one_customer_in_one_conversation()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await App.PostFromMetaAsync(InboundWithBsuid("wamid.with-phone", Text, timestamp: Now))).StatusCode);
+        var withPhone = await Feed.MessageAddedAsync(m => m.ChannelMessageId == "wamid.with-phone");
+        Assert.Equal(HttpStatusCode.OK, (await App.PostFromMetaAsync(InboundWithBsuid("wamid.bsuid-only", Text, from: null, timestamp: Now))).StatusCode);
+        var bsuidOnly = await Feed.MessageAddedAsync(m => m.ChannelMessageId == "wamid.bsuid-only");
+
+        Assert.Equal((withPhone.CustomerId, withPhone.ConversationId), (bsuidOnly.CustomerId, bsuidOnly.ConversationId));
+        var profile = (await Agent.GetFromJsonAsync<Crm.Inbox.Customers.CustomersApi.CustomerDetails>($"/api/customers/{withPhone.CustomerId}"))!.Profile;
+        Assert.Equal([(Channels.WhatsApp, CustomerIdentity, (Guid?)MetaFakes.ConnectionId), (Channels.WhatsApp, CustomerBsuid, MetaFakes.ConnectionId)],
+            profile.IdentityDetails.Select(i => (i.Channel, i.Value, i.ConnectionId)));
+    }
+
+    [Fact]
+    public async Task A_reply_to_a_customer_known_only_by_a_bsuid_goes_to_metas_recipient_field()
+    {
+        meta.AcceptsMessages("wamid.reply-bsuid");
+        Assert.Equal(HttpStatusCode.OK, (await App.PostFromMetaAsync(InboundWithBsuid("wamid.from-username", Text, from: null, timestamp: Now))).StatusCode);
+        var inbound = await Feed.MessageAddedAsync(m => m.ChannelMessageId == "wamid.from-username");
+
+        var reply = await ReplyAsync(inbound.ConversationId, "Yes, in blue.");
+        await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Queued && m.ChannelMessageId == "wamid.reply-bsuid");
+
+        var sent = Assert.Single(await meta.WaitForSendRequestsAsync(1));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse($$$"""
+            {"messaging_product":"whatsapp","recipient_type":"individual","recipient":"{{{CustomerBsuid}}}","type":"text","text":{"preview_url":false,"body":"Yes, in blue."}}
+            """), JsonNode.Parse(sent.RequestMessage.Body!)), sent.RequestMessage.Body);
+        await App.PostFromMetaAsync(StatusToBsuid("wamid.reply-bsuid", "delivered"));
+        await Feed.MessageStatusAsync(m => m.Id == reply.Id && m.Status == MessageStatuses.Delivered);
+    }
 }
