@@ -46,7 +46,7 @@ public static class WeChatWebhooksApi
     }
 
     public static async Task<IResult> Receive(HttpContext context, IInboundSpool spool, TimeProvider clock, IOptions<WeChatOptions> options,
-        CancellationToken ct)
+        WeChatUnionIds unionIds, CancellationToken ct)
     {
         var account = AccountOf(context);
         var query = context.Request.Query;
@@ -110,6 +110,9 @@ public static class WeChatWebhooksApi
         switch (item)
         {
             case WeChatInboundItem.Message { Received: var received }:
+                // Looked up before the spool, within a short timeout; without it the message is spooled all the same.
+                if (account.FetchUnionId && !received.SentByBusiness && await unionIds.FindAsync(account, received.CustomerIdentity, ct) is { } unionId)
+                    received = received with { AlsoKnownAs = [new IdentityAlias(IdentityKinds.WeChatUnionId, unionId)] };
                 await spool.AcceptAsync(received with
                 {
                     WorkspaceId = account.WorkspaceId,

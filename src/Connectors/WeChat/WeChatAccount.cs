@@ -4,7 +4,11 @@ namespace Crm.Connectors.WeChat;
 
 /// <summary>A <c>wechat</c> connection's non-secret settings, as stored (JSON).</summary>
 /// <param name="SafeMode">Whether an EncodingAESKey is among the secrets: shown without decrypting them.</param>
-public sealed record WeChatConnectionSettings(string AppId, string OriginalId, Uri? ApiBaseUrl, bool SafeMode);
+public sealed record WeChatConnectionSettings(string AppId, string OriginalId, Uri? ApiBaseUrl, bool SafeMode)
+{
+    /// <summary>Whether the webhook asks WeChat for a new follower's UnionID (user/info) and adds it to their identities.</summary>
+    public bool FetchUnionId { get; init; }
+}
 
 /// <summary>A <c>wechat</c> connection's secrets, stored only encrypted; no EncodingAESKey: the account is in plain mode.</summary>
 public sealed record WeChatConnectionSecrets(string AppSecret, string Token, string? EncodingAesKey);
@@ -20,6 +24,9 @@ public sealed record WeChatAccount(Guid ConnectionId, Guid WorkspaceId, string A
 
     public Guid? RoutingTeamId { get; init; }
 
+    /// <summary>See <see cref="WeChatConnectionSettings.FetchUnionId"/>.</summary>
+    public bool FetchUnionId { get; init; }
+
     /// <summary>The safe-mode cipher; null when the account has no EncodingAESKey (plain mode only).</summary>
     public WeChatMessageCrypt? Crypt { get; } = EncodingAesKey is null ? null : new WeChatMessageCrypt(EncodingAesKey);
 
@@ -31,7 +38,7 @@ public sealed record WeChatAccount(Guid ConnectionId, Guid WorkspaceId, string A
         var settings = SettingsOf(connection);
         var secret = secrets.Unprotect<WeChatConnectionSecrets>(connection.ProtectedSecrets);
         return new WeChatAccount(connection.Id, connection.WorkspaceId, settings.AppId, secret.AppSecret, secret.Token, secret.EncodingAesKey,
-            settings.OriginalId, settings.ApiBaseUrl ?? WeChatApi) { RoutingTeamId = connection.RoutingTeamId };
+            settings.OriginalId, settings.ApiBaseUrl ?? WeChatApi) { RoutingTeamId = connection.RoutingTeamId, FetchUnionId = settings.FetchUnionId };
     }
 
     public override string ToString() => $"WeChat account {AppId} (connection {ConnectionId})";

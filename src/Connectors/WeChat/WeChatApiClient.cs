@@ -53,6 +53,11 @@ public sealed class WeChatApiClient(HttpClient http, IOptions<WeChatOptions> opt
     public Task<WeChatAnswer> GetJsonAsync(WeChatAccount account, string path, string accessToken, CancellationToken ct)
         => SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Uri(account, path, $"access_token={Escape(accessToken)}")), DateTimeOffset.MaxValue, ct);
 
+    /// <summary><c>GET /cgi-bin/user/info</c>: a follower's profile, with <c>unionid</c> when the account is bound to an Open Platform account.</summary>
+    public Task<WeChatAnswer> GetUserInfoAsync(WeChatAccount account, string accessToken, string openId, CancellationToken ct)
+        => SendAsync(() => new HttpRequestMessage(HttpMethod.Get,
+            Uri(account, "/cgi-bin/user/info", $"access_token={Escape(accessToken)}&openid={Escape(openId)}&lang=zh_CN")), DateTimeOffset.MaxValue, ct);
+
     /// <param name="notAfter">No attempt starts after this.</param>
     public Task<WeChatAnswer> PostJsonAsync(WeChatAccount account, string path, string accessToken, string json, DateTimeOffset notAfter, CancellationToken ct)
         => SendAsync(() => new HttpRequestMessage(HttpMethod.Post, Uri(account, path, $"access_token={Escape(accessToken)}"))

@@ -6,9 +6,11 @@ using Crm.Contracts;
 namespace Crm.Connectors.WeChat;
 
 /// <summary>What the admin enters for a WeChat Official Account; the secret, the token and the AES key are write-only.</summary>
-public sealed record WeChatSettingsInput(string? AppId, string? AppSecret, string? Token, string? EncodingAesKey, string? OriginalId, string? ApiBaseUrl);
+public sealed record WeChatSettingsInput(string? AppId, string? AppSecret, string? Token, string? EncodingAesKey, string? OriginalId, string? ApiBaseUrl,
+    JsonElement? FetchUnionId = null);
 
-public sealed record WeChatSettingsView(string AppId, string OriginalId, Uri? ApiBaseUrl, bool AppSecretSet, bool TokenSet, bool EncodingAesKeySet, string Mode);
+public sealed record WeChatSettingsView(string AppId, string OriginalId, Uri? ApiBaseUrl, bool AppSecretSet, bool TokenSet, bool EncodingAesKeySet, string Mode,
+    bool FetchUnionId = false);
 
 /// <summary>
 /// A WeChat Official Account: its AppID and AppSecret (for access tokens), the server token that signs webhooks, the
@@ -61,9 +63,24 @@ public sealed partial class WeChatConnectionType(ChannelConnections connections,
             errors["wechat.encodingAesKey"] = ["encodingAesKey must be the 43 letters or digits WeChat's console shows, or empty for plain mode."];
 
         var apiBaseUrl = ConnectionInput.Url(given?.ApiBaseUrl, before?.ApiBaseUrl, "wechat.apiBaseUrl", errors);
+        // A boolean from the admin API; "true"/"false" from seeded settings, which are all text.
+        bool? fetchUnionId = given?.FetchUnionId switch
+        {
+            null or { ValueKind: JsonValueKind.Null } => null,
+            { ValueKind: JsonValueKind.True } => true,
+            { ValueKind: JsonValueKind.False } => false,
+            { ValueKind: JsonValueKind.String } text when bool.TryParse(text.GetString(), out var parsed) => parsed,
+            _ => null,
+        };
+        if (given?.FetchUnionId is { ValueKind: not JsonValueKind.Null } && fetchUnionId is null)
+            errors["wechat.fetchUnionId"] = ["fetchUnionId must be true or false."];
         if (errors.Count > 0) return null;
 
-        return Store(new WeChatConnectionSettings(appId!, originalId!, apiBaseUrl, aesKey is not null), new WeChatConnectionSecrets(appSecret!, token!, aesKey), connections.Secrets);
+        return Store(new WeChatConnectionSettings(appId!, originalId!, apiBaseUrl, aesKey is not null)
+        {
+            // Off unless asked for: only accounts bound to a WeChat Open Platform account have UnionIDs, and each costs a user/info call.
+            FetchUnionId = fetchUnionId ?? before?.FetchUnionId ?? false,
+        }, new WeChatConnectionSecrets(appSecret!, token!, aesKey), connections.Secrets);
     }
 
     public static StoredSettings Store(WeChatConnectionSettings settings, WeChatConnectionSecrets secrets, ConnectionSecrets protector)
@@ -74,7 +91,7 @@ public sealed partial class WeChatConnectionType(ChannelConnections connections,
         var settings = WeChatAccount.SettingsOf(connection);
         var set = connection.ProtectedSecrets.Length > 0;
         return new WeChatSettingsView(settings.AppId, settings.OriginalId, settings.ApiBaseUrl, set, set, settings.SafeMode,
-            settings.SafeMode ? "safe" : "plain");
+            settings.SafeMode ? "safe" : "plain", settings.FetchUnionId);
     }
 
     public IReadOnlyDictionary<string, string> WebhookPaths(Guid connectionId) => new Dictionary<string, string>

@@ -13,4 +13,10 @@ public sealed class WeChatOptions : Outbound.ProviderSendOptions
 
     /// <summary>An access token is renewed this long before WeChat says it expires, so no send carries one that just ran out.</summary>
     public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a webhook waits for a follower's UnionID (token and user/info together) before it spools the message without it:
+    /// WeChat gives up on an answer after 5 seconds.
+    /// </summary>
+    public TimeSpan UnionIdTimeout { get; set; } = TimeSpan.FromSeconds(1.5);
 }

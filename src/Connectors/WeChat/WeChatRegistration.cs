@@ -23,6 +23,10 @@ public static class WeChatRegistration
             ? new RedisWeChatTokenStore(redis)
             : new MemoryWeChatTokenStore(provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<WeChatAccessTokens>();
+        services.AddSingleton<IWeChatUnionIdStore>(provider => provider.GetService<IConnectionMultiplexer>() is { } redis
+            ? new RedisWeChatUnionIdStore(redis)
+            : new MemoryWeChatUnionIdStore(provider.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.AddSingleton<WeChatUnionIds>();
         services.AddSingleton<IChannelConnectionType, WeChatConnectionType>();
         services.AddSingleton<IChannelSender, WeChatSender>();
         services.AddSingleton<IChannelMediaSource, WeChatMediaSource>();
