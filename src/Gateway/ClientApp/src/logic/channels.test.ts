@@ -6,6 +6,7 @@ describe('channelName', () => {
   it('names the three channels as their owners write them', () => {
     expect(['whatsapp', 'wechat', 'messenger', 'WeChat'].map(channelName)).toEqual(['WhatsApp', 'WeChat', 'Messenger', 'WeChat']);
     expect(channelName('sms')).toBe('sms');
+    expect(channelName('wechat-unionid')).toBe('WeChat UnionID');
     expect(channelKey('<b>sms</b>')).toBe('other');
   });
 });

@@ -2,7 +2,8 @@
 
 import type { ChannelConnection, ConnectionSettingsView, ConnectionType } from '../api/types';
 
-const ChannelNames: Record<string, string> = { whatsapp: 'WhatsApp', wechat: 'WeChat', messenger: 'Messenger' };
+// 'wechat-unionid' is an identity kind, not a channel (no conversations): named on a profile's identities only.
+const ChannelNames: Record<string, string> = { whatsapp: 'WhatsApp', wechat: 'WeChat', messenger: 'Messenger', 'wechat-unionid': 'WeChat UnionID' };
 
 /** "WhatsApp", "WeChat", "Messenger"; an unknown channel as the server names it. */
 export function channelName(channel: string | null | undefined): string {
