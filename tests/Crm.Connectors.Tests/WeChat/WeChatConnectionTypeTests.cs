@@ -49,6 +49,21 @@ public sealed class WeChatConnectionTypeTests : IAsyncLifetime
     };
 
     [Fact]
+    public void Fetching_unionids_is_off_by_default_turned_on_by_a_boolean_or_seeded_text_and_kept_by_later_changes()
+    {
+        Assert.False(WeChatAccount.SettingsOf(Created(Apply(Complete, null, out _)!)).FetchUnionId);
+
+        var on = Created(Apply(new { appId = "wx0123456789abcdef", appSecret = "s", token = "serverToken1", originalId = "gh_0123456789ab", fetchUnionId = true }, null, out _)!);
+        Assert.True(WeChatAccount.SettingsOf(on).FetchUnionId);
+        Assert.True(((WeChatSettingsView)Type.View(on)).FetchUnionId);
+        Assert.True(WeChatAccount.SettingsOf(Created(Apply(new { originalId = "gh_0123456789ab" }, on, out _)!)).FetchUnionId);
+        Assert.False(WeChatAccount.SettingsOf(Created(Apply(new { fetchUnionId = "false" }, on, out _)!)).FetchUnionId);
+
+        Assert.Null(Apply(new { fetchUnionId = "maybe" }, on, out var errors));
+        Assert.Equal(["wechat.fetchUnionId"], errors.Keys);
+    }
+
+    [Fact]
     public void A_new_account_keeps_its_secrets_encrypted_and_answers_for_its_original_id()
     {
         var stored = Apply(Complete, null, out var errors);
