@@ -30,7 +30,7 @@ public static class CustomerTimelineApi
         Guid customerId, string? before, int? limit, ICustomerProfileStore profiles, ICustomerMergeStore merges, ClaimsPrincipal user, HttpContext http,
         ILoggerFactory loggers, CancellationToken ct)
     {
-        if (limit is < 1 or > CustomersApi.MaxPageSize) return CustomersApi.Refused(loggers, "limit", $"limit must be between 1 and {CustomersApi.MaxPageSize}.");
+        if (CustomersApi.RefuseLimit(limit, loggers) is { } refused) return refused;
         PageCursor? cursor = null;
         if (before is not null && !PageCursor.TryParse(before, out cursor)) return CustomersApi.Refused(loggers, "before", "before is not a cursor this API returned.");
         var workspaceId = user.WorkspaceId();

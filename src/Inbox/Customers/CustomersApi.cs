@@ -38,7 +38,7 @@ public static class CustomersApi
     public static async Task<Results<Ok<CustomerPage>, ProblemHttpResult>> ListCustomers(
         ICustomerProfileStore store, ClaimsPrincipal user, string? cursor, int? limit, ILoggerFactory loggers, CancellationToken ct)
     {
-        if (limit is < 1 or > MaxPageSize) return Refused(loggers, "limit", $"limit must be between 1 and {MaxPageSize}.");
+        if (RefuseLimit(limit, loggers) is { } refused) return refused;
         CustomerPageCursor? after = null;
         if (cursor is not null && !CustomerPageCursor.TryParse(cursor, out after)) return Refused(loggers, "cursor", "cursor is not a cursor this API returned.");
         var take = limit ?? 50;
@@ -122,7 +122,7 @@ public static class CustomersApi
     public static async Task<Results<Ok<CustomerHistory>, NotFound, ProblemHttpResult>> ListHistory(
         ICustomerProfileStore store, ClaimsPrincipal user, Guid customerId, string? after, int? limit, ILoggerFactory loggers, CancellationToken ct)
     {
-        if (limit is < 1 or > MaxPageSize) return Refused(loggers, "limit", $"limit must be between 1 and {MaxPageSize}.");
+        if (RefuseLimit(limit, loggers) is { } refused) return refused;
         ProfileChangeCursor? cursor = null;
         if (after is not null && !ProfileChangeCursor.TryParse(after, out cursor)) return Refused(loggers, "after", "after is not a cursor this API returned.");
         var workspaceId = user.WorkspaceId();
@@ -161,6 +161,10 @@ public static class CustomersApi
         loggers.CreateLogger(typeof(CustomersApi)).LogInformation("Customer {CustomerId} not found in the caller's workspace", customerId);
         return TypedResults.NotFound();
     }
+
+    /// <summary>Every page of customers (the list, a profile's history, its timeline) takes 1 to <see cref="MaxPageSize"/>.</summary>
+    internal static ProblemHttpResult? RefuseLimit(int? limit, ILoggerFactory loggers)
+        => limit is < 1 or > MaxPageSize ? Refused(loggers, "limit", $"limit must be between 1 and {MaxPageSize}.") : null;
 
     internal static ProblemHttpResult Refused(ILoggerFactory loggers, string parameter, string detail)
     {

@@ -19,7 +19,6 @@ namespace Crm.Inbox.Segments;
 /// </summary>
 public static class SegmentsApi
 {
-    public const int MaxPageSize = 200;
     public const int MaxNameLength = 100;
 
     public static IEndpointRouteBuilder MapSegmentsApi(this IEndpointRouteBuilder app)
@@ -214,7 +213,8 @@ public static class SegmentsApi
     private static async Task<(SegmentPage? Page, ProblemHttpResult? Refused)> PageAsync(ISegmentStore store, Guid workspaceId, SegmentGroup filter,
         string? after, int? limit, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
     {
-        if (limit is < 1 or > MaxPageSize) return (null, Refused(loggers, "limit", $"limit must be between 1 and {MaxPageSize}."));
+        // A segment's page is a page of customers: the same bound as the customer list.
+        if (limit is < 1 or > CustomersApi.MaxPageSize) return (null, Refused(loggers, "limit", $"limit must be between 1 and {CustomersApi.MaxPageSize}."));
         CustomerPageCursor? cursor = null;
         if (after is not null && !CustomerPageCursor.TryParse(after, out cursor)) return (null, Refused(loggers, "after", "after is not a cursor this API returned."));
         var take = limit ?? 50;
